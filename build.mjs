@@ -1,0 +1,2 @@
+// Placeholder until the single-executable build lands: builds nothing yet.
+console.log('build: nothing to build yet');

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Runs every *.test.ts file (uvu suites) in its own Node process, TEST_JOBS at a time, and ends
+// with "N passed, N failed". Arguments filter files by substring: `npm test -- posts realtime`.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { cpus } from 'node:os';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const jobs = Number(process.env.TEST_JOBS || Math.max(1, Math.min(cpus().length, 4)));
+const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 10 * 60_000);
+
+function find(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) find(p, out);
+    else if (/\.test\.tsx?$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+const files = ['src', 'test', 'web', 'scripts']
+  .flatMap((d) => {
+    try {
+      return find(join(root, d));
+    } catch {
+      return [];
+    }
+  })
+  .map((p) => relative(root, p))
+  .filter((p) => !filters.length || filters.some((f) => p.includes(f)))
+  .sort();
+
+// Slow suites (processes, browsers) first so they overlap with the quick ones.
+const weight = (f) => (/(process|browser|e2e|cluster|binary)/.test(f) ? 0 : 1);
+files.sort((a, b) => weight(a) - weight(b) || a.localeCompare(b));
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { ...process.env, NODE_DISABLE_COLORS: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => {
+      out += `\n[test runner] ${file} timed out after ${timeoutMs} ms; killed\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const num = (label) => {
+        const m = new RegExp(`${label}:\\s+(\\d+)`).exec(out);
+        return m ? Number(m[1]) : undefined;
+      };
+      const total = num('Total');
+      const ok = num('Passed');
+      const skip = num('Skipped') ?? 0;
+      let p = ok ?? 0;
+      let f = total !== undefined && ok !== undefined ? total - ok - skip : 0;
+      if (code !== 0 && f === 0) f = 1; // crashed, or failed outside a test
+      if (code === 0 && total === undefined) f = 1; // printed no summary: not a uvu suite that ran
+      passed += p;
+      failed += f;
+      skipped += skip;
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      const mark = f ? 'FAIL' : 'ok  ';
+      process.stdout.write(`${mark} ${file}  ${p} passed${f ? `, ${f} failed` : ''}${skip ? `, ${skip} skipped` : ''}  (${secs}s)\n`);
+      const notes = out.split('\n').filter((l) => l.startsWith('[skip]'));
+      for (const n of notes) process.stdout.write(`     ${n}\n`);
+      if (f) failures.push({ file, out });
+      resolve();
+    });
+  });
+}
+
+const queue = [...files];
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length || 1) }, async () => {
+    while (queue.length) await runFile(queue.shift());
+  }),
+);
+
+for (const { file, out } of failures) {
+  process.stdout.write(`\n===== ${file} =====\n${out.slice(-8000)}\n`);
+}
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+process.exitCode = failed || !files.length ? 1 : 0;

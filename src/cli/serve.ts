@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { serve as listen } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { action, configFrom, dataOptions } from './common.ts';
+import { openDeps } from '../boot.ts';
+import { migrate } from '../db/migrate.ts';
+import { createServer } from '../server.ts';
+import { loadWebAssets } from '../web-assets.ts';
+import { createLogger } from '../log.ts';
+import { buildInfo } from '../version.ts';
+
+export function serveCommand(): Command {
+  return dataOptions(new Command('serve'))
+    .description('run the HTTP API, WebSocket hub and web client')
+    .option('-H, --host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('-p, --port <port>', 'port to listen on (default 8080)', (v) => {
+      if (!/^\d+$/.test(v)) throw new Error(`--port must be a number, got ${v}`);
+      return Number(v);
+    })
+    .option('--no-migrate', 'do not apply pending migrations at start')
+    .action(
+      action(async (opts: { config?: string; dataDir?: string; host?: string; port?: number; migrate: boolean }) => {
+        const config = configFrom(opts, { 'server.host': opts.host, 'server.port': opts.port });
+        const log = createLogger(config.log.level);
+        const started = performance.now();
+        const opened = await openDeps(config, { log });
+        const { deps } = opened;
+        if (opts.migrate) {
+          const applied = await migrate(deps.db);
+          if (applied.length) log.info('migrations applied', { versions: applied });
+        }
+        const app = createServer(deps, { web: loadWebAssets() });
+        const server = await new Promise<Server>((resolve, reject) => {
+          const s = listen({ fetch: app.app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s as Server)) as Server;
+          s.once('error', reject);
+        });
+        app.injectWebSocket(server);
+        const addr = server.address() as AddressInfo;
+        log.info('listening', {
+          url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
+          port: addr.port,
+          database: deps.db.kind,
+          version: buildInfo().version,
+          startup_ms: Math.round(performance.now() - started),
+        });
+
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          const stop = async (signal: string) => {
+            if (stopping) return;
+            stopping = true;
+            log.info('shutting down', { signal });
+            // Hard deadline: whatever hangs, the process exits within 10 s.
+            const deadline = setTimeout(() => {
+              log.error('shutdown deadline passed; exiting');
+              process.exit(1);
+            }, 9500);
+            deadline.unref();
+            const closed = new Promise<void>((r) => server.close(() => r()));
+            server.closeIdleConnections();
+            app.closeSockets();
+            const force = setTimeout(() => server.closeAllConnections(), config.server.shutdown_timeout_ms);
+            await closed;
+            clearTimeout(force);
+            await opened.close();
+            log.info('stopped');
+            resolve();
+          };
+          process.once('SIGTERM', () => void stop('SIGTERM'));
+          process.once('SIGINT', () => void stop('SIGINT'));
+        });
+      }),
+    );
+}

@@ -1,0 +1,81 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './env.ts';
+import type { Deps } from '../deps.ts';
+import { AppError, tooLarge, unauthorized } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { authenticate } from '../actions/tokens.ts';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Sets deps and the request id, writes one JSON log line per request. */
+export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && SAFE_REQUEST_ID.test(incoming) ? incoming : newId();
+    c.set('deps', deps);
+    c.set('requestId', requestId);
+    const start = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    const status = c.res.status;
+    deps.log[status >= 500 ? 'error' : 'info']('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      duration_ms: Math.round((performance.now() - start) * 10) / 10,
+      request_id: requestId,
+      user_id: (c.get('auth') as any)?.user?.id,
+    });
+  };
+}
+
+/** Renders an error in the native API shape. Unknown errors are logged and shown as internal_error. */
+export function renderError(err: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? '';
+  if (err instanceof AppError) {
+    if (err.status === 429) {
+      const retry = (err.details as { retry_after?: number } | undefined)?.retry_after;
+      if (retry) c.header('Retry-After', String(retry));
+    }
+    return c.json({ error: { code: err.code, message: err.message, details: err.details ?? null, request_id: requestId } }, err.status as any);
+  }
+  c.get('deps')?.log.error('unhandled error', { err, request_id: requestId, path: c.req.path });
+  return c.json({ error: { code: 'internal_error', message: 'Internal server error', details: null, request_id: requestId } }, 500);
+}
+
+/** Limits request bodies; answers 413 body_too_large without reading the rest. */
+export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize,
+    onError: () => {
+      throw tooLarge('body_too_large', `Request body exceeds ${maxSize} bytes`);
+    },
+  });
+}
+
+/** The bearer token of a request, from `Authorization: Bearer …` (any case). */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^(bearer|token)\s+(\S+)$/i.exec(header.trim());
+  return m ? m[2] : undefined;
+}
+
+/** Requires a live session; sets `auth`. */
+export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const token = bearerToken(c.req.header('authorization'));
+  if (!token) throw unauthorized('unauthorized', 'Authentication required');
+  c.set('auth', await authenticate(c.get('deps'), token));
+  await next();
+};
+
+/** The client address: the socket's, or X-Forwarded-For's first hop when trust_proxy is on. */
+export function clientIp(c: Context<AppEnv>): string {
+  const deps = c.get('deps');
+  if (deps.config.server.trust_proxy) {
+    const fwd = c.req.header('x-forwarded-for');
+    if (fwd) return fwd.split(',')[0].trim();
+  }
+  const incoming = (c.env as any)?.incoming;
+  return incoming?.socket?.remoteAddress ?? '';
+}

@@ -1,0 +1,63 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+
+export interface ReadinessCheck {
+  name: string;
+  /** Resolves 'ok' or 'degraded', or throws when the component is down. */
+  check(): Promise<'ok' | 'degraded'>;
+  /** A failing required check makes /ready answer 503; optional ones only report. */
+  required: boolean;
+}
+
+const checksKey = 'readiness-checks';
+
+/** Subsystems (Redis bus, S3 storage) register what /health/ready reports. */
+export function readinessChecks(local: Map<string, unknown>): ReadinessCheck[] {
+  let v = local.get(checksKey) as ReadinessCheck[] | undefined;
+  if (!v) local.set(checksKey, (v = []));
+  return v;
+}
+
+export function healthRoutes() {
+  const r = new Hono<AppEnv>();
+  r.get('/live', (c) => c.json({ status: 'ok' }));
+  r.get('/ready', async (c) => {
+    const deps = c.get('deps');
+    const checks: ReadinessCheck[] = [
+      {
+        name: 'database',
+        required: true,
+        check: async () => {
+          await deps.db.query('select 1');
+          return 'ok';
+        },
+      },
+      ...readinessChecks(deps.local),
+    ];
+    const results: Record<string, string> = {};
+    let ok = true;
+    await Promise.all(
+      checks.map(async (ch) => {
+        try {
+          results[ch.name] = await withTimeout(ch.check(), 3000);
+        } catch (e) {
+          results[ch.name] = 'down';
+          if (ch.required) ok = false;
+          deps.log.warn('readiness check failed', { check: ch.name, err: e });
+        }
+      }),
+    );
+    return c.json({ status: ok ? 'ok' : 'unavailable', checks: results }, ok ? 200 : 503);
+  });
+  return r;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
+}

@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './cli/common.ts';
+import { serveCommand } from './cli/serve.ts';
+import { migrateCommand } from './cli/migrate.ts';
+import { configCommand } from './cli/config.ts';
+import { versionCommand } from './cli/version.ts';
+
+/** The `rustchat` command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
+export function buildProgram(): Command {
+  const program = new Command('rustchat')
+    .description('RustChat: self-hosted team chat server')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand()]) program.addCommand(cmd);
+  const override = (c: Command) => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) || e.exitCode === 0;
+      process.exitCode = ok ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw e;
+  }
+}
+
+// Run when executed directly (development via tsx; the executable's entry calls main() itself).
+const entry = process.argv[1] ?? '';
+if (/main\.ts$/.test(entry)) void main();

@@ -1,0 +1,44 @@
+import { Hono } from 'hono';
+import { createNodeWebSocket } from '@hono/node-ws';
+import type { Server as HttpServer } from 'node:http';
+import type { Deps } from './deps.ts';
+import type { AppEnv } from './http/env.ts';
+import { limitBody, renderError, requestContext } from './http/middleware.ts';
+import { v1Routes } from './http/v1/index.ts';
+import { serveWeb, type WebAssets } from './http/static.ts';
+import { wsV1Handler } from './realtime/ws-v1.ts';
+import { notFound } from './errors.ts';
+
+/** Largest inbound WebSocket frame (`ws` defaults to 100 MiB). */
+export const WS_MAX_PAYLOAD = 8 * 1024;
+
+export interface AppServer {
+  app: Hono<AppEnv>;
+  /** Attaches the WebSocket upgrade handler to a listening node server. */
+  injectWebSocket(server: HttpServer): void;
+  /** Closes every WebSocket with 1001 (going away). */
+  closeSockets(): void;
+}
+
+/** Builds the whole HTTP + WebSocket application over deps; used by `serve` and by tests. */
+export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppServer {
+  const app = new Hono<AppEnv>();
+  const { injectWebSocket, upgradeWebSocket, wss } = createNodeWebSocket({ app });
+  (wss.options as { maxPayload?: number }).maxPayload = WS_MAX_PAYLOAD;
+
+  app.use('*', requestContext(deps));
+  app.onError(renderError);
+  app.use('/api/*', limitBody(deps.config.server.body_limit_bytes));
+  app.get('/api/v1/ws', wsV1Handler(upgradeWebSocket as any));
+  app.route('/api/v1', v1Routes());
+  if (opts.web) app.use('*', serveWeb(opts.web));
+  app.notFound((c) => renderError(notFound('route_not_found', `No route for ${c.req.method} ${c.req.path}`), c));
+
+  return {
+    app,
+    injectWebSocket,
+    closeSockets() {
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+    },
+  };
+}

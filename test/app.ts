@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../src/config.ts';
+import type { Deps } from '../src/deps.ts';
+import { createMemoryBus, type Bus } from '../src/realtime/bus.ts';
+import { silentLogger } from '../src/log.ts';
+import { createServer, type AppServer } from '../src/server.ts';
+import type { AppEvent, BusMessage } from '../src/realtime/protocol.ts';
+import { isControl } from '../src/realtime/protocol.ts';
+import { testDb, type TestDb } from './db.ts';
+
+export interface TestContext {
+  deps: Deps;
+  server: AppServer;
+  tdb: TestDb;
+  /** Every client event published on the bus since the last `takeEvents()`. */
+  events: AppEvent[];
+  takeEvents(): AppEvent[];
+  /** `app.request` with JSON and a bearer token. Returns status, parsed body and headers. */
+  req(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> }): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export interface TestResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** Test configuration: defaults with overrides by key path, no environment, no file. */
+export function testConfig(flags: Record<string, unknown> = {}): Config {
+  return loadConfig({ env: {}, flags: { 'server.data_dir': '/tmp/rustchat-test-unused', ...flags }, warn: () => {} });
+}
+
+/** An isolated application over a fresh database: deps, the Hono app, and an event recorder. */
+export async function testApp(opts: { config?: Record<string, unknown>; bus?: Bus; now?: () => number } = {}): Promise<TestContext> {
+  const tdb = await testDb();
+  const bus = opts.bus ?? createMemoryBus();
+  const deps: Deps = {
+    config: testConfig(opts.config),
+    db: tdb.db,
+    bus,
+    log: silentLogger,
+    now: opts.now ?? Date.now,
+    jwtKey: randomBytes(32),
+    local: new Map(),
+  };
+  const server = createServer(deps);
+  let events: AppEvent[] = [];
+  bus.subscribe((m: BusMessage) => {
+    if (!isControl(m)) events.push(m);
+  });
+  const ctx: TestContext = {
+    deps,
+    server,
+    tdb,
+    get events() {
+      return events;
+    },
+    takeEvents() {
+      const e = events;
+      events = [];
+      return e;
+    },
+    async req(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.token) headers.authorization = `Bearer ${o.token}`;
+      let body: BodyInit | undefined = o.raw;
+      if (o.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(o.body);
+      }
+      const res = await server.app.request(path, { method, headers, body });
+      const text = await res.text();
+      let parsed: any = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        /* not JSON */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await bus.close();
+      await tdb.close();
+    },
+  };
+  return ctx;
+}
