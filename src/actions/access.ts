@@ -1,0 +1,83 @@
+import type { Queryable } from '../db/driver.ts';
+import type { Auth } from './tokens.ts';
+import { forbidden, notFound } from '../errors.ts';
+
+/**
+ * `access…` helpers load an object and authorize the caller in one step (Zulip's pattern).
+ * Denials of channels the caller may not see are one consistent 403 `forbidden`, whether the
+ * channel is private, a DM between others, or a public channel of a team the caller is not in;
+ * an id that does not exist is 404.
+ */
+export interface ChannelRow {
+  id: string;
+  team_id: string;
+  type: 'O' | 'P' | 'D' | 'G';
+  name: string;
+  display_name: string;
+  header: string;
+  purpose: string;
+  creator_id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  last_post_at: number;
+  last_root_post_at: number;
+  total_msg_count: number;
+  total_msg_count_root: number;
+}
+
+export interface ChannelMemberRow {
+  channel_id: string;
+  user_id: string;
+  role: 'channel_user' | 'channel_admin';
+  last_viewed_at: number;
+  msg_count: number;
+  mention_count: number;
+  msg_count_root: number;
+  mention_count_root: number;
+  notify_props: Record<string, unknown>;
+  create_at: number;
+  last_update_at: number;
+}
+
+export interface ChannelAccess {
+  channel: ChannelRow;
+  /** The caller's membership, if any. */
+  member?: ChannelMemberRow;
+  /** The caller's team role in the channel's team ('' for DMs/groups or non-members). */
+  teamRole: '' | 'team_user' | 'team_admin';
+}
+
+export interface AccessOptions {
+  /** 'read' (default): members, and team members for public channels. 'write': members only. */
+  mode?: 'read' | 'write';
+  /** Lock the channel row FOR UPDATE (caller is in a transaction and writes to the channel). */
+  lock?: boolean;
+  /** Allow archived channels (reads do; writes must not). */
+  allowArchived?: boolean;
+}
+
+export async function accessChannel(q: Queryable, auth: Auth, channelId: string, opts: AccessOptions = {}): Promise<ChannelAccess> {
+  const mode = opts.mode ?? 'read';
+  const rows = await q.query<ChannelRow>(`select * from channels where id = $1${opts.lock ? ' for update' : ''}`, [channelId]);
+  const channel = rows[0];
+  if (!channel) throw notFound('channel_not_found', 'Channel not found');
+  const [member] = await q.query<ChannelMemberRow>('select * from channel_members where channel_id = $1 and user_id = $2', [channelId, auth.user.id]);
+  let teamRole: ChannelAccess['teamRole'] = '';
+  if (channel.team_id) {
+    const [tm] = await q.query<{ role: 'team_user' | 'team_admin' }>('select role from team_members where team_id = $1 and user_id = $2', [channel.team_id, auth.user.id]);
+    teamRole = tm?.role ?? '';
+  }
+  const canRead = !!member || (channel.type === 'O' && teamRole !== '') || (auth.isSystemAdmin && channel.type !== 'D' && channel.type !== 'G');
+  if (!canRead) throw forbidden('forbidden', 'You do not have access to this channel');
+  if (mode === 'write') {
+    if (!member) throw forbidden('forbidden', 'You are not a member of this channel');
+    if (channel.delete_at !== 0 && !opts.allowArchived) throw forbidden('channel_archived', 'This channel is archived');
+  }
+  return { channel, member, teamRole };
+}
+
+/** Whether the caller may moderate the channel (remove others, delete others' posts). */
+export function isChannelModerator(auth: Auth, a: ChannelAccess): boolean {
+  return auth.isSystemAdmin || a.member?.role === 'channel_admin' || a.teamRole === 'team_admin';
+}
