@@ -5,6 +5,8 @@ import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
 import { limitBody, renderError, requestContext } from './http/middleware.ts';
 import { v1Routes } from './http/v1/index.ts';
+import { v4Routes } from './http/v4/index.ts';
+import { renderMmError } from './http/v4/errors.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
 import { wsV1Handler } from './realtime/ws-v1.ts';
 import { notFound } from './errors.ts';
@@ -27,10 +29,12 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   (wss.options as { maxPayload?: number }).maxPayload = WS_MAX_PAYLOAD;
 
   app.use('*', requestContext(deps));
-  app.onError(renderError);
+  // /api/v4 errors thrown by the shared middleware (body limit) still get Mattermost's shape.
+  app.onError((err, c) => (c.req.path.startsWith('/api/v4/') ? renderMmError(err, c) : renderError(err, c)));
   app.use('/api/*', limitBody(deps.config.server.body_limit_bytes));
   app.get('/api/v1/ws', wsV1Handler(upgradeWebSocket as any));
   app.route('/api/v1', v1Routes());
+  app.route('/api/v4', v4Routes());
   if (opts.web) app.use('*', serveWeb(opts.web));
   app.notFound((c) => renderError(notFound('route_not_found', `No route for ${c.req.method} ${c.req.path}`), c));
 

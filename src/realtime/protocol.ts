@@ -27,6 +27,7 @@ export const EVENT_NAMES = [
   'channel_viewed',
   'unread_updated',
   'preferences_changed',
+  'preferences_deleted',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

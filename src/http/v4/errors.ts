@@ -1,0 +1,99 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { AppError } from '../../errors.ts';
+import { mmHeaders } from './respond.ts';
+
+/**
+ * Mattermost error ids for our stable AppError codes. The Mattermost apps mostly switch on the
+ * status; a few ids matter to them (session_expired logs the user out, the login ids pick the
+ * message shown). Codes not listed fall back to a generic id for their status.
+ */
+const IDS: Record<string, string> = {
+  unauthorized: 'api.context.session_expired.app_error',
+  invalid_token: 'api.context.session_expired.app_error',
+  session_expired: 'api.context.session_expired.app_error',
+  session_revoked: 'api.context.session_expired.app_error',
+  user_inactive: 'api.user.login.inactive.app_error',
+  invalid_credentials: 'api.user.login.invalid_credentials_email_username',
+  csrf_failed: 'api.context.session_expired.app_error',
+  forbidden: 'api.context.permissions.app_error',
+  channel_archived: 'api.post.create_post.can_not_post_to_deleted.error',
+  signup_closed: 'api.user.create_user.signup_email_disabled.app_error',
+  invalid_json: 'api.context.invalid_body_param.app_error',
+  invalid_input: 'api.context.invalid_body_param.app_error',
+  invalid_characters: 'api.context.invalid_body_param.app_error',
+  invalid_id: 'api.context.invalid_url_param.app_error',
+  invalid_param: 'api.context.invalid_url_param.app_error',
+  message_too_long: 'model.post.is_valid.msg.app_error',
+  channel_not_found: 'app.channel.get.existing.app_error',
+  team_not_found: 'app.team.get.find.app_error',
+  user_not_found: 'app.user.missing_account.const',
+  post_not_found: 'app.post.get.app_error',
+  file_not_found: 'app.file_info.get.app_error',
+  reaction_not_found: 'app.reaction.get_for_post.app_error',
+  username_taken: 'app.user.save.username_exists.app_error',
+  email_taken: 'app.user.save.email_exists.app_error',
+  team_name_taken: 'app.team.save.existing.app_error',
+  channel_name_taken: 'store.sql_channel.save_channel.exists.app_error',
+  body_too_large: 'api.context.request_body_too_large.app_error',
+  file_too_large: 'api.file.upload_file.too_large_detailed.app_error',
+  rate_limited: 'api.context.rate_limit.app_error',
+  route_not_found: 'api.context.404.app_error',
+  not_implemented: 'api.context.not_implemented.app_error',
+  internal_error: 'api.context.internal_error.app_error',
+};
+
+const BY_STATUS: Record<number, string> = {
+  400: 'api.context.invalid_param.app_error',
+  401: 'api.context.session_expired.app_error',
+  403: 'api.context.permissions.app_error',
+  404: 'api.context.404.app_error',
+  409: 'api.context.conflict.app_error',
+  413: 'api.context.request_body_too_large.app_error',
+  429: 'api.context.rate_limit.app_error',
+  501: 'api.context.not_implemented.app_error',
+  503: 'api.context.unavailable.app_error',
+};
+
+/** The Mattermost error id for an AppError code and status. */
+export function mmErrorId(code: string, status: number): string {
+  return IDS[code] ?? BY_STATUS[status] ?? `api.context.${code}.app_error`;
+}
+
+/**
+ * Mattermost renders conflicts (duplicate names) as 400; the apps only know its statuses.
+ * Everything else keeps our status.
+ */
+function mmStatus(err: AppError): number {
+  return err.status === 409 ? 400 : err.status;
+}
+
+/** Renders any error in Mattermost's shape: `{id, message, detailed_error, request_id, status_code}`. */
+export function renderMmError(err: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.get('requestId') ?? '';
+  let status = 500;
+  let id = IDS.internal_error;
+  let message = 'An internal error occurred.';
+  if (err instanceof AppError) {
+    status = mmStatus(err);
+    id = mmErrorId(err.code, err.status);
+    message = err.message;
+    if (err.status === 429) {
+      const retry = (err.details as { retry_after?: number } | undefined)?.retry_after;
+      if (retry) c.header('Retry-After', String(retry));
+    }
+    if (err.status === 401) {
+      // Mattermost's web app treats this header as "log in again"; harmless for the others.
+      c.header('Token', undefined);
+    }
+  } else {
+    c.get('deps')?.log.error('unhandled error', { err, request_id: requestId, path: c.req.path });
+  }
+  const body = { id, message, detailed_error: '', request_id: requestId, status_code: status };
+  return new Response(JSON.stringify(body), { status, headers: mmHeaders(c) });
+}
+
+/** The answer to any v4 route RustChat does not implement: 501 in Mattermost's shape. */
+export function notImplemented(method: string, path: string): AppError {
+  return new AppError(501, 'not_implemented', `RustChat does not implement ${method} ${path}`);
+}

@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+import { renderMmError, notImplemented } from './errors.ts';
+import { versionId } from './respond.ts';
+import { mmRequireAuth } from './auth.ts';
+import { systemRoutes } from './system.ts';
+import { preferenceRoutes } from './preferences.ts';
+
+/**
+ * `/api/v4`: the Mattermost-compatible adapter. Every route is a thin translation over the same
+ * actions as `/api/v1` (same validation, same authorization, same events); only the shapes differ
+ * (presenters.ts) and the errors (errors.ts). Routes RustChat does not have answer 501.
+ */
+export function v4Routes() {
+  const api = new Hono<AppEnv>();
+  api.onError(renderMmError);
+  api.use('*', async (c, next) => {
+    await next();
+    // Binary responses (files, images) are built elsewhere; every response carries the version.
+    if (!c.res.headers.has('X-Version-Id')) c.res.headers.set('X-Version-Id', versionId());
+  });
+
+  // Public: what the apps call before they have a session.
+  api.route('/', systemRoutes());
+
+  // Everything below needs a session.
+  api.use('*', mmRequireAuth);
+  api.route('/', preferenceRoutes());
+
+  api.all('*', (c) => {
+    throw notImplemented(c.req.method, c.req.path);
+  });
+  return api;
+}

@@ -1,0 +1,285 @@
+/**
+ * The ONLY place Mattermost shapes are built (REST and WebSocket). Inputs are our rows (the
+ * columns of 0001_init.sql) or the native presenters' output, which carry the same field names;
+ * every field the Mattermost apps read is present with Mattermost's type, even when RustChat
+ * has no such feature (then it is the neutral value Mattermost uses: "", 0, false, [] or {}).
+ */
+
+type Row = Record<string, any>;
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+const DEFAULT_USER_NOTIFY = {
+  email: 'true',
+  push: 'mention',
+  desktop: 'mention',
+  desktop_sound: 'true',
+  mention_keys: '',
+  channel: 'true',
+  first_name: 'false',
+  comments: 'never',
+  push_status: 'away',
+};
+
+export interface MmUserOptions {
+  /** Show the email (the user themselves, or a system admin). */
+  showEmail?: boolean;
+}
+
+export function presentMmUser(u: Row, o: MmUserOptions = {}) {
+  let first = str(u.first_name);
+  const last = str(u.last_name);
+  // RustChat has a free-form display name; Mattermost has first/last name. Show it as the first
+  // name when neither is set, so the apps' "full name" display finds it.
+  if (!first && !last && u.display_name) first = str(u.display_name);
+  const tz = (u.timezone && typeof u.timezone === 'object' ? u.timezone : {}) as Record<string, unknown>;
+  return {
+    id: u.id,
+    create_at: num(u.create_at),
+    update_at: num(u.update_at),
+    delete_at: num(u.delete_at),
+    username: u.username,
+    auth_data: '',
+    auth_service: '',
+    email: o.showEmail ? str(u.email) : '',
+    email_verified: true,
+    nickname: str(u.nickname),
+    first_name: first,
+    last_name: last,
+    position: str(u.position),
+    roles: str(u.roles) || 'system_user',
+    locale: str(u.locale) || 'en',
+    timezone: {
+      useAutomaticTimezone: str(tz.useAutomaticTimezone ?? (tz.manualTimezone ? 'false' : 'true')),
+      automaticTimezone: str(tz.automaticTimezone),
+      manualTimezone: str(tz.manualTimezone),
+    },
+    props: u.props && typeof u.props === 'object' ? u.props : {},
+    notify_props: { ...DEFAULT_USER_NOTIFY, ...(u.notify_props ?? {}) },
+    last_password_update: num(u.last_password_update),
+    last_picture_update: num(u.last_picture_update),
+    is_bot: false,
+    bot_description: '',
+    mfa_active: false,
+    disable_welcome_email: false,
+  };
+}
+
+export function presentMmTeam(t: Row, o: { showInvite?: boolean } = {}) {
+  return {
+    id: t.id,
+    create_at: num(t.create_at),
+    update_at: num(t.update_at),
+    delete_at: num(t.delete_at),
+    display_name: str(t.display_name),
+    name: t.name,
+    description: str(t.description),
+    email: '',
+    type: t.type === 'I' ? 'I' : 'O',
+    company_name: '',
+    allowed_domains: '',
+    invite_id: o.showInvite ? str(t.invite_id) : '',
+    allow_open_invite: t.allow_open_invite !== false,
+    scheme_id: '',
+    group_constrained: false,
+    policy_id: null,
+    last_team_icon_update: 0,
+    cloud_limits_archived: false,
+  };
+}
+
+/** `role` is ours ('team_user' | 'team_admin'); Mattermost lists roles space-separated. */
+export function presentMmTeamMember(m: Row) {
+  const admin = m.role === 'team_admin';
+  return {
+    team_id: m.team_id,
+    user_id: m.user_id,
+    roles: admin ? 'team_user team_admin' : 'team_user',
+    delete_at: 0,
+    scheme_guest: false,
+    scheme_user: true,
+    scheme_admin: admin,
+    explicit_roles: '',
+    create_at: num(m.create_at),
+  };
+}
+
+export function presentMmTeamUnread(t: { team_id: string; msg_count: number; mention_count: number; msg_count_root?: number; mention_count_root?: number }) {
+  return {
+    team_id: t.team_id,
+    msg_count: num(t.msg_count),
+    mention_count: num(t.mention_count),
+    msg_count_root: num(t.msg_count_root ?? t.msg_count),
+    mention_count_root: num(t.mention_count_root ?? t.mention_count),
+    thread_count: 0,
+    thread_mention_count: 0,
+    thread_urgent_mention_count: 0,
+    urgent_mention_count: 0,
+  };
+}
+
+export function presentMmChannel(ch: Row) {
+  return {
+    id: ch.id,
+    create_at: num(ch.create_at),
+    update_at: num(ch.update_at),
+    delete_at: num(ch.delete_at),
+    team_id: str(ch.team_id),
+    type: ch.type,
+    display_name: str(ch.display_name),
+    name: ch.name,
+    header: str(ch.header),
+    purpose: str(ch.purpose),
+    last_post_at: num(ch.last_post_at),
+    last_root_post_at: num(ch.last_root_post_at),
+    total_msg_count: num(ch.total_msg_count),
+    total_msg_count_root: num(ch.total_msg_count_root),
+    extra_update_at: 0,
+    creator_id: str(ch.creator_id),
+    scheme_id: null,
+    props: null,
+    group_constrained: null,
+    shared: false,
+    policy_id: null,
+  };
+}
+
+const DEFAULT_CHANNEL_NOTIFY = {
+  desktop: 'default',
+  desktop_sound: 'default',
+  email: 'default',
+  mark_unread: 'all',
+  push: 'default',
+  ignore_channel_mentions: 'default',
+  channel_auto_follow_threads: 'off',
+};
+
+export function presentMmChannelMember(m: Row) {
+  const admin = m.role === 'channel_admin';
+  const notify = m.notify_props && typeof m.notify_props === 'object' ? m.notify_props : {};
+  return {
+    channel_id: m.channel_id,
+    user_id: m.user_id,
+    roles: admin ? 'channel_user channel_admin' : 'channel_user',
+    last_viewed_at: num(m.last_viewed_at),
+    msg_count: num(m.msg_count),
+    mention_count: num(m.mention_count),
+    mention_count_root: num(m.mention_count_root),
+    urgent_mention_count: 0,
+    msg_count_root: num(m.msg_count_root),
+    notify_props: { ...DEFAULT_CHANNEL_NOTIFY, ...notify },
+    last_update_at: num(m.last_update_at),
+    scheme_guest: false,
+    scheme_user: true,
+    scheme_admin: admin,
+    explicit_roles: '',
+  };
+}
+
+export function presentMmReaction(r: Row) {
+  return {
+    user_id: r.user_id,
+    post_id: r.post_id,
+    emoji_name: r.emoji_name,
+    create_at: num(r.create_at),
+    update_at: num(r.update_at ?? r.create_at),
+    delete_at: 0,
+    remote_id: '',
+    channel_id: str(r.channel_id),
+  };
+}
+
+const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|bmp)$/;
+
+export function presentMmFileInfo(f: Row) {
+  const mime = str(f.mime_type) || 'application/octet-stream';
+  return {
+    id: f.id,
+    user_id: str(f.creator_id ?? f.user_id),
+    post_id: str(f.post_id),
+    channel_id: str(f.channel_id),
+    create_at: num(f.create_at),
+    update_at: num(f.update_at ?? f.create_at),
+    delete_at: num(f.delete_at),
+    name: str(f.name),
+    extension: str(f.extension),
+    size: num(f.size),
+    mime_type: mime,
+    width: num(f.width),
+    height: num(f.height),
+    has_preview_image: IMAGE_TYPES.test(mime) && num(f.width) > 0,
+    mini_preview: null,
+    remote_id: '',
+    archived: false,
+  };
+}
+
+export interface MmPostExtras {
+  reactions?: Row[];
+  files?: Row[];
+}
+
+export function presentMmPost(p: Row, x: MmPostExtras = {}) {
+  const metadata: Record<string, unknown> = { embeds: [], emojis: [], images: {} };
+  if (x.files?.length) metadata.files = x.files.map(presentMmFileInfo);
+  if (x.reactions?.length) metadata.reactions = x.reactions.map(presentMmReaction);
+  const hashtags = Array.isArray(p.hashtags) ? p.hashtags.join(' ') : str(p.hashtags);
+  const deleted = num(p.delete_at) !== 0;
+  return {
+    id: p.id,
+    create_at: num(p.create_at),
+    update_at: num(p.update_at),
+    edit_at: num(p.edit_at),
+    delete_at: num(p.delete_at),
+    is_pinned: !!p.is_pinned,
+    user_id: p.user_id,
+    channel_id: p.channel_id,
+    root_id: str(p.root_id),
+    original_id: '',
+    // A deleted post keeps its id and times and loses its content, as in Mattermost.
+    message: deleted ? '' : str(p.message),
+    type: str(p.type),
+    props: deleted ? {} : p.props && typeof p.props === 'object' ? p.props : {},
+    hashtags: deleted ? '' : hashtags,
+    file_ids: deleted ? [] : Array.isArray(p.file_ids) ? p.file_ids : [],
+    pending_post_id: str(p.client_msg_id ?? p.pending_post_id),
+    remote_id: '',
+    reply_count: num(p.reply_count),
+    last_reply_at: num(p.last_reply_at),
+    participants: null,
+    metadata: deleted ? {} : metadata,
+  };
+}
+
+export type MmPost = ReturnType<typeof presentMmPost>;
+
+/**
+ * A PostList. `order` is newest first (the caller passes posts newest first); the cursor fields
+ * are computed by the caller because they depend on the query (see posts.ts).
+ */
+export function presentMmPostList(posts: MmPost[], cursors: { next_post_id?: string; prev_post_id?: string; has_next?: boolean } = {}) {
+  const map: Record<string, MmPost> = {};
+  for (const p of posts) map[p.id] = p;
+  return {
+    order: posts.map((p) => p.id),
+    posts: map,
+    next_post_id: cursors.next_post_id ?? '',
+    prev_post_id: cursors.prev_post_id ?? '',
+    has_next: cursors.has_next ?? false,
+  };
+}
+
+export function presentMmPreference(p: Row) {
+  return { user_id: p.user_id, category: p.category, name: p.name, value: p.value };
+}
+
+export function presentMmStatus(s: Row) {
+  return {
+    user_id: s.user_id,
+    status: str(s.status) || 'offline',
+    manual: !!s.manual,
+    last_activity_at: num(s.last_activity_at),
+    active_channel: '',
+    dnd_end_time: 0,
+  };
+}

@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import type { AppEnv } from '../env.ts';
+import type { Deps } from '../../deps.ts';
+import { AppError } from '../../errors.ts';
+import { buildInfo } from '../../version.ts';
+import { MM_COMPAT_VERSION, mmJson } from './respond.ts';
+import { MAX_POST_CHARS } from './limits.ts';
+
+/**
+ * The flat "old format" client configuration the Mattermost apps read before login. Values are
+ * strings, as in Mattermost, and come from the real configuration: a feature RustChat lacks is
+ * reported off so the apps hide it instead of calling a 501.
+ */
+export function clientConfig(deps: Deps): Record<string, string> {
+  const b = buildInfo();
+  const cfg = deps.config;
+  const bool = (v: boolean) => (v ? 'true' : 'false');
+  return {
+    Version: MM_COMPAT_VERSION,
+    BuildNumber: b.version,
+    BuildDate: b.build_date,
+    BuildHash: b.commit,
+    BuildHashEnterprise: 'none',
+    BuildEnterpriseReady: 'false',
+    SiteName: cfg.site.name,
+    SiteURL: cfg.server.site_url,
+    DiagnosticId: '',
+    DiagnosticsEnabled: 'false',
+    TelemetryId: '',
+    EnableSignUpWithEmail: bool(cfg.auth.open_signup),
+    EnableOpenServer: bool(cfg.auth.open_signup),
+    EnableSignInWithEmail: 'true',
+    EnableSignInWithUsername: 'true',
+    EnableMultifactorAuthentication: 'false',
+    EnforceMultifactorAuthentication: 'false',
+    EnableLdap: 'false',
+    EnableSaml: 'false',
+    EnableSignUpWithGitLab: 'false',
+    EnableSignUpWithGoogle: 'false',
+    EnableSignUpWithOffice365: 'false',
+    EnableSignUpWithOpenId: 'false',
+    EnableGuestAccounts: 'false',
+    PasswordMinimumLength: '8',
+    EnableUserTypingMessages: 'true',
+    EnableChannelViewedMessages: 'true',
+    EnableUserStatuses: 'true',
+    EnableFileAttachments: 'true',
+    EnableMobileFileUpload: 'true',
+    EnableMobileFileDownload: 'true',
+    EnablePublicLink: 'false',
+    MaxFileSize: String(cfg.files.max_upload_bytes),
+    MaxPostSize: String(MAX_POST_CHARS),
+    CollapsedThreads: 'disabled',
+    ExperimentalEnablePostMetadata: 'true',
+    EnableLinkPreviews: 'false',
+    EnablePermalinkPreviews: 'false',
+    EnableCustomEmoji: 'false',
+    EnableEmojiPicker: 'true',
+    EnableCommands: 'false',
+    EnableOnlyAdminIntegrations: 'true',
+    EnableIncomingWebhooks: 'false',
+    EnableOutgoingWebhooks: 'false',
+    EnablePostUsernameOverride: 'false',
+    EnablePostIconOverride: 'false',
+    EnableTutorial: 'false',
+    EnableOnboardingFlow: 'false',
+    EnableConfirmNotificationsToChannel: 'true',
+    ExperimentalTownSquareIsReadOnly: 'false',
+    ExperimentalChannelOrganization: 'false',
+    AllowEditPost: 'always',
+    PostEditTimeLimit: '-1',
+    RestrictDirectMessage: 'any',
+    TeammateNameDisplay: 'username',
+    ShowEmailAddress: 'false',
+    ShowFullName: 'true',
+    EnableTesting: 'false',
+    EnableDeveloper: 'false',
+    EnablePreviewFeatures: 'false',
+    DataRetentionEnableMessageDeletion: 'false',
+    DataRetentionEnableFileDeletion: 'false',
+    ExtendSessionLengthWithActivity: 'true',
+    SessionLengthMobileInHours: String(cfg.auth.session_lifetime_days * 24),
+    SessionLengthWebInHours: String(cfg.auth.session_lifetime_days * 24),
+    EmailLoginButtonColor: '',
+    NoAccounts: 'false',
+    FeatureFlagCollapsedThreads: 'false',
+  };
+}
+
+export function systemRoutes() {
+  const r = new Hono<AppEnv>();
+  r.get('/system/ping', async (c) => {
+    const body: Record<string, unknown> = {
+      status: 'OK',
+      ActiveSearchBackend: 'database',
+      AndroidLatestVersion: '',
+      AndroidMinVersion: '',
+      IosLatestVersion: '',
+      IosMinVersion: '',
+    };
+    if (c.req.query('get_server_status') === 'true') {
+      try {
+        await c.get('deps').db.query('select 1');
+        body.database_status = 'OK';
+      } catch {
+        body.database_status = 'UNHEALTHY';
+        body.status = 'UNHEALTHY';
+        return mmJson(c, body, 500);
+      }
+      body.filestore_status = 'OK';
+    }
+    return mmJson(c, body);
+  });
+  r.get('/config/client', (c) => {
+    if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
+    return mmJson(c, clientConfig(c.get('deps')));
+  });
+  r.get('/license/client', (c) => {
+    if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
+    return mmJson(c, { IsLicensed: 'false' });
+  });
+  return r;
+}

@@ -1,0 +1,179 @@
+/**
+ * /api/v4 plumbing through app.request: headers, error shape, the three ways to send a token,
+ * the cookie CSRF rule, 501 for unknown routes, client config, preferences and their events.
+ * (The real Mattermost client drives a server process in mattermost-client.test.ts.)
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testApp, type TestContext } from './app.ts';
+import { fxUser, type FxUser } from './fixtures.ts';
+
+let t: TestContext;
+let alice: FxUser;
+let bob: FxUser;
+let admin: FxUser;
+
+test.before(async () => {
+  t = await testApp({ config: { 'site.name': 'Acme Chat', 'files.max_upload_bytes': 12345, 'auth.open_signup': false } });
+  alice = await fxUser(t.deps);
+  bob = await fxUser(t.deps);
+  admin = await fxUser(t.deps, { admin: true });
+});
+test.after(() => t.close());
+
+function assertMmHeaders(h: Headers) {
+  assert.is(h.get('content-type'), 'application/json');
+  assert.ok(h.get('x-request-id'));
+  assert.match(h.get('x-version-id') ?? '', /^\d+\.\d+\.\d+\./);
+}
+
+test('ping: no auth, exact JSON content type, request and version ids', async () => {
+  const r = await t.req('GET', '/api/v4/system/ping');
+  assert.is(r.status, 200);
+  assert.is(r.body.status, 'OK');
+  assertMmHeaders(r.headers);
+  const s = await t.req('GET', '/api/v4/system/ping?get_server_status=true');
+  assert.is(s.body.database_status, 'OK');
+});
+
+test('client config and license reflect the configuration', async () => {
+  const r = await t.req('GET', '/api/v4/config/client?format=old');
+  assert.is(r.status, 200);
+  assertMmHeaders(r.headers);
+  assert.is(r.body.SiteName, 'Acme Chat');
+  assert.is(r.body.MaxFileSize, '12345');
+  assert.is(r.body.EnableSignUpWithEmail, 'false');
+  assert.is(r.body.ExperimentalEnablePostMetadata, 'true');
+  for (const v of Object.values(r.body)) assert.type(v, 'string');
+  const l = await t.req('GET', '/api/v4/license/client?format=old');
+  assert.equal(l.body, { IsLicensed: 'false' });
+  const bad = await t.req('GET', '/api/v4/config/client');
+  assert.is(bad.status, 501);
+  assert.is(bad.body.status_code, 501);
+});
+
+test('unknown route: 501 in Mattermost shape', async () => {
+  const r = await t.req('GET', '/api/v4/plugins/webapp', { token: alice.token });
+  assert.is(r.status, 501);
+  assertMmHeaders(r.headers);
+  assert.is(r.body.id, 'api.context.not_implemented.app_error');
+  assert.is(r.body.status_code, 501);
+  assert.is(r.body.detailed_error, '');
+  assert.is(r.body.request_id, r.headers.get('x-request-id'));
+});
+
+test('no token / bad token: 401 session_expired shape', async () => {
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+    const r = await t.req('GET', '/api/v4/users/me/preferences', { headers });
+    assert.is(r.status, 401);
+    assertMmHeaders(r.headers);
+    assert.is(r.body.id, 'api.context.session_expired.app_error');
+    assert.is(r.body.status_code, 401);
+  }
+});
+
+test('token accepted as BEARER, bearer, token, Token header', async () => {
+  for (const headers of [
+    { authorization: `BEARER ${alice.token}` },
+    { authorization: `bearer ${alice.token}` },
+    { authorization: `Token ${alice.token}` },
+    { token: alice.token },
+  ]) {
+    const r = await t.req('GET', '/api/v4/users/me/preferences', { headers });
+    assert.is(r.status, 200, JSON.stringify(headers).slice(0, 20));
+    assert.equal(r.body, []);
+  }
+});
+
+test('cookie sessions: GET passes, writes need X-Requested-With or a matching CSRF token', async () => {
+  const cookie = `MMAUTHTOKEN=${alice.token}; MMCSRF=csrf123`;
+  const pref = [{ user_id: alice.id, category: 'display_settings', name: 'use_military_time', value: 'true' }];
+  const get = await t.req('GET', '/api/v4/users/me/preferences', { headers: { cookie } });
+  assert.is(get.status, 200);
+  const noCsrf = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { headers: { cookie }, body: pref });
+  assert.is(noCsrf.status, 401);
+  const wrong = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { headers: { cookie, 'x-csrf-token': 'other' }, body: pref });
+  assert.is(wrong.status, 401);
+  const ok1 = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { headers: { cookie, 'x-csrf-token': 'csrf123' }, body: pref });
+  assert.is(ok1.status, 200);
+  const ok2 = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { headers: { cookie, 'x-requested-with': 'XMLHttpRequest' }, body: pref });
+  assert.is(ok2.status, 200);
+});
+
+test('preferences: save, read by category and name, delete; events only to the user', async () => {
+  t.takeEvents();
+  const prefs = [
+    { user_id: alice.id, category: 'direct_channel_show', name: bob.id, value: 'true' },
+    { user_id: alice.id, category: 'favorite_channel', name: 'x', value: 'true' },
+  ];
+  const put = await t.req('PUT', `/api/v4/users/me/preferences`, { token: alice.token, body: prefs });
+  assert.is(put.status, 200);
+  assert.equal(put.body, { status: 'OK' });
+  const ev = t.takeEvents();
+  assert.is(ev.length, 1);
+  assert.is(ev[0].event, 'preferences_changed');
+  assert.equal(ev[0].broadcast.user_ids, [alice.id]);
+  assert.equal(ev[0].data.preferences, prefs);
+
+  const all = await t.req('GET', '/api/v4/users/me/preferences', { token: alice.token });
+  assert.ok(all.body.some((p: any) => p.category === 'direct_channel_show' && p.name === bob.id && p.value === 'true'));
+  const cat = await t.req('GET', '/api/v4/users/me/preferences/favorite_channel', { token: alice.token });
+  assert.equal(cat.body, [prefs[1]]);
+  const one = await t.req('GET', `/api/v4/users/${alice.id}/preferences/favorite_channel/name/x`, { token: alice.token });
+  assert.equal(one.body, prefs[1]);
+  const missing = await t.req('GET', `/api/v4/users/${alice.id}/preferences/favorite_channel/name/nope`, { token: alice.token });
+  assert.is(missing.status, 404);
+
+  // Overwrite keeps one row.
+  await t.req('PUT', `/api/v4/users/me/preferences`, { token: alice.token, body: [{ ...prefs[1], value: 'false' }] });
+  const cat2 = await t.req('GET', '/api/v4/users/me/preferences/favorite_channel', { token: alice.token });
+  assert.equal(cat2.body, [{ ...prefs[1], value: 'false' }]);
+  t.takeEvents();
+
+  const del = await t.req('POST', `/api/v4/users/me/preferences/delete`, { token: alice.token, body: [prefs[1]] });
+  assert.is(del.status, 200);
+  const dev = t.takeEvents();
+  assert.is(dev[0].event, 'preferences_deleted');
+  assert.equal(dev[0].broadcast.user_ids, [alice.id]);
+  const cat3 = await t.req('GET', '/api/v4/users/me/preferences/favorite_channel', { token: alice.token });
+  assert.equal(cat3.body, []);
+});
+
+test('preferences: other users are 403 (admin allowed), bad bodies 400, nothing written', async () => {
+  t.takeEvents();
+  const p = [{ user_id: alice.id, category: 'c', name: 'n', value: 'v' }];
+  const r = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { token: bob.token, body: p });
+  assert.is(r.status, 403);
+  assert.is(r.body.id, 'api.context.permissions.app_error');
+  const g = await t.req('GET', `/api/v4/users/${alice.id}/preferences`, { token: bob.token });
+  assert.is(g.status, 403);
+  // user_id in the body must match the path
+  const mismatch = await t.req('PUT', `/api/v4/users/me/preferences`, { token: bob.token, body: p });
+  assert.is(mismatch.status, 400);
+  assert.is(mismatch.body.status_code, 400);
+  for (const body of [{}, [], [{ user_id: bob.id, category: 'x'.repeat(33), name: 'n', value: 'v' }], 'str']) {
+    const b = await t.req('PUT', `/api/v4/users/me/preferences`, { token: bob.token, body });
+    assert.is(b.status, 400, JSON.stringify(body));
+    assert.is(b.body.id, 'api.context.invalid_body_param.app_error');
+  }
+  const notJson = await t.req('PUT', `/api/v4/users/me/preferences`, { token: bob.token, raw: '{nope', headers: { 'content-type': 'application/json' } });
+  assert.is(notJson.status, 400);
+  const badId = await t.req('GET', `/api/v4/users/nope/preferences`, { token: bob.token });
+  assert.is(badId.status, 400);
+  assert.is(badId.body.id, 'api.context.invalid_url_param.app_error');
+  assert.is(t.takeEvents().length, 0);
+  const adm = await t.req('PUT', `/api/v4/users/${alice.id}/preferences`, { token: admin.token, body: p });
+  assert.is(adm.status, 200);
+  const got = await t.req('GET', `/api/v4/users/${alice.id}/preferences/c`, { token: alice.token });
+  assert.equal(got.body, p);
+});
+
+test('body over the limit: 413 in Mattermost shape', async () => {
+  const big = JSON.stringify([{ user_id: alice.id, category: 'c', name: 'n', value: 'x'.repeat(2 * 1024 * 1024) }]);
+  const r = await t.req('PUT', '/api/v4/users/me/preferences', { token: alice.token, raw: big, headers: { 'content-type': 'application/json', 'content-length': String(big.length) } });
+  assert.is(r.status, 413);
+  assertMmHeaders(r.headers);
+  assert.is(r.body.status_code, 413);
+});
+
+test.run();
