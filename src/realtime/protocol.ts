@@ -53,7 +53,13 @@ export interface AppEvent {
 /** Control messages between processes that are not delivered to clients. */
 export type ControlMessage =
   | { control: 'sessions_revoked'; session_ids: string[]; user_id: string }
-  | { control: 'status'; user_id: string; status: string; manual: boolean };
+  | { control: 'status'; user_id: string; status: string; manual: boolean }
+  /** A process has (online) or no longer has (offline) sockets of this user. */
+  | { control: 'presence'; node: string; user_id: string; online: boolean }
+  /** A process asks the others to re-announce their online users (it just started or reconnected). */
+  | { control: 'presence_sync'; node: string }
+  /** Local only: the remote bus came back after an outage, so messages may have been lost. */
+  | { control: 'bus_reconnected' };
 
 export type BusMessage = AppEvent | ControlMessage;
 export const isControl = (m: BusMessage): m is ControlMessage => 'control' in m;

@@ -1,0 +1,349 @@
+import type { WebSocket } from 'ws';
+import type { Deps } from '../deps.ts';
+import { localState } from '../deps.ts';
+import { newId } from '../ids.ts';
+import { isControl, type AppEvent, type BusMessage } from './protocol.ts';
+import type { Prepared, Serializer } from './serializer.ts';
+import { ReplayRing, RING_MAX_AGE_MS } from './ring.ts';
+import { buildInfo } from '../version.ts';
+
+/** Close codes the hub uses (documented in docs/realtime.md). */
+export const CLOSE = {
+  goingAway: 1001,
+  authFailed: 4001,
+  sessionRevoked: 4003,
+  rateLimited: 4029,
+} as const;
+
+export interface HubOptions {
+  /** Ping period; a socket that has not answered the previous ping is dropped. */
+  heartbeatMs?: number;
+  /** A socket whose unsent data exceeds this is dropped (its client resumes). */
+  maxBufferedBytes?: number;
+  /** Detached connections kept for resume at most this long. */
+  resumeWindowMs?: number;
+}
+
+/**
+ * A logical connection: survives its socket for `resumeWindowMs` so a client that reconnects
+ * with `connection_id` + `sequence_number` gets exactly what it missed.
+ */
+export class Conn {
+  readonly id: string;
+  ws: WebSocket | null = null;
+  /** Seq of the last sequenced event (hello is 0). */
+  seq = 0;
+  ring = new ReplayRing();
+  alive = true;
+  detachedAt = 0;
+  /** Action rate limit: token bucket. */
+  tokens = ACTION_BURST;
+  refilledAt = 0;
+  constructor(
+    readonly userId: string,
+    public sessionId: string,
+    readonly serializer: Serializer,
+    public sessionExpiresAt: number,
+  ) {
+    this.id = newId();
+  }
+}
+
+export const ACTION_BURST = 40;
+export const ACTIONS_PER_SECOND = 20;
+
+export interface HubListener {
+  /** The user's first attached socket on this process. */
+  userAttached?(userId: string): void;
+  /** The user's last attached socket on this process went away. */
+  userDetached?(userId: string): void;
+}
+
+export class Hub {
+  private byUser = new Map<string, Set<Conn>>();
+  private byId = new Map<string, Conn>();
+  private attached = 0;
+  private listeners: HubListener[] = [];
+  private timer: NodeJS.Timeout;
+  private unsubscribe: () => void;
+  readonly heartbeatMs: number;
+  readonly maxBufferedBytes: number;
+  readonly resumeWindowMs: number;
+  /** Counters for /admin/stats and the benchmark. */
+  readonly stats = { delivered: 0, slowDropped: 0, resumed: 0, resumeFailed: 0, reaped: 0 };
+
+  constructor(
+    private deps: Deps,
+    opts: HubOptions = {},
+  ) {
+    this.heartbeatMs = opts.heartbeatMs ?? 30_000;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
+    this.resumeWindowMs = opts.resumeWindowMs ?? RING_MAX_AGE_MS;
+    this.unsubscribe = deps.bus.subscribe((m) => this.onBus(m));
+    this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.timer.unref();
+  }
+
+  listen(l: HubListener) {
+    this.listeners.push(l);
+  }
+
+  /** Attached sockets on this process. */
+  connectionCount(): number {
+    return this.attached;
+  }
+
+  /** Whether the user has an attached socket on this process. */
+  hasLocalSockets(userId: string): boolean {
+    for (const c of this.byUser.get(userId) ?? []) if (c.ws) return true;
+    return false;
+  }
+
+  private onBus(m: BusMessage) {
+    if (!isControl(m)) return this.dispatch(m);
+    if (m.control === 'sessions_revoked') return this.revokeSessions(m.session_ids, m.user_id);
+    if (m.control === 'bus_reconnected') return this.restartStreams();
+  }
+
+  /** Delivers an event to the local connections of its recipients. Synchronous: no interleaving. */
+  dispatch(ev: AppEvent) {
+    const now = this.deps.now();
+    const omit = ev.broadcast.omit_user_id;
+    let cache: Map<Serializer, Prepared | null> | undefined;
+    let single: Serializer | undefined;
+    let singlePrepared: Prepared | null = null;
+    for (const uid of ev.broadcast.user_ids) {
+      if (uid === omit) continue;
+      const conns = this.byUser.get(uid);
+      if (!conns) continue;
+      for (const c of conns) {
+        // Most deployments have one serializer: avoid the map in that case.
+        let p: Prepared | null;
+        if (single === undefined) {
+          single = c.serializer;
+          p = singlePrepared = c.serializer.prepare(ev, now);
+        } else if (single === c.serializer) {
+          p = singlePrepared;
+        } else {
+          cache ??= new Map();
+          if (!cache.has(c.serializer)) cache.set(c.serializer, c.serializer.prepare(ev, now));
+          p = cache.get(c.serializer)!;
+        }
+        if (p) this.deliver(c, p, now);
+      }
+    }
+  }
+
+  private deliver(c: Conn, p: Prepared, now: number) {
+    let seq: number | undefined;
+    if (!p.ephemeral || c.serializer.sequenceEphemeral) {
+      seq = ++c.seq;
+      c.ring.push(seq, p, now);
+    } else if (!c.ws) {
+      return; // ephemeral and nobody listening: dropped, never replayed
+    }
+    if (c.ws) this.send(c, p.frame(seq));
+  }
+
+  /** Sends a frame; a socket that cannot keep up is dropped and resumes from its ring. */
+  send(c: Conn, frame: string) {
+    const ws = c.ws;
+    if (!ws) return;
+    if (ws.bufferedAmount > this.maxBufferedBytes) {
+      this.stats.slowDropped++;
+      this.deps.log.warn('dropping slow websocket', { connection_id: c.id, user_id: c.userId, buffered: ws.bufferedAmount });
+      this.detach(c);
+      ws.terminate();
+      return;
+    }
+    this.stats.delivered++;
+    ws.send(frame);
+  }
+
+  /**
+   * Starts a connection for an authenticated socket: resumes `resume.connectionId` when its ring
+   * still holds everything from `resume.nextSeq`, otherwise starts a new stream with `hello`.
+   * Returns the connection and whether it resumed.
+   */
+  attach(ws: WebSocket, a: { userId: string; sessionId: string; sessionExpiresAt: number; serializer: Serializer; resume?: { connectionId: string; nextSeq: number } }): { conn: Conn; resumed: boolean } {
+    const now = this.deps.now();
+    if (a.resume) {
+      const old = this.byId.get(a.resume.connectionId);
+      if (old && old.userId === a.userId && old.serializer === a.serializer) {
+        const missed = old.ring.since(a.resume.nextSeq, old.seq);
+        if (missed) {
+          if (old.ws) {
+            // The client saw a drop the server has not noticed yet (half-open socket): take over.
+            const prev = old.ws;
+            this.detach(old);
+            prev.terminate();
+          }
+          old.sessionId = a.sessionId;
+          old.sessionExpiresAt = a.sessionExpiresAt;
+          this.bindSocket(old, ws);
+          let seq = a.resume.nextSeq;
+          for (const p of missed) this.send(old, p.frame(seq++));
+          this.stats.resumed++;
+          return { conn: old, resumed: true };
+        }
+        // Cannot resume: the old connection is of no further use.
+        if (!old.ws) this.remove(old);
+      }
+      this.stats.resumeFailed++;
+    }
+    const conn = new Conn(a.userId, a.sessionId, a.serializer, a.sessionExpiresAt);
+    conn.refilledAt = now;
+    this.byId.set(conn.id, conn);
+    let set = this.byUser.get(a.userId);
+    if (!set) this.byUser.set(a.userId, (set = new Set()));
+    set.add(conn);
+    this.bindSocket(conn, ws);
+    this.send(conn, conn.serializer.hello({ connection_id: conn.id, user_id: a.userId, server_version: buildInfo().version }));
+    return { conn, resumed: false };
+  }
+
+  /** The connection a socket currently carries (changes on restartStreams). */
+  connOf(ws: WebSocket): Conn | undefined {
+    return this.sockets.get(ws);
+  }
+  private sockets = new WeakMap<WebSocket, Conn>();
+
+  private bindSocket(c: Conn, ws: WebSocket) {
+    const firstForUser = !this.hasLocalSockets(c.userId);
+    const known = this.sockets.has(ws) || this.everBound.has(ws);
+    c.ws = ws;
+    c.alive = true;
+    c.detachedAt = 0;
+    this.attached++;
+    this.sockets.set(ws, c);
+    if (!known) {
+      this.everBound.add(ws);
+      ws.on('pong', () => {
+        const cur = this.sockets.get(ws);
+        if (cur) cur.alive = true;
+      });
+      ws.once('close', () => {
+        const cur = this.sockets.get(ws);
+        if (cur && cur.ws === ws) this.detach(cur);
+      });
+    }
+    if (firstForUser) for (const l of this.listeners) l.userAttached?.(c.userId);
+  }
+  private everBound = new WeakSet<WebSocket>();
+
+  /** The socket is gone; the connection stays for resume. */
+  detach(c: Conn) {
+    if (!c.ws) return;
+    this.sockets.delete(c.ws);
+    c.ws = null;
+    c.detachedAt = this.deps.now();
+    this.attached--;
+    if (!this.hasLocalSockets(c.userId)) for (const l of this.listeners) l.userDetached?.(c.userId);
+  }
+
+  private remove(c: Conn) {
+    this.detach(c);
+    this.byId.delete(c.id);
+    const set = this.byUser.get(c.userId);
+    if (set) {
+      set.delete(c);
+      if (set.size === 0) this.byUser.delete(c.userId);
+    }
+  }
+
+  /** Closes (and forgets) every connection of the given sessions: they cannot resume. */
+  revokeSessions(sessionIds: string[], userId?: string) {
+    const ids = new Set(sessionIds);
+    const scan = userId ? [this.byUser.get(userId) ?? new Set<Conn>()] : this.byUser.values();
+    for (const set of scan) {
+      for (const c of [...set]) {
+        if (!ids.has(c.sessionId)) continue;
+        const ws = c.ws;
+        this.remove(c);
+        ws?.close(CLOSE.sessionRevoked, 'session revoked');
+      }
+    }
+  }
+
+  /**
+   * The bus lost messages (a Redis outage): every stream on this process may have a gap the
+   * client cannot see, so each attached socket gets a fresh hello (the client refetches) and
+   * detached connections are dropped (their resume gets a fresh hello too). Never a silent gap.
+   */
+  restartStreams() {
+    for (const c of [...this.byId.values()]) {
+      const ws = c.ws;
+      const { userId, sessionId, serializer, sessionExpiresAt } = c;
+      this.remove(c);
+      if (ws && ws.readyState === ws.OPEN) this.attach(ws, { userId, sessionId, sessionExpiresAt, serializer });
+    }
+  }
+
+  /** Pings, reaps dead sockets, drops expired detached connections, closes expired/revoked sessions. */
+  async heartbeat() {
+    const now = this.deps.now();
+    const sessionIds = new Set<string>();
+    for (const c of [...this.byId.values()]) {
+      if (!c.ws) {
+        if (now - c.detachedAt > this.resumeWindowMs) this.remove(c);
+        else c.ring.trim(now);
+        continue;
+      }
+      if (c.sessionExpiresAt <= now) {
+        const ws = c.ws;
+        this.remove(c);
+        ws.close(CLOSE.sessionRevoked, 'session expired');
+        continue;
+      }
+      if (!c.alive) {
+        this.stats.reaped++;
+        const ws = c.ws;
+        this.detach(c);
+        ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+      c.ring.trim(now);
+      sessionIds.add(c.sessionId);
+    }
+    // Revocations normally arrive on the bus within milliseconds; this catches any the bus lost.
+    if (sessionIds.size) {
+      try {
+        const rows = await this.deps.db.query<{ id: string; user_id: string; expires_at: number }>(
+          'select id, user_id, expires_at from sessions where id = any($1::text[]) and (revoked_at <> 0 or expires_at <= $2)',
+          [[...sessionIds], now],
+        );
+        if (rows.length) this.revokeSessions(rows.map((r) => r.id));
+      } catch (e) {
+        this.deps.log.warn('websocket session check failed', { err: e });
+      }
+    }
+  }
+
+  /** Takes an action token; false when the socket is over its rate. */
+  takeToken(c: Conn): boolean {
+    const now = this.deps.now();
+    c.tokens = Math.min(ACTION_BURST, c.tokens + ((now - c.refilledAt) / 1000) * ACTIONS_PER_SECOND);
+    c.refilledAt = now;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+
+  /** Closes every socket (server shutdown). */
+  close(code: number = CLOSE.goingAway, reason = 'server shutting down') {
+    clearInterval(this.timer);
+    this.unsubscribe();
+    for (const c of [...this.byId.values()]) {
+      const ws = c.ws;
+      this.remove(c);
+      ws?.close(code, reason);
+    }
+  }
+}
+
+/** The process's hub for these deps (created on first use; `deps.local.get('hub')`). */
+export function getHub(deps: Deps, opts?: HubOptions): Hub {
+  return localState(deps, 'hub', () => new Hub(deps, opts));
+}
