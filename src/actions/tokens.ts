@@ -43,6 +43,9 @@ const CACHE_MS = 1000;
 // Sliding expiry is written back at most this often per session.
 const TOUCH_MS = 60_000;
 
+// Entries older than CACHE_MS are useless; sweep them when the map grows past this size.
+const CACHE_SWEEP_AT = 10_000;
+
 function sessionCache(deps: Deps): Map<string, CacheEntry> {
   return localState(deps, 'session-cache', () => {
     const cache = new Map<string, CacheEntry>();
@@ -61,7 +64,12 @@ export function forgetSessions(deps: Deps, ids: string[]) {
 
 async function verifyToken(deps: Deps, token: string): Promise<{ sid: string; sub: string }> {
   try {
-    const { payload } = await jwtVerify(token, deps.jwtKey, { algorithms: ['HS256'] });
+    // The algorithm is pinned: alg:none, RS*/ES* (key confusion) and HS384/512 are all rejected.
+    const { payload } = await jwtVerify(token, deps.jwtKey, {
+      algorithms: ['HS256'],
+      requiredClaims: ['sid', 'sub', 'exp', 'iat'],
+      currentDate: new Date(deps.now()),
+    });
     if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') throw unauthorized('invalid_token', 'Invalid session token');
     return { sid: payload.sid, sub: payload.sub };
   } catch (e) {
@@ -90,7 +98,7 @@ export async function authenticate(deps: Deps, token: string): Promise<Auth> {
   }
   const users = await deps.db.query<AuthUser>('select id, username, email, roles, delete_at from users where id = $1', [sub]);
   const user = users[0];
-  if (!user || user.delete_at !== 0) throw unauthorized('user_inactive', 'This account is deactivated');
+  if (!user || Number(user.delete_at) !== 0) throw unauthorized('user_inactive', 'This account is deactivated');
   if (now - session.last_activity_at > TOUCH_MS) {
     const lifetime = deps.config.auth.session_lifetime_days * 86_400_000;
     session.last_activity_at = now;
@@ -98,6 +106,9 @@ export async function authenticate(deps: Deps, token: string): Promise<Auth> {
     await touchSession(deps.db, sid, now, session.expires_at);
   }
   const auth: Auth = { user, session, isSystemAdmin: user.roles.split(' ').includes('system_admin') };
+  if (cache.size >= CACHE_SWEEP_AT) {
+    for (const [id, e] of cache) if (now - e.at >= CACHE_MS) cache.delete(id);
+  }
   cache.set(sid, { auth, at: now });
   return auth;
 }

@@ -1,6 +1,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { healthRoutes } from './health.ts';
+import { authRoutes } from './auth.ts';
+import { usersRoutes } from './users.ts';
+import { adminRoutes } from './admin.ts';
+import { siteRoutes } from './site.ts';
 
 /**
  * The native API, one route file per resource (API-v1.md). Each file exports a function that
@@ -9,5 +13,9 @@ import { healthRoutes } from './health.ts';
 export function v1Routes() {
   const api = new Hono<AppEnv>();
   api.route('/health', healthRoutes());
+  api.route('/site', siteRoutes());
+  api.route('/auth', authRoutes());
+  api.route('/users', usersRoutes());
+  api.route('/admin', adminRoutes());
   return api;
 }

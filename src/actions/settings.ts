@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import type { Deps } from '../deps.ts';
+import type { Queryable } from '../db/driver.ts';
+import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
+import { badRequest } from '../errors.ts';
+import { buildInfo } from '../version.ts';
+
+/**
+ * Runtime site settings: kept in the `site_settings` table, editable by system admins, and
+ * falling back to the configuration file when not set. A stored value wins over the file, so an
+ * admin can turn open sign-up off without a restart; storing null removes the override.
+ */
+export interface SiteSettings {
+  site_name: string;
+  open_signup: boolean;
+}
+
+const SETTING_KEYS = ['site_name', 'open_signup'] as const;
+
+export async function siteSettings(deps: Deps, q: Queryable = deps.db): Promise<SiteSettings & { overridden: string[] }> {
+  const stored = await getSettings(q);
+  const out: SiteSettings = { site_name: deps.config.site.name, open_signup: deps.config.auth.open_signup };
+  const overridden: string[] = [];
+  if (typeof stored.site_name === 'string') {
+    out.site_name = stored.site_name;
+    overridden.push('site_name');
+  }
+  if (typeof stored.open_signup === 'boolean') {
+    out.open_signup = stored.open_signup;
+    overridden.push('open_signup');
+  }
+  return { ...out, overridden };
+}
+
+const SITE_NAME_MAX = 64;
+
+export const SettingsPatch = z
+  .object({
+    site_name: z.string().trim().min(1).max(SITE_NAME_MAX).nullable().optional(),
+    open_signup: z.boolean().nullable().optional(),
+  })
+  .strict();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/** Applies a patch (null resets a key to the configuration file's value); returns the new settings. */
+export async function updateSiteSettings(deps: Deps, q: Queryable, patch: SettingsPatch) {
+  if (Object.keys(patch).length === 0) throw badRequest('invalid_input', 'Nothing to change: send site_name and/or open_signup');
+  for (const key of SETTING_KEYS) {
+    const v = patch[key];
+    if (v === undefined) continue;
+    if (v === null) await deleteSetting(q, key);
+    else await putSetting(q, key, v);
+  }
+  return { patch, settings: await siteSettings(deps, q) };
+}
+
+/**
+ * What the login page needs before anyone is signed in. `setup_required` is true while the server
+ * has no account: the next registration becomes the system admin, even with sign-up closed.
+ */
+export async function siteInfo(deps: Deps) {
+  const s = await siteSettings(deps);
+  const [{ n }] = await deps.db.query<{ n: number }>('select count(*)::int as n from (select 1 from users limit 1) x');
+  return { site_name: s.site_name, version: buildInfo().version, open_signup: s.open_signup, setup_required: n === 0 };
+}

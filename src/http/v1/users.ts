@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../env.ts';
+import { requireAuth } from '../middleware.ts';
+import { check, readJson } from '../validate.ts';
+import { badRequest } from '../../errors.ts';
+import { isId } from '../../ids.ts';
+import { getUserProfile, getUsersByIds, patchProfile, ProfilePatchSchema, resolveUserId, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
+
+const id = z.string().refine(isId, 'not a valid id');
+const ListQuery = z.object({
+  q: z.string().max(64).optional(),
+  team_id: id.optional(),
+  channel_id: id.optional(),
+  cursor: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(USER_PAGE_MAX).default(60),
+});
+const IdsBody = z.object({ ids: z.array(id).max(USER_PAGE_MAX) });
+
+/**
+ * Users: search/list, by ids, one profile, profile edits. Auth is per route so the presence
+ * module can mount its /users/me/status routes under the same prefix.
+ */
+export function usersRoutes() {
+  const r = new Hono<AppEnv>();
+  r.get('/', requireAuth, async (c) => {
+    const query = check(ListQuery, c.req.query());
+    return c.json(await searchUsers(c.get('deps'), c.get('auth'), query));
+  });
+  r.post('/ids', requireAuth, async (c) => {
+    const body = await readJson(c, IdsBody);
+    return c.json(await getUsersByIds(c.get('deps'), c.get('auth'), body.ids));
+  });
+  const userId = (c: any): string => {
+    const v = resolveUserId(c.get('auth'), c.req.param('id'));
+    if (!isId(v)) throw badRequest('invalid_id', 'id is not a valid id');
+    return v;
+  };
+  r.get('/:id', requireAuth, async (c) => c.json(await getUserProfile(c.get('deps'), c.get('auth'), userId(c))));
+  r.patch('/:id', requireAuth, async (c) => {
+    const id = userId(c);
+    const patch = await readJson(c, ProfilePatchSchema);
+    return c.json(await patchProfile(c.get('deps'), c.get('auth'), id, patch));
+  });
+  return r;
+}

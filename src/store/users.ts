@@ -1,0 +1,177 @@
+import type { Queryable } from '../db/driver.ts';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  first_name: string;
+  last_name: string;
+  nickname: string;
+  position: string;
+  timezone: Record<string, unknown>;
+  locale: string;
+  roles: string;
+  props: Record<string, unknown>;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  last_password_update: number;
+  last_picture_update: number;
+}
+
+export interface NewUser {
+  id: string;
+  username: string;
+  email: string;
+  password_hash: string;
+  display_name: string;
+  roles: string;
+  now: number;
+}
+
+export async function insertUser(q: Queryable, u: NewUser): Promise<UserRow> {
+  const rows = await q.query<UserRow>(
+    `insert into users (id, username, email, password_hash, display_name, roles, create_at, update_at, last_password_update)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $7) returning *`,
+    [u.id, u.username, u.email, u.password_hash, u.display_name, u.roles, u.now],
+  );
+  return rows[0];
+}
+
+export async function getUser(q: Queryable, id: string, opts: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+  return (await q.query<UserRow>(`select * from users where id = $1${opts.forUpdate ? ' for update' : ''}`, [id]))[0];
+}
+
+/** A user by id, username or email (case-insensitive for the last two). */
+export async function findUser(q: Queryable, ref: string): Promise<UserRow | undefined> {
+  const rows = await q.query<UserRow>('select * from users where id = $1 or lower(username) = lower($1) or lower(email) = lower($1) limit 2', [ref]);
+  // An id match wins; a username that equals another user's email cannot exist (usernames have no '@').
+  return rows.find((r) => r.id === ref) ?? rows[0];
+}
+
+/** The user a login id names: username or email, case-insensitive. */
+export async function findUserByLogin(q: Queryable, loginId: string): Promise<UserRow | undefined> {
+  return (await q.query<UserRow>('select * from users where lower(username) = lower($1) or lower(email) = lower($1) limit 1', [loginId]))[0];
+}
+
+export async function usernameOrEmailTaken(q: Queryable, username: string, email: string): Promise<{ username: boolean; email: boolean }> {
+  const rows = await q.query<{ u: boolean; e: boolean }>(
+    'select lower(username) = lower($1) as u, lower(email) = lower($2) as e from users where lower(username) = lower($1) or lower(email) = lower($2)',
+    [username, email],
+  );
+  return { username: rows.some((r) => r.u), email: rows.some((r) => r.e) };
+}
+
+export async function usersByIds(q: Queryable, ids: string[]): Promise<UserRow[]> {
+  if (!ids.length) return [];
+  return q.query<UserRow>('select * from users where id = any($1::text[]) order by username', [ids]);
+}
+
+export async function countUsers(q: Queryable): Promise<number> {
+  return (await q.query<{ n: number }>('select count(*)::int as n from users'))[0].n;
+}
+
+export interface UserFilter {
+  /** Substring of username, names, nickname (and email when `searchEmail`). */
+  q?: string;
+  searchEmail?: boolean;
+  teamId?: string;
+  channelId?: string;
+  /** 'active' (default), 'inactive' or 'all'. */
+  state?: 'active' | 'inactive' | 'all';
+  role?: 'system_admin' | 'system_user';
+  /** Keyset cursor: usernames strictly after this one. */
+  after?: string;
+  limit: number;
+}
+
+/** Users ordered by username, filtered; one page. */
+export async function listUsers(q: Queryable, f: UserFilter): Promise<UserRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const state = f.state ?? 'active';
+  if (state === 'active') where.push('u.delete_at = 0');
+  if (state === 'inactive') where.push('u.delete_at <> 0');
+  if (f.q) {
+    const x = p(f.q.toLowerCase());
+    const fields = ['u.username', 'u.display_name', 'u.first_name', 'u.last_name', 'u.nickname', ...(f.searchEmail ? ['u.email'] : [])];
+    // strpos, not LIKE: the search string is matched literally (%, _ and \ are ordinary characters).
+    where.push(`(${fields.map((c) => `strpos(lower(${c}), ${x}) > 0`).join(' or ')})`);
+  }
+  if (f.teamId) where.push(`exists (select 1 from team_members tm where tm.user_id = u.id and tm.team_id = ${p(f.teamId)})`);
+  if (f.channelId) where.push(`exists (select 1 from channel_members cm where cm.user_id = u.id and cm.channel_id = ${p(f.channelId)})`);
+  if (f.role === 'system_admin') where.push(`' ' || u.roles || ' ' like '% system_admin %'`);
+  if (f.role === 'system_user') where.push(`' ' || u.roles || ' ' not like '% system_admin %'`);
+  if (f.after !== undefined) where.push(`u.username > ${p(f.after)}`);
+  const sql = `select u.* from users u ${where.length ? `where ${where.join(' and ')}` : ''} order by u.username limit ${p(f.limit)}`;
+  return q.query<UserRow>(sql, params);
+}
+
+export interface ProfilePatch {
+  display_name?: string;
+  first_name?: string;
+  last_name?: string;
+  nickname?: string;
+  position?: string;
+  locale?: string;
+  timezone?: Record<string, unknown>;
+}
+
+const PROFILE_COLUMNS = ['display_name', 'first_name', 'last_name', 'nickname', 'position', 'locale', 'timezone'] as const;
+
+export async function updateProfile(q: Queryable, id: string, patch: ProfilePatch, now: number): Promise<UserRow | undefined> {
+  const sets: string[] = [];
+  const params: unknown[] = [id, now];
+  for (const col of PROFILE_COLUMNS) {
+    const v = patch[col];
+    if (v === undefined) continue;
+    params.push(col === 'timezone' ? JSON.stringify(v) : v);
+    sets.push(`${col} = $${params.length}${col === 'timezone' ? '::jsonb' : ''}`);
+  }
+  const rows = await q.query<UserRow>(`update users set ${[...sets, 'update_at = $2'].join(', ')} where id = $1 returning *`, params);
+  return rows[0];
+}
+
+export async function setRoles(q: Queryable, id: string, roles: string, now: number): Promise<UserRow | undefined> {
+  return (await q.query<UserRow>('update users set roles = $2, update_at = $3 where id = $1 returning *', [id, roles, now]))[0];
+}
+
+/** deleteAt 0 activates; a time deactivates. */
+export async function setDeleteAt(q: Queryable, id: string, deleteAt: number, now: number): Promise<UserRow | undefined> {
+  return (await q.query<UserRow>('update users set delete_at = $2, update_at = $3 where id = $1 returning *', [id, deleteAt, now]))[0];
+}
+
+export async function setPasswordHash(q: Queryable, id: string, hash: string, now: number): Promise<void> {
+  await q.query('update users set password_hash = $2, last_password_update = $3, update_at = $3 where id = $1', [id, hash, now]);
+}
+
+/** Removes the account row; sessions, memberships, preferences and status go with it (FK cascade). */
+export async function deleteUserRow(q: Queryable, id: string): Promise<boolean> {
+  return (await q.query('delete from users where id = $1 returning id', [id])).length > 0;
+}
+
+/** Active system admins other than `exceptId` (guards against removing the last one). */
+export async function countOtherActiveAdmins(q: Queryable, exceptId: string): Promise<number> {
+  const rows = await q.query<{ n: number }>(
+    `select count(*)::int as n from users where id <> $1 and delete_at = 0 and ' ' || roles || ' ' like '% system_admin %'`,
+    [exceptId],
+  );
+  return rows[0].n;
+}
+
+/** The user and everyone who shares a team or a channel (including DMs and groups) with them. */
+export async function usersSharingWith(q: Queryable, userId: string): Promise<string[]> {
+  const rows = await q.query<{ user_id: string }>(
+    `select $1::text as user_id
+     union select tm2.user_id from team_members tm1 join team_members tm2 on tm2.team_id = tm1.team_id where tm1.user_id = $1
+     union select cm2.user_id from channel_members cm1 join channel_members cm2 on cm2.channel_id = cm1.channel_id where cm1.user_id = $1`,
+    [userId],
+  );
+  return rows.map((r) => r.user_id);
+}
