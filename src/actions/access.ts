@@ -1,6 +1,9 @@
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
-import { forbidden, notFound } from '../errors.ts';
+import type { z } from 'zod';
+import { badRequest, forbidden, notFound } from '../errors.ts';
+import { isId } from '../ids.ts';
+import { getTeam, getTeamMember, type TeamMemberRow, type TeamRow } from '../store/teams.ts';
 
 /**
  * `access…` helpers load an object and authorize the caller in one step (Zulip's pattern).
@@ -80,4 +83,55 @@ export async function accessChannel(q: Queryable, auth: Auth, channelId: string,
 /** Whether the caller may moderate the channel (remove others, delete others' posts). */
 export function isChannelModerator(auth: Auth, a: ChannelAccess): boolean {
   return auth.isSystemAdmin || a.member?.role === 'channel_admin' || a.teamRole === 'team_admin';
+}
+
+export interface TeamAccess {
+  team: TeamRow;
+  /** The caller's membership, if any. */
+  member?: TeamMemberRow;
+}
+
+/**
+ * Loads a live team and authorizes the caller. 'view': members, system admins, and anyone for
+ * an open team (to preview before joining); 'member': members and system admins; 'admin': team
+ * admins and system admins. A deleted or unknown team is 404 `team_not_found`.
+ */
+export async function accessTeam(q: Queryable, auth: Auth, teamId: string, mode: 'view' | 'member' | 'admin' = 'member', opts: { lock?: boolean } = {}): Promise<TeamAccess> {
+  const team = await getTeam(q, teamId, opts.lock);
+  if (!team || team.delete_at !== 0) throw notFound('team_not_found', 'Team not found');
+  const member = await getTeamMember(q, teamId, auth.user.id);
+  const allowed =
+    auth.isSystemAdmin ||
+    (mode === 'admin' ? member?.role === 'team_admin' : !!member || (mode === 'view' && team.type === 'O' && team.allow_open_invite));
+  if (!allowed) throw forbidden('forbidden', mode === 'admin' ? 'Only team admins can do that' : 'You are not a member of this team');
+  return { team, member };
+}
+
+/** Whether the caller administers the team (team admin or system admin). */
+export function isTeamAdmin(auth: Auth, a: TeamAccess): boolean {
+  return auth.isSystemAdmin || a.member?.role === 'team_admin';
+}
+
+/**
+ * `check…` helpers for actions. Actions validate their own input (the Mattermost adapter calls
+ * them without the native routes' schemas), with the same error shape as http/validate.ts.
+ */
+export function checkInput<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  throw badRequest('invalid_input', first ? `${first.path || 'body'}: ${first.message}` : 'Invalid input', { issues });
+}
+
+/** An id argument (26 chars of [a-z0-9]) or 400 `invalid_id`. */
+export function checkId(v: unknown, name = 'id'): string {
+  if (!isId(v)) throw badRequest('invalid_id', `${name} is not a valid id`);
+  return v;
+}
+
+/** A page size: default 60, at most 200. */
+export function pageLimit(limit: number | undefined, def = 60): number {
+  if (limit === undefined || !Number.isFinite(limit)) return def;
+  return Math.min(200, Math.max(1, Math.floor(limit)));
 }

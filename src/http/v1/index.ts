@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { healthRoutes } from './health.ts';
+import { teamsRoutes } from './teams.ts';
+import { channelsRoutes } from './channels.ts';
 import { authRoutes } from './auth.ts';
 import { usersRoutes } from './users.ts';
 import { adminRoutes } from './admin.ts';
@@ -17,5 +19,8 @@ export function v1Routes() {
   api.route('/auth', authRoutes());
   api.route('/users', usersRoutes());
   api.route('/admin', adminRoutes());
+  api.route('/teams', teamsRoutes());
+  // Channel routes use per-route auth so that posts.ts can also mount under /channels/:id/….
+  api.route('/channels', channelsRoutes());
   return api;
 }
