@@ -25,5 +25,28 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T>;
   /** Forces committed data to stable storage now (embedded mode; a no-op on PostgreSQL). */
   flush(): Promise<void>;
+  /** Counters for /health/metrics (optional so test doubles need not provide them). */
+  stats?(): DbStats;
   close(): Promise<void>;
+}
+
+/** Driver counters, exported as Prometheus metrics. Flush fields exist in embedded mode only. */
+export interface DbStats {
+  kind: 'pglite' | 'postgres';
+  /** Connections the pool may open (1 for PGlite). */
+  pool_max: number;
+  /** Connections open now (PostgreSQL). */
+  pool_open?: number;
+  queries_total: number;
+  query_errors_total: number;
+  queries_in_flight: number;
+  transactions_in_flight: number;
+  flushes_total?: number;
+  flush_errors_total?: number;
+  flush_seconds_total?: number;
+  flush_seconds_max?: number;
+  /** Age of the oldest commit not yet flushed to disk. */
+  unflushed_age_seconds?: number;
+  /** Largest such age seen when a flush completed: the measured power-loss window. */
+  unflushed_age_seconds_max?: number;
 }

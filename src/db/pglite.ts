@@ -1,7 +1,7 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, existsSync } from 'node:fs';
-import type { Db, Tx } from './driver.ts';
+import { mkdirSync, readdirSync, existsSync, renameSync, rmSync } from 'node:fs';
+import type { Db, DbStats, Tx } from './driver.ts';
 
 /** Files PGlite needs, handed in explicitly when running inside the single executable. */
 export interface PgliteAssets {
@@ -44,72 +44,134 @@ export interface PgliteDb extends Db {
   dump(): Promise<Blob>;
 }
 
+const isEmptyDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
+
 export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
   const assets: PgliteAssets = assetsProvider ? await assetsProvider() : {};
-  const fresh = opts.dataDir ? !existsSync(opts.dataDir) || readdirSync(opts.dataDir).length === 0 : true;
-  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const template = opts.template ?? assets.template;
-  const pg = await PGlite.create({
-    dataDir: opts.dataDir,
+  const base = {
     pgliteWasmModule: assets.pgliteWasmModule,
     initdbWasmModule: assets.initdbWasmModule,
     fsBundle: assets.fsBundle,
-    loadDataDir: fresh && template ? template : undefined,
     parsers: { [types.INT8]: (x: string) => Number(x) },
-  } as any);
+  };
 
-  // Durability: flush after commits, at most `interval` ms late (see docs/admin.md).
+  if (opts.dataDir && isEmptyDir(opts.dataDir)) {
+    // First boot: initialise next to the final place and rename when complete, so a crash during
+    // initialisation never leaves a half-written data directory that later refuses to open.
+    const partial = `${opts.dataDir}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true, mode: 0o700 });
+    const init = await PGlite.create({ ...base, dataDir: partial, loadDataDir: template } as any);
+    await init.close();
+    await syncDir(partial).catch(() => {});
+    rmSync(opts.dataDir, { recursive: true, force: true }); // empty (checked above)
+    renameSync(partial, opts.dataDir);
+  }
+  if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const pg = await PGlite.create({ ...base, dataDir: opts.dataDir, loadDataDir: opts.dataDir ? undefined : template } as any);
+
+  // Durability: PGlite's writes reach the OS page cache at COMMIT (so they survive kill -9) but
+  // are never fsynced. Flush the filesystem at most `interval` ms after a commit (docs/admin.md).
   const interval = opts.flushIntervalMs ?? 1000;
-  let dirty = false;
+  const stats: DbStats = {
+    kind: 'pglite',
+    pool_max: 1,
+    queries_total: 0,
+    query_errors_total: 0,
+    queries_in_flight: 0,
+    transactions_in_flight: 0,
+    flushes_total: 0,
+    flush_errors_total: 0,
+    flush_seconds_total: 0,
+    flush_seconds_max: 0,
+    unflushed_age_seconds_max: 0,
+  };
+  /** Time of the oldest commit not yet covered by a completed flush (0 = none). */
+  let pendingSince = 0;
   let timer: NodeJS.Timeout | undefined;
-  let flushing: Promise<void> | undefined;
   const flush = async () => {
-    if (!opts.dataDir) return;
-    dirty = false;
-    flushing = syncDir(opts.dataDir).catch((e) => opts.onFlushError?.(e));
-    await flushing;
-    flushing = undefined;
+    if (!opts.dataDir || !pendingSince) return;
+    const covered = pendingSince;
+    pendingSince = 0;
+    const started = performance.now();
+    try {
+      await syncDir(opts.dataDir);
+      stats.flushes_total!++;
+    } catch (e) {
+      stats.flush_errors_total!++;
+      pendingSince = pendingSince ? Math.min(pendingSince, covered) : covered;
+      opts.onFlushError?.(e);
+      return;
+    }
+    const secs = (performance.now() - started) / 1000;
+    stats.flush_seconds_total! += secs;
+    stats.flush_seconds_max = Math.max(stats.flush_seconds_max!, secs);
+    // How long the oldest commit of this batch was exposed to a power loss: the loss window.
+    stats.unflushed_age_seconds_max = Math.max(stats.unflushed_age_seconds_max!, (Date.now() - covered) / 1000);
   };
   const wrote = async () => {
     if (!opts.dataDir) return;
+    pendingSince ||= Date.now();
     if (interval === 0) return flush();
-    dirty = true;
     timer ??= setTimeout(() => {
       timer = undefined;
-      if (dirty) void flush();
+      void flush();
     }, interval);
+  };
+  const counted = async <T>(p: Promise<T>): Promise<T> => {
+    stats.queries_total++;
+    stats.queries_in_flight++;
+    try {
+      return await p;
+    } catch (e) {
+      stats.query_errors_total++;
+      throw e;
+    } finally {
+      stats.queries_in_flight--;
+    }
   };
 
   const wrap = (q: { query: PGlite['query']; exec: PGlite['exec'] }): Tx => ({
     inTransaction: true,
-    query: async (text, params) => (await q.query(text, params as any[])).rows as any[],
+    query: async (text, params) => (await counted(q.query(text, params as any[]))).rows as any[],
     exec: async (text) => {
-      await q.exec(text);
+      await counted(q.exec(text));
     },
   });
 
   return {
     kind: 'pglite',
     async query(text, params) {
-      const rows = (await pg.query(text, params as any[])).rows as any[];
+      const rows = (await counted(pg.query(text, params as any[]))).rows as any[];
       if (!/^\s*select\b/i.test(text)) await wrote();
       return rows;
     },
     async exec(text) {
-      await pg.exec(text);
+      await counted(pg.exec(text));
       await wrote();
     },
     async transaction(fn, o) {
-      const result = await pg.transaction(async (t) => {
-        if (o?.isolation || o?.readOnly) {
-          await t.query(`set transaction ${o.isolation ? `isolation level ${o.isolation}` : ''} ${o.readOnly ? 'read only' : ''}`);
-        }
-        return fn(wrap(t));
-      });
-      if (!o?.readOnly) await wrote();
-      return result;
+      stats.transactions_in_flight++;
+      try {
+        const result = await pg.transaction(async (t) => {
+          if (o?.isolation || o?.readOnly) {
+            await t.query(`set transaction ${o.isolation ? `isolation level ${o.isolation}` : ''} ${o.readOnly ? 'read only' : ''}`);
+          }
+          return fn(wrap(t));
+        });
+        if (!o?.readOnly) await wrote();
+        return result;
+      } finally {
+        stats.transactions_in_flight--;
+      }
     },
-    flush,
+    flush: async () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await flush();
+    },
+    stats: () => ({ ...stats, unflushed_age_seconds: pendingSince ? (Date.now() - pendingSince) / 1000 : 0 }),
     dump: () => pg.dumpDataDir('gzip') as Promise<Blob>,
     async close() {
       if (timer) clearTimeout(timer);
@@ -119,4 +181,3 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     },
   };
 }
-

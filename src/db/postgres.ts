@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import type { Db, Tx } from './driver.ts';
+import type { Db, DbStats, Tx } from './driver.ts';
 
 /** Host, port and database of a URL, for messages that must never show the password. */
 export function describeUrl(url: string): string {
@@ -20,7 +20,8 @@ export interface PostgresOptions {
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Db> {
   const sql = postgres(url, {
     max: opts.poolSize ?? 10,
-    connect_timeout: opts.connectTimeoutSeconds ?? 8,
+    // Short enough that `serve` with an unreachable database fails within 10 s.
+    connect_timeout: opts.connectTimeoutSeconds ?? 5,
     idle_timeout: 60,
     onnotice: () => {},
     types: {
@@ -36,8 +37,19 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     const reason = String(err.code ?? err.message).split(url).join('<url>');
     throw new Error(`cannot connect to PostgreSQL at ${describeUrl(url)}: ${reason}`);
   }
-  const run = (q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) =>
-    q.unsafe(text, params as any[]).then((rows) => rows as unknown as any[]);
+  const stats: DbStats = { kind: 'postgres', pool_max: opts.poolSize ?? 10, queries_total: 0, query_errors_total: 0, queries_in_flight: 0, transactions_in_flight: 0 };
+  const run = async (q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) => {
+    stats.queries_total++;
+    stats.queries_in_flight++;
+    try {
+      return (await q.unsafe(text, params as any[])) as unknown as any[];
+    } catch (e) {
+      stats.query_errors_total++;
+      throw e;
+    } finally {
+      stats.queries_in_flight--;
+    }
+  };
   return {
     kind: 'postgres',
     query: (text, params) => run(sql, text, params),
@@ -46,18 +58,27 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     },
     async transaction(fn, o) {
       const mode = [o?.isolation ? `isolation level ${o.isolation}` : '', o?.readOnly ? 'read only' : ''].filter(Boolean).join(' ');
-      return (await sql.begin(mode, async (t) => {
-        const tx: Tx = {
-          inTransaction: true,
-          query: (text, params) => run(t, text, params),
-          exec: async (text) => {
-            await t.unsafe(text);
-          },
-        };
-        return fn(tx);
-      })) as any;
+      stats.transactions_in_flight++;
+      try {
+        return await transact(mode, fn);
+      } finally {
+        stats.transactions_in_flight--;
+      }
     },
     flush: async () => {},
+    stats: () => ({ ...stats }),
     close: () => sql.end({ timeout: 5 }),
   };
+  async function transact<T>(mode: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return (await sql.begin(mode, async (t) => {
+      const tx: Tx = {
+        inTransaction: true,
+        query: (text, params) => run(t, text, params),
+        exec: async (text) => {
+          await t.unsafe(text);
+        },
+      };
+      return fn(tx);
+    })) as any;
+  }
 }
