@@ -3,6 +3,9 @@ import type { AppEnv } from '../env.ts';
 import { healthRoutes } from './health.ts';
 import { teamsRoutes } from './teams.ts';
 import { channelsRoutes } from './channels.ts';
+import { postsRoutes } from './posts.ts';
+import { reactionsRoutes } from './reactions.ts';
+import { searchRoutes } from './search.ts';
 import { authRoutes } from './auth.ts';
 import { usersRoutes } from './users.ts';
 import { adminRoutes } from './admin.ts';
@@ -22,5 +25,9 @@ export function v1Routes() {
   api.route('/teams', teamsRoutes());
   // Channel routes use per-route auth so that posts.ts can also mount under /channels/:id/….
   api.route('/channels', channelsRoutes());
+  // Full paths (/channels/:id/posts, /channels/:id/pinned, /posts/…), per-route auth.
+  api.route('/', postsRoutes());
+  api.route('/', reactionsRoutes());
+  api.route('/search', searchRoutes());
   return api;
 }

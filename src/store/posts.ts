@@ -1,0 +1,253 @@
+import type { Queryable } from '../db/driver.ts';
+
+export interface PostRow {
+  id: string;
+  seq: number;
+  channel_id: string;
+  user_id: string;
+  root_id: string;
+  message: string;
+  type: string;
+  props: Record<string, unknown>;
+  hashtags: string;
+  file_ids: string[];
+  client_msg_id: string | null;
+  mentions: string[];
+  mention_channel: boolean;
+  create_at: number;
+  update_at: number;
+  edit_at: number;
+  delete_at: number;
+  is_pinned: boolean;
+  reply_count: number;
+  last_reply_at: number;
+}
+
+// JSON goes in as text cast to jsonb (`$n::text::jsonb`): postgres.js would JSON-encode a string
+// bound straight to a jsonb parameter a second time, PGlite would not.
+
+// Every column but the generated search vector (no reason to ship it to Node).
+export const POST_COLUMNS = `id, seq, channel_id, user_id, root_id, message, type, props, hashtags, file_ids, client_msg_id,
+  mentions, mention_channel, create_at, update_at, edit_at, delete_at, is_pinned, reply_count, last_reply_at`;
+/** The same columns qualified with the alias `p`. */
+export const POST_COLUMNS_P = POST_COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ');
+
+export interface NewPost {
+  id: string;
+  channel_id: string;
+  user_id: string;
+  root_id: string;
+  message: string;
+  type?: string;
+  props: Record<string, unknown>;
+  file_ids: string[];
+  client_msg_id: string | null;
+  mentions: string[];
+  mention_channel: boolean;
+  create_at: number;
+}
+
+/**
+ * Inserts a post. With a client_msg_id that this user already used, inserts nothing and
+ * returns undefined (the caller then loads the existing post).
+ */
+export async function insertPost(q: Queryable, p: NewPost): Promise<PostRow | undefined> {
+  const rows = await q.query<PostRow>(
+    `insert into posts (id, channel_id, user_id, root_id, message, type, props, file_ids, client_msg_id, mentions, mention_channel, create_at, update_at)
+     values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb, $9, $10::text::jsonb, $11, $12, $12)
+     on conflict (user_id, client_msg_id) where client_msg_id is not null do nothing
+     returning ${POST_COLUMNS}`,
+    [p.id, p.channel_id, p.user_id, p.root_id, p.message, p.type ?? '', JSON.stringify(p.props), JSON.stringify(p.file_ids), p.client_msg_id, JSON.stringify(p.mentions), p.mention_channel, p.create_at],
+  );
+  return rows[0];
+}
+
+export async function getPost(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<PostRow | undefined> {
+  return (await q.query<PostRow>(`select ${POST_COLUMNS} from posts where id = $1${opts.lock ? ' for update' : ''}`, [id]))[0];
+}
+
+export async function getPostByClientMsgId(q: Queryable, userId: string, clientMsgId: string): Promise<PostRow | undefined> {
+  return (await q.query<PostRow>(`select ${POST_COLUMNS} from posts where user_id = $1 and client_msg_id = $2`, [userId, clientMsgId]))[0];
+}
+
+/** The seq of a post in a channel (cursor resolution), or undefined. */
+export async function postSeq(q: Queryable, channelId: string, postId: string): Promise<number | undefined> {
+  return (await q.query<{ seq: number }>('select seq from posts where id = $1 and channel_id = $2', [postId, channelId]))[0]?.seq;
+}
+
+export interface HistoryQuery {
+  channelId: string;
+  /** Only posts with seq below / above these. */
+  beforeSeq?: number;
+  afterSeq?: number;
+  /** Posts created, edited or deleted after this time (includes deleted posts). */
+  since?: number;
+  limit: number;
+  /** 'desc' (newest first) or 'asc' (oldest first: paging forward with `after`). */
+  order: 'asc' | 'desc';
+}
+
+/** A page of channel history; deleted posts only appear with `since`. Uses posts_channel_seq_idx. */
+export async function listChannelPosts(q: Queryable, h: HistoryQuery): Promise<PostRow[]> {
+  const where = ['channel_id = $1'];
+  const params: unknown[] = [h.channelId];
+  if (h.beforeSeq !== undefined) {
+    params.push(h.beforeSeq);
+    where.push(`seq < $${params.length}`);
+  }
+  if (h.afterSeq !== undefined) {
+    params.push(h.afterSeq);
+    where.push(`seq > $${params.length}`);
+  }
+  if (h.since !== undefined) {
+    params.push(h.since);
+    where.push(`update_at > $${params.length}`);
+  } else {
+    where.push('delete_at = 0');
+  }
+  params.push(h.limit);
+  return q.query<PostRow>(
+    `select ${POST_COLUMNS} from posts where ${where.join(' and ')} order by seq ${h.order === 'asc' ? 'asc' : 'desc'} limit $${params.length}`,
+    params,
+  );
+}
+
+/** Live replies of a root, oldest first, after an optional seq. */
+export async function listReplies(q: Queryable, rootId: string, afterSeq: number, limit: number): Promise<PostRow[]> {
+  return q.query<PostRow>(
+    `select ${POST_COLUMNS} from posts where root_id = $1 and delete_at = 0 and seq > $2 order by seq asc limit $3`,
+    [rootId, afterSeq, limit],
+  );
+}
+
+/** Live pinned posts of a channel, newest first. */
+export async function listPinned(q: Queryable, channelId: string, limit: number): Promise<PostRow[]> {
+  return q.query<PostRow>(
+    `select ${POST_COLUMNS} from posts where channel_id = $1 and is_pinned and delete_at = 0 order by seq desc limit $2`,
+    [channelId, limit],
+  );
+}
+
+/** Bumps a root's reply counters for a new reply. */
+export async function noteReply(q: Queryable, rootId: string, at: number): Promise<void> {
+  await q.query('update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $2) where id = $1', [rootId, at]);
+}
+
+export async function updatePostMessage(q: Queryable, id: string, message: string, mentions: string[], mentionChannel: boolean, at: number): Promise<PostRow> {
+  const rows = await q.query<PostRow>(
+    `update posts set message = $2, mentions = $3::text::jsonb, mention_channel = $4, edit_at = $5, update_at = $5 where id = $1 returning ${POST_COLUMNS}`,
+    [id, message, JSON.stringify(mentions), mentionChannel, at],
+  );
+  return rows[0];
+}
+
+/** Soft-deletes a post and, for a root, its live replies. Returns every row it deleted. */
+export async function softDeletePost(q: Queryable, post: PostRow, at: number): Promise<PostRow[]> {
+  const rows = await q.query<PostRow>(
+    `update posts set delete_at = $2, update_at = $2
+      where delete_at = 0 and (id = $1 or ($3 and root_id = $1))
+      returning ${POST_COLUMNS}`,
+    [post.id, at, post.root_id === ''],
+  );
+  if (post.root_id !== '' && rows.some((r) => r.id === post.id)) {
+    await q.query('update posts set reply_count = greatest(reply_count - 1, 0), update_at = $2 where id = $1', [post.root_id, at]);
+  }
+  return rows;
+}
+
+export async function setPinned(q: Queryable, id: string, pinned: boolean, at: number): Promise<PostRow | undefined> {
+  const rows = await q.query<PostRow>(
+    `update posts set is_pinned = $2, update_at = $3 where id = $1 and is_pinned <> $2 returning ${POST_COLUMNS}`,
+    [id, pinned, at],
+  );
+  return rows[0];
+}
+
+/** Marks a post changed (reactions) so `since` syncs pick it up. */
+export async function touchPost(q: Queryable, id: string, at: number): Promise<void> {
+  await q.query('update posts set update_at = greatest(update_at, $2) where id = $1', [id, at]);
+}
+
+// ---- unread counters (semantics: docs/api/posts.md, "Unread counters") ----
+
+/** Counts a new post in the channel; caller holds FOR UPDATE on the channel row. Returns the new totals. */
+export async function countChannelPost(q: Queryable, channelId: string, isRoot: boolean, at: number): Promise<{ total_msg_count: number; total_msg_count_root: number }> {
+  const rows = await q.query<{ total_msg_count: number; total_msg_count_root: number }>(
+    `update channels set total_msg_count = total_msg_count + 1,
+        total_msg_count_root = total_msg_count_root + case when $2 then 1 else 0 end,
+        last_post_at = greatest(last_post_at, $3),
+        last_root_post_at = case when $2 then greatest(last_root_post_at, $3) else last_root_post_at end
+      where id = $1 returning total_msg_count, total_msg_count_root`,
+    [channelId, isRoot, at],
+  );
+  return rows[0];
+}
+
+/** +1 mention for the given members (or every member but the author when `all`). */
+export async function countMentions(q: Queryable, channelId: string, authorId: string, userIds: string[], all: boolean, isRoot: boolean, at: number): Promise<void> {
+  if (!all && !userIds.length) return;
+  await q.query(
+    `update channel_members set mention_count = mention_count + 1,
+        mention_count_root = mention_count_root + case when $4 then 1 else 0 end,
+        last_update_at = $5
+      where channel_id = $1 and user_id <> $2 and ($3 or user_id in (select jsonb_array_elements_text($6::text::jsonb)))`,
+    [channelId, authorId, all, isRoot, at, JSON.stringify(userIds)],
+  );
+}
+
+/** The author has seen everything up to their own post. */
+export async function markAuthorViewed(q: Queryable, channelId: string, userId: string, totals: { total_msg_count: number; total_msg_count_root: number }, at: number): Promise<void> {
+  await q.query(
+    `update channel_members set last_viewed_at = greatest(last_viewed_at, $3), msg_count = $4, msg_count_root = $5,
+        mention_count = 0, mention_count_root = 0, last_update_at = $3
+      where channel_id = $1 and user_id = $2`,
+    [channelId, userId, at, totals.total_msg_count, totals.total_msg_count_root],
+  );
+}
+
+/** Current member ids of a channel: the recipients of its events (read inside the writing transaction). */
+export async function channelMemberIds(q: Queryable, channelId: string): Promise<string[]> {
+  return (await q.query<{ user_id: string }>('select user_id from channel_members where channel_id = $1 order by user_id', [channelId])).map((r) => r.user_id);
+}
+
+// ---- files attached to posts ----
+
+export interface PostFileRow {
+  id: string;
+  creator_id: string;
+  channel_id: string;
+  post_id: string;
+  name: string;
+  extension: string;
+  size: number;
+  mime_type: string;
+  width: number;
+  height: number;
+  create_at: number;
+  delete_at: number;
+}
+const FILE_COLUMNS = 'id, creator_id, channel_id, post_id, name, extension, size, mime_type, width, height, create_at, delete_at';
+
+/**
+ * Attaches the caller's unattached files to a post: only files they uploaded, not attached to
+ * any post, not deleted, and uploaded to this channel (or to none). Returns the rows attached.
+ */
+export async function claimFiles(q: Queryable, userId: string, channelId: string, postId: string, fileIds: string[]): Promise<PostFileRow[]> {
+  return q.query<PostFileRow>(
+    `update files set post_id = $3, channel_id = $2
+      where id in (select jsonb_array_elements_text($4::text::jsonb)) and creator_id = $1 and post_id = '' and delete_at = 0
+        and (channel_id = '' or channel_id = $2)
+      returning ${FILE_COLUMNS}`,
+    [userId, channelId, postId, JSON.stringify(fileIds)],
+  );
+}
+
+/** Live files of the given posts. */
+export async function filesOfPosts(q: Queryable, postIds: string[]): Promise<PostFileRow[]> {
+  if (!postIds.length) return [];
+  return q.query<PostFileRow>(
+    `select ${FILE_COLUMNS} from files where post_id in (select jsonb_array_elements_text($1::text::jsonb)) and delete_at = 0 order by create_at, id`,
+    [JSON.stringify(postIds)],
+  );
+}
+

@@ -1,0 +1,82 @@
+import type { Queryable } from '../db/driver.ts';
+import { POST_COLUMNS_P, type PostRow } from './posts.ts';
+
+/** A parsed search, reduced to what SQL needs. Every value is bound as a parameter. */
+export interface SearchSpec {
+  userId: string;
+  teamId?: string;
+  terms: string[];
+  phrases: string[];
+  excludedTerms: string[];
+  excludedPhrases: string[];
+  /** Lowercased usernames (OR-ed). */
+  from: string[];
+  /** Lowercased channel names (OR-ed). */
+  in: string[];
+  /** create_at >= afterMs and < beforeMs. */
+  afterMs?: number;
+  beforeMs?: number;
+  /** Only posts with seq below this (paging). */
+  beforeSeq?: number;
+  limit: number;
+}
+
+export interface SearchRow extends PostRow {
+  /** ts_headline of the message with matches between \u0002 and \u0003 ('' without text terms). */
+  headline: string;
+}
+
+const HEADLINE_OPTS = 'StartSel=\u0002, StopSel=\u0003, HighlightAll=true';
+
+/**
+ * Full-text search over posts in channels the user is a member of NOW (the membership join is
+ * not optional: it is what keeps other people's channels out). Newest first.
+ */
+export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRow[]> {
+  const params: unknown[] = [s.userId];
+  const bind = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  // The tsquery: plain terms and phrases AND-ed, exclusions negated. Only the number of clauses
+  // comes from the input; their text is always a bound parameter.
+  const parts = [
+    ...s.terms.map((t) => `plainto_tsquery('english', ${bind(t)})`),
+    ...s.phrases.map((t) => `phraseto_tsquery('english', ${bind(t)})`),
+    ...s.excludedTerms.map((t) => `(!! plainto_tsquery('english', ${bind(t)}))`),
+    ...s.excludedPhrases.map((t) => `(!! phraseto_tsquery('english', ${bind(t)}))`),
+  ];
+  const tsq = parts.length ? `(${parts.join(' && ')})` : '';
+  const where = ['p.delete_at = 0'];
+  if (tsq) where.push(`p.search_vector @@ ${tsq}`);
+  if (s.teamId) where.push(`(c.team_id = ${bind(s.teamId)} or c.team_id = '')`);
+  if (s.from.length) where.push(`p.user_id in (select u.id from users u where lower(u.username) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.from))}::text::jsonb)))`);
+  if (s.in.length) where.push(`lower(c.name) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.in))}::text::jsonb))`);
+  if (s.afterMs !== undefined) where.push(`p.create_at >= ${bind(s.afterMs)}`);
+  if (s.beforeMs !== undefined) where.push(`p.create_at < ${bind(s.beforeMs)}`);
+  if (s.beforeSeq !== undefined) where.push(`p.seq < ${bind(s.beforeSeq)}`);
+  const limit = bind(s.limit);
+  const headline = tsq ? `ts_headline('english', r.message, ${tsq}, ${bind(HEADLINE_OPTS)})` : `''`;
+  return q.query<SearchRow>(
+    `select r.*, ${headline} as headline from (
+       select ${POST_COLUMNS_P}
+         from posts p
+         join channel_members cm on cm.channel_id = p.channel_id and cm.user_id = $1
+         join channels c on c.id = p.channel_id
+        where ${where.join(' and ')}
+        order by p.seq desc
+        limit ${limit}
+     ) r order by r.seq desc`,
+    params,
+  );
+}
+
+/** The seq of any post (search cursor), or undefined. */
+export async function seqOfPost(q: Queryable, id: string): Promise<number | undefined> {
+  return (await q.query<{ seq: number }>('select seq from posts where id = $1', [id]))[0]?.seq;
+}
+
+/** The user's stored timezone (Mattermost's shape), for date filters. */
+export async function userTimezone(q: Queryable, userId: string): Promise<Record<string, unknown>> {
+  return (await q.query<{ timezone: Record<string, unknown> }>('select timezone from users where id = $1', [userId]))[0]?.timezone ?? {};
+}
