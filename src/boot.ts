@@ -7,6 +7,8 @@ import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
 import { lockDataDir, type DataDirLock } from './db/lock.ts';
 import { createMemoryBus, type Bus } from './realtime/bus.ts';
+import { createRedisBus } from './realtime/redis-bus.ts';
+import { readinessChecks } from './http/v1/health.ts';
 import { createLogger, type Logger } from './log.ts';
 
 export interface Opened {
@@ -46,8 +48,10 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   const log = opts.log ?? createLogger(config.log.level);
   const jwtKey = new TextEncoder().encode(resolveJwtSecret(config));
   const { db, lock } = await openDatabase(config, log);
-  const bus = opts.bus ?? createMemoryBus();
+  const bus = opts.bus ?? (config.redis.url ? await createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log }) : createMemoryBus());
   const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
+  // Redis down is not fatal: each process serves its own sockets meanwhile ('degraded').
+  if (config.redis.url && !opts.bus) readinessChecks(deps.local).push({ name: 'redis', required: false, check: async () => bus.status() });
   return {
     deps,
     async close() {

@@ -34,6 +34,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'database.pool_size', env: 'RUSTCHAT_DATABASE_POOL_SIZE', kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL connections per process' },
   { path: 'database.flush_interval_ms', env: 'RUSTCHAT_DATABASE_FLUSH_INTERVAL_MS', kind: 'int', def: 1000, min: 0, max: 60000, doc: 'Embedded mode: longest time a committed write waits before it is flushed to disk (0 flushes after every commit)' },
   { path: 'redis.url', env: 'RUSTCHAT_REDIS_URL', kind: 'string', def: '', secret: true, doc: 'Redis URL for fan-out between processes; empty uses the in-process bus' },
+  { path: 'redis.channel_prefix', env: 'RUSTCHAT_REDIS_CHANNEL_PREFIX', kind: 'string', def: 'rustchat', doc: 'Prefix of the Redis pub/sub channel, so several installations can share one Redis' },
   { path: 'auth.jwt_secret', env: 'RUSTCHAT_JWT_SECRET', kind: 'string', def: '', secret: true, doc: 'HS256 signing secret (at least 32 characters); embedded mode generates one into the data directory when empty' },
   { path: 'auth.session_lifetime_days', env: 'RUSTCHAT_SESSION_LIFETIME_DAYS', kind: 'int', def: 30, min: 1, max: 3650, doc: 'Idle lifetime of a session; every use extends it' },
   { path: 'auth.open_signup', env: 'RUSTCHAT_OPEN_SIGNUP', kind: 'bool', def: true, doc: 'Anyone may register (the first account is always allowed and becomes system admin)' },
@@ -75,7 +76,7 @@ export interface Config {
   server: { host: string; port: number; data_dir: string; site_url: string; body_limit_bytes: number; trust_proxy: boolean; shutdown_timeout_ms: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   database: { url: string; pool_size: number; flush_interval_ms: number };
-  redis: { url: string };
+  redis: { url: string; channel_prefix: string };
   auth: { jwt_secret: string; session_lifetime_days: number; open_signup: boolean };
   site: { name: string };
   files: { max_upload_bytes: number };

@@ -8,7 +8,8 @@ import { v1Routes } from './http/v1/index.ts';
 import { v4Routes } from './http/v4/index.ts';
 import { renderMmError } from './http/v4/errors.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
-import { wsV1Handler } from './realtime/ws-v1.ts';
+import { wsV1Upgrade, type UpgradeHandler } from './realtime/ws-v1.ts';
+import { getHub } from './realtime/hub.ts';
 import { notFound } from './errors.ts';
 
 /** Largest inbound WebSocket frame (`ws` defaults to 100 MiB). */
@@ -32,7 +33,9 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   // /api/v4 errors thrown by the shared middleware (body limit) still get Mattermost's shape.
   app.onError((err, c) => (c.req.path.startsWith('/api/v4/') ? renderMmError(err, c) : renderError(err, c)));
   app.use('/api/*', limitBody(deps.config.server.body_limit_bytes));
-  app.get('/api/v1/ws', wsV1Handler(upgradeWebSocket as any));
+  // WebSocket endpoints served by the realtime hub on raw `ws` (realtime/ws-v1.ts); other
+  // upgrade paths still go through Hono's helper.
+  const upgrades = new Map<string, UpgradeHandler>([['/api/v1/ws', wsV1Upgrade(deps, { maxPayload: WS_MAX_PAYLOAD })]]);
   app.route('/api/v1', v1Routes());
   app.route('/api/v4', v4Routes());
   if (opts.web) app.use('*', serveWeb(opts.web));
@@ -40,8 +43,17 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
 
   return {
     app,
-    injectWebSocket,
+    injectWebSocket(server) {
+      let honoUpgrade: ((req: unknown, socket: unknown, head: unknown) => void) | undefined;
+      injectWebSocket({ on: (_event: string, fn: typeof honoUpgrade) => (honoUpgrade = fn) } as unknown as HttpServer);
+      server.on('upgrade', (req, socket, head) => {
+        const handler = upgrades.get((req.url ?? '/').split('?')[0]);
+        if (handler) handler(req, socket, head);
+        else honoUpgrade?.(req, socket, head);
+      });
+    },
     closeSockets() {
+      getHub(deps).close();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
     },
   };

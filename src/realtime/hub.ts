@@ -99,6 +99,18 @@ export class Hub {
     return false;
   }
 
+  /** Users with an attached socket on this process. */
+  *localUserIds(): Iterable<string> {
+    for (const [uid, set] of this.byUser) {
+      for (const c of set) {
+        if (c.ws) {
+          yield uid;
+          break;
+        }
+      }
+    }
+  }
+
   private onBus(m: BusMessage) {
     if (!isControl(m)) return this.dispatch(m);
     if (m.control === 'sessions_revoked') return this.revokeSessions(m.session_ids, m.user_id);

@@ -55,7 +55,7 @@ export type ControlMessage =
   | { control: 'sessions_revoked'; session_ids: string[]; user_id: string }
   | { control: 'status'; user_id: string; status: string; manual: boolean }
   /** A process has (online) or no longer has (offline) sockets of this user. */
-  | { control: 'presence'; node: string; user_id: string; online: boolean }
+  | { control: 'presence'; node: string; user_ids: string[]; online: boolean }
   /** A process asks the others to re-announce their online users (it just started or reconnected). */
   | { control: 'presence_sync'; node: string }
   /** Local only: the remote bus came back after an outage, so messages may have been lost. */

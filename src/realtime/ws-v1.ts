@@ -1,65 +1,180 @@
-import type { UpgradeWebSocket } from 'hono/ws';
-import type { WebSocket } from 'ws';
-import type { Handler } from 'hono';
-import type { AppEnv } from '../http/env.ts';
-import { authenticate } from '../actions/tokens.ts';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Deps } from '../deps.ts';
+import { authenticate, type Auth } from '../actions/tokens.ts';
 import { bearerToken } from '../http/middleware.ts';
-import { newId } from '../ids.ts';
+import { AppError } from '../errors.ts';
+import { CLOSE, getHub, type Conn, type Hub } from './hub.ts';
+import { v1Serializer, type Serializer } from './serializer.ts';
+import { userTyping } from '../actions/typing.ts';
+import { setStatusFromSocket, getPresence } from '../actions/presence.ts';
+
+/** Unauthenticated sockets are closed after this long. */
+export const AUTH_TIMEOUT_MS = 5000;
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Query parameters that would carry a credential; refused so tokens never land in access logs. */
+const TOKEN_PARAMS = ['token', 'access_token', 'auth', 'authorization'];
+
+/** Writes a plain HTTP error on a socket that asked to upgrade, then closes it. */
+export function rejectUpgrade(socket: Duplex, status: number, reason: string, body = '') {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/** Resume parameters from the upgrade URL (`connection_id`, `sequence_number` = next seq expected). */
+export function resumeParams(url: URL): { connectionId: string; nextSeq: number } | undefined {
+  const connectionId = url.searchParams.get('connection_id');
+  const seq = url.searchParams.get('sequence_number');
+  if (!connectionId || seq === null || !/^\d{1,15}$/.test(seq)) return undefined;
+  return { connectionId, nextSeq: Number(seq) };
+}
 
 /**
- * `/api/v1/ws`: authenticates by the Authorization header or a first `authenticate` action and
- * says hello. (The hub with events, resume and presence is built in realtime/hub.ts.)
+ * `/api/v1/ws`: a raw `ws` server (no per-socket framework objects, so an idle socket costs
+ * little) over the shared hub. Auth by `Authorization` header at upgrade, or a first
+ * `authenticate` action within AUTH_TIMEOUT_MS.
  */
-export function wsV1Handler(upgrade: UpgradeWebSocket<WebSocket>): Handler<AppEnv> {
-  return upgrade((c) => {
-    const deps = c.get('deps');
-    const headerToken = bearerToken(c.req.header('authorization'));
-    let authed = false;
-    let timer: NodeJS.Timeout | undefined;
-    return {
-      async onOpen(_e, ws) {
-        const hello = () => {
-          authed = true;
-          if (timer) clearTimeout(timer);
-          ws.send(JSON.stringify({ event: 'hello', data: { connection_id: newId(), server_version: '0' }, seq: 0 }));
-        };
-        if (headerToken) {
-          try {
-            await authenticate(deps, headerToken);
-            hello();
-          } catch {
-            ws.close(4001, 'authentication failed');
-          }
-          return;
-        }
-        timer = setTimeout(() => ws.close(4001, 'authentication timeout'), 5000);
-        (ws as any).__hello = hello;
+export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?: Serializer }): UpgradeHandler {
+  const hub = getHub(deps);
+  getPresence(deps); // presence listens to the hub from the first socket on
+  const serializer = opts.serializer ?? v1Serializer;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
+  return (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (TOKEN_PARAMS.some((p) => url.searchParams.has(p))) {
+      return rejectUpgrade(socket, 400, 'Bad Request', JSON.stringify({ error: { code: 'token_in_query', message: 'Send the token in the Authorization header or an authenticate action, never in the URL', details: null, request_id: '' } }));
+    }
+    const resume = resumeParams(url);
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return wss.handleUpgrade(req, socket, head, (ws) => new V1Socket(deps, hub, serializer, ws, undefined, resume));
+    authenticate(deps, token).then(
+      (auth) => wss.handleUpgrade(req, socket, head, (ws) => new V1Socket(deps, hub, serializer, ws, auth, resume)),
+      (e) => {
+        const code = e instanceof AppError ? e.code : 'unauthorized';
+        rejectUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: { code, message: 'Authentication failed', details: null, request_id: '' } }));
       },
-      async onMessage(e, ws) {
-        let msg: any;
-        try {
-          msg = JSON.parse(String(e.data));
-        } catch {
-          ws.send(JSON.stringify({ status: 'FAIL', seq_reply: null, error: { code: 'invalid_json', message: 'Frame is not JSON' } }));
-          return;
-        }
-        if (!authed) {
-          if (msg?.action !== 'authenticate' || typeof msg?.data?.token !== 'string') {
-            ws.close(4001, 'authentication required');
-            return;
-          }
-          try {
-            await authenticate(deps, msg.data.token);
-            (ws as any).__hello();
-            ws.send(JSON.stringify({ status: 'OK', seq_reply: msg.seq }));
-          } catch {
-            ws.close(4001, 'authentication failed');
-          }
-        }
+    );
+  };
+}
+
+interface ClientAction {
+  action: string;
+  seq: number | null;
+  data: Record<string, unknown>;
+}
+
+/** One native socket: parses actions, authenticates, and hands the stream to the hub. */
+class V1Socket {
+  private timer: NodeJS.Timeout | undefined;
+  private authenticating = false;
+
+  constructor(
+    private deps: Deps,
+    private hub: Hub,
+    private serializer: Serializer,
+    private ws: WebSocket,
+    auth: Auth | undefined,
+    private resume: { connectionId: string; nextSeq: number } | undefined,
+  ) {
+    // 'error' (e.g. a frame over maxPayload) is followed by 'close'; ws closes with 1009 itself.
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    if (auth) this.start(auth);
+    else {
+      this.timer = setTimeout(() => ws.close(CLOSE.authFailed, 'authentication timeout'), AUTH_TIMEOUT_MS);
+      ws.once('close', () => clearTimeout(this.timer));
+    }
+  }
+
+  private get conn(): Conn | undefined {
+    return this.hub.connOf(this.ws);
+  }
+
+  private start(auth: Auth) {
+    clearTimeout(this.timer);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.hub.attach(this.ws, {
+      userId: auth.user.id,
+      sessionId: auth.session.id,
+      sessionExpiresAt: auth.session.expires_at,
+      serializer: this.serializer,
+      resume: this.resume,
+    });
+  }
+
+  private reply(a: { seq: number | null }, ok: boolean, body?: Record<string, unknown>, error?: { code: string; message: string }) {
+    const frame = this.serializer.reply(a.seq, ok, body, error);
+    const c = this.conn;
+    if (c) this.hub.send(c, frame);
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean) {
+    let msg: any;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.reply({ seq: null }, false, undefined, { code: 'invalid_json', message: 'Frames must be JSON text' });
+    }
+    const seq = Number.isSafeInteger(msg?.seq) ? (msg.seq as number) : null;
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg) || typeof msg.action !== 'string') {
+      return this.reply({ seq }, false, undefined, { code: 'invalid_action', message: 'Expected {"action": string, "seq": number, "data": object}' });
+    }
+    const data_ = msg.data && typeof msg.data === 'object' && !Array.isArray(msg.data) ? msg.data : {};
+    const a: ClientAction = { action: msg.action, seq, data: data_ };
+    const conn = this.conn;
+    if (!conn) return this.unauthenticated(a);
+    if (!this.hub.takeToken(conn)) return this.reply(a, false, undefined, { code: 'rate_limited', message: 'Too many actions on this socket; slow down' });
+    void this.act(conn, a).catch((e) => {
+      if (e instanceof AppError) this.reply(a, false, undefined, { code: e.code, message: e.message });
+      else {
+        this.deps.log.error('websocket action failed', { err: e, action: a.action });
+        this.reply(a, false, undefined, { code: 'internal_error', message: 'Internal server error' });
+      }
+    });
+  }
+
+  private unauthenticated(a: ClientAction) {
+    if (a.action !== 'authenticate') return this.reply(a, false, undefined, { code: 'unauthenticated', message: 'Send the authenticate action first' });
+    if (this.authenticating) return this.reply(a, false, undefined, { code: 'authentication_in_progress', message: 'Already authenticating' });
+    const token = a.data.token;
+    if (typeof token !== 'string' || !token) return this.reply(a, false, undefined, { code: 'invalid_token', message: 'data.token is required' });
+    this.authenticating = true;
+    authenticate(this.deps, token).then(
+      (auth) => {
+        this.authenticating = false;
+        this.reply(a, true);
+        this.start(auth);
       },
-      onClose() {
-        if (timer) clearTimeout(timer);
+      (e) => {
+        this.authenticating = false;
+        const code = e instanceof AppError ? e.code : 'unauthorized';
+        this.reply(a, false, undefined, { code, message: 'Authentication failed' });
+        this.ws.close(CLOSE.authFailed, 'authentication failed');
       },
-    };
-  });
+    );
+  }
+
+  private async act(conn: Conn, a: ClientAction) {
+    switch (a.action) {
+      case 'ping':
+        return this.reply(a, true, { text: 'pong', server_time: this.deps.now() });
+      case 'typing':
+        await userTyping(this.deps, conn.userId, a.data);
+        getPresence(this.deps).activity(conn.userId);
+        return this.reply(a, true);
+      case 'set_status': {
+        const st = await setStatusFromSocket(this.deps, conn.userId, a.data);
+        return this.reply(a, true, st as unknown as Record<string, unknown>);
+      }
+      case 'authenticate':
+        return this.reply(a, false, undefined, { code: 'already_authenticated', message: 'This socket is already authenticated' });
+      default:
+        return this.reply(a, false, undefined, { code: 'unknown_action', message: `Unknown action ${JSON.stringify(a.action.slice(0, 64))}` });
+    }
+  }
 }

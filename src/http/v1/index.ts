@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { healthRoutes } from './health.ts';
+import { statusRoutes } from './status.ts';
 import { teamsRoutes } from './teams.ts';
 import { channelsRoutes } from './channels.ts';
 import { postsRoutes } from './posts.ts';
@@ -18,6 +19,8 @@ import { siteRoutes } from './site.ts';
 export function v1Routes() {
   const api = new Hono<AppEnv>();
   api.route('/health', healthRoutes());
+  // Presence routes first: /users/me/status and /users/status/ids.
+  api.route('/users', statusRoutes());
   api.route('/site', siteRoutes());
   api.route('/auth', authRoutes());
   api.route('/users', usersRoutes());

@@ -1,0 +1,108 @@
+import { createClient } from 'redis';
+import type { Logger } from '../log.ts';
+import { newId } from '../ids.ts';
+import type { Bus } from './bus.ts';
+import type { BusMessage } from './protocol.ts';
+
+export interface RedisBusOptions {
+  url: string;
+  /** Channel name prefix, so several installations (or test suites) can share one Redis. */
+  prefix: string;
+  log: Logger;
+  /** How long start waits for Redis before serving degraded (it keeps reconnecting). */
+  connectWaitMs?: number;
+}
+
+/**
+ * Redis pub/sub fan-out (node-redis: one publisher, one subscriber connection). Every message is
+ * delivered to this process's subscribers at once, without a round trip, and published to Redis
+ * tagged with this process's id; copies that come back from Redis are ignored. So local
+ * delivery never depends on Redis: while it is down, each process keeps serving its own
+ * sockets, publishes are dropped (counted), `status()` says 'degraded', and the clients keep
+ * reconnecting. When the subscriber is back, subscribers get a local `bus_reconnected` control
+ * message so the hub can restart streams that may have a gap (docs/realtime.md).
+ */
+export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats: { published: number; dropped: number; received: number } }> {
+  const node = newId();
+  const channel = `${o.prefix}:events`;
+  const subs = new Set<(msg: BusMessage) => void>();
+  const stats = { published: 0, dropped: 0, received: 0 };
+  const local = (msg: BusMessage) => {
+    for (const fn of subs) {
+      try {
+        fn(msg);
+      } catch (e) {
+        o.log.error('bus subscriber failed', { err: e });
+      }
+    }
+  };
+  const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 100, 1000) };
+  // No offline queue: a publish while Redis is down fails at once instead of piling up in memory.
+  const pub = createClient({ url: o.url, socket, disableOfflineQueue: true });
+  const sub = pub.duplicate();
+  let closing = false;
+  let lostSubscriber = false;
+  let lastError = 0;
+  const onError = (which: string) => (err: Error) => {
+    const now = Date.now();
+    if (now - lastError > 5000) o.log.warn('redis bus error', { connection: which, err: err.message });
+    lastError = now;
+  };
+  pub.on('error', onError('publisher'));
+  sub.on('error', onError('subscriber'));
+  sub.on('end', () => (lostSubscriber = true));
+  sub.on('reconnecting', () => (lostSubscriber = true));
+  sub.on('ready', () => {
+    if (!lostSubscriber || closing) return;
+    lostSubscriber = false;
+    o.log.info('redis bus reconnected');
+    local({ control: 'bus_reconnected' });
+  });
+
+  const listener = (raw: string) => {
+    let env: { n: string; m: BusMessage };
+    try {
+      env = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (env.n === node) return;
+    stats.received++;
+    local(env.m);
+  };
+
+  const start = (async () => {
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(channel, listener);
+  })();
+  start.catch((e) => o.log.warn('redis bus not connected yet; serving this process only until it is', { err: (e as Error).message }));
+  await Promise.race([start.catch(() => {}), new Promise((r) => setTimeout(r, o.connectWaitMs ?? 3000).unref())]);
+
+  return {
+    stats,
+    publish(msg) {
+      local(msg);
+      if ('control' in msg && msg.control === 'bus_reconnected') return;
+      if (!pub.isReady) {
+        stats.dropped++;
+        return;
+      }
+      stats.published++;
+      pub.publish(channel, JSON.stringify({ n: node, m: msg })).catch(() => stats.dropped++);
+    },
+    subscribe(fn) {
+      subs.add(fn);
+      return () => subs.delete(fn);
+    },
+    status: () => (pub.isReady && sub.isReady ? 'ok' : 'degraded'),
+    async close() {
+      closing = true;
+      subs.clear();
+      for (const c of [pub, sub]) {
+        // close() waits for pending replies; destroy() ends a client that is still reconnecting.
+        if (c.isReady) await c.close().catch(() => {});
+        if (c.isOpen) c.destroy();
+      }
+    },
+  };
+}
