@@ -10,6 +10,8 @@ import { createMemoryBus, type Bus } from './realtime/bus.ts';
 import { createRedisBus } from './realtime/redis-bus.ts';
 import { readinessChecks } from './http/v1/health.ts';
 import { createLogger, type Logger } from './log.ts';
+import { openStorage } from './files/storage.ts';
+import { registerStorageCheck } from './files/readiness.ts';
 
 export interface Opened {
   deps: Deps;
@@ -48,14 +50,21 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   const log = opts.log ?? createLogger(config.log.level);
   const jwtKey = new TextEncoder().encode(resolveJwtSecret(config));
   const { db, lock } = await openDatabase(config, log);
+  const storage = await openStorage(config).catch(async (e) => {
+    await db.close();
+    lock?.release();
+    throw e;
+  });
   const bus = opts.bus ?? (config.redis.url ? await createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log }) : createMemoryBus());
-  const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
+  const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map(), storage };
+  registerStorageCheck(deps);
   // Redis down is not fatal: each process serves its own sockets meanwhile ('degraded').
   if (config.redis.url && !opts.bus) readinessChecks(deps.local).push({ name: 'redis', required: false, check: async () => bus.status() });
   return {
     deps,
     async close() {
       await bus.close().catch(() => {});
+      await storage.close().catch(() => {});
       await db.close();
       lock?.release();
     },

@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/driver.ts';
 import type { Bus } from './realtime/bus.ts';
 import type { Logger } from './log.ts';
+import type { Storage } from './files/storage.ts';
 
 /**
  * Everything the application needs from the outside, passed explicitly (never module globals),
@@ -17,6 +18,8 @@ export interface Deps {
   now: () => number;
   /** HS256 key for session tokens. */
   jwtKey: Uint8Array;
+  /** File storage (local or S3), opened by boot; when absent, `<data_dir>/files` is opened on first use. */
+  storage?: Storage;
   /** Process-local caches and counters that subsystems register (session cache, rate limits). */
   local: Map<string, unknown>;
 }

@@ -5,6 +5,7 @@ import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
 import { limitBody, renderError, requestContext } from './http/middleware.ts';
 import { v1Routes } from './http/v1/index.ts';
+import { isUploadRequest } from './http/v1/files.ts';
 import { v4Routes } from './http/v4/index.ts';
 import { renderMmError } from './http/v4/errors.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
@@ -32,7 +33,9 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   app.use('*', requestContext(deps));
   // /api/v4 errors thrown by the shared middleware (body limit) still get Mattermost's shape.
   app.onError((err, c) => (c.req.path.startsWith('/api/v4/') ? renderMmError(err, c) : renderError(err, c)));
-  app.use('/api/*', limitBody(deps.config.server.body_limit_bytes));
+  // Uploads stream to storage under files.max_upload_bytes instead (http/v1/files.ts).
+  const jsonLimit = limitBody(deps.config.server.body_limit_bytes);
+  app.use('/api/*', (c, next) => (isUploadRequest(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   // WebSocket endpoints served by the realtime hub on raw `ws` (realtime/ws-v1.ts); other
   // upgrade paths still go through Hono's helper.
   const upgrades = new Map<string, UpgradeHandler>([['/api/v1/ws', wsV1Upgrade(deps, { maxPayload: WS_MAX_PAYLOAD })]]);

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { healthRoutes } from './health.ts';
+import { filesRoutes } from './files.ts';
 import { statusRoutes } from './status.ts';
 import { teamsRoutes } from './teams.ts';
 import { channelsRoutes } from './channels.ts';
@@ -19,6 +20,7 @@ import { siteRoutes } from './site.ts';
 export function v1Routes() {
   const api = new Hono<AppEnv>();
   api.route('/health', healthRoutes());
+  api.route('/files', filesRoutes());
   // Presence routes first: /users/me/status and /users/status/ids.
   api.route('/users', statusRoutes());
   api.route('/site', siteRoutes());

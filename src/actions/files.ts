@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { join } from 'node:path';
+import type { Deps } from '../deps.ts';
+import { localState } from '../deps.ts';
+import type { Queryable } from '../db/driver.ts';
+import type { Auth } from './tokens.ts';
+import { accessChannel } from './access.ts';
+import { inTx } from './tx.ts';
+import { AppError, badRequest, notFound, tooLarge, unavailable } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { getFile, insertFiles, type FileRow } from '../store/files.ts';
+import { newStorageKey, StorageError, type Storage } from '../files/storage.ts';
+import { openLocalStorage } from '../files/local.ts';
+import { contentDisposition, decideMime, extensionOf, isInlineType, sanitizeFileName, sniffImage, SNIFF_BYTES } from '../files/sniff.ts';
+
+/** Files per upload request; the same as the most a post may carry. */
+export const MAX_FILES_PER_UPLOAD = 10;
+
+/** One file of an upload, independent of HTTP (the v1 and v4 routes both produce these). */
+export interface UploadPart {
+  filename: string;
+  /** The type the client declared; only a hint (see decideMime). */
+  mime: string;
+  stream: Readable;
+}
+
+/**
+ * The storage in force: deps.storage (opened by boot), or `<data_dir>/files` opened on first use
+ * for Deps built without it (tests, one-off commands).
+ */
+export function storageOf(deps: Deps): Promise<Storage> {
+  if (deps.storage) return Promise.resolve(deps.storage);
+  return localState(deps, 'files-storage', () => openLocalStorage(join(deps.config.server.data_dir, 'files')));
+}
+
+/** A storage failure as the API's error: 507 when full, 503 otherwise. */
+export function storageAppError(e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  if (e instanceof StorageError) {
+    if (e.kind === 'full') return new AppError(507, 'storage_full', 'File storage is full');
+    if (e.kind === 'not_found') return notFound('file_content_missing', 'The file content is missing from storage');
+  }
+  return unavailable('storage_unavailable', 'File storage is unavailable; try again later');
+}
+
+/** The file info clients see. Storage keys and checksums stay on the server. */
+export function presentFile(f: FileRow) {
+  return {
+    id: f.id,
+    creator_id: f.creator_id,
+    channel_id: f.channel_id,
+    post_id: f.post_id,
+    name: f.name,
+    extension: f.extension,
+    size: f.size,
+    mime_type: f.mime_type,
+    width: f.width,
+    height: f.height,
+    has_preview_image: f.width > 0 && isInlineType(f.mime_type),
+    create_at: f.create_at,
+  };
+}
+
+/** Counts, hashes and keeps the head of a stream; fails with 413 past `max` bytes. */
+class Inspector extends Transform {
+  size = 0;
+  readonly hash = createHash('sha256');
+  private head: Buffer[] = [];
+  private headLen = 0;
+  constructor(private readonly max: number) {
+    super();
+  }
+  _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {
+    this.size += chunk.length;
+    if (this.size > this.max) return cb(tooLarge('file_too_large', `A file exceeds the upload limit of ${this.max} bytes`));
+    this.hash.update(chunk);
+    if (this.headLen < SNIFF_BYTES) {
+      this.head.push(chunk);
+      this.headLen += chunk.length;
+    }
+    cb(null, chunk);
+  }
+  headBytes(): Buffer {
+    return Buffer.concat(this.head).subarray(0, SNIFF_BYTES);
+  }
+}
+
+/**
+ * Stores every part, then inserts all rows in one transaction. Any failure (a file over the
+ * limit, storage down, a bad part) deletes the objects already stored and inserts nothing, so a
+ * failed upload leaves neither objects nor rows. The caller must be able to post in the channel.
+ */
+export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, parts: AsyncIterable<UploadPart>): Promise<FileRow[]> {
+  await accessChannel(deps.db, auth, channelId, { mode: 'write' });
+  const max = deps.config.files.max_upload_bytes;
+  const rows: FileRow[] = [];
+  let storage: Storage | undefined;
+  try {
+    storage = await storageOf(deps).catch((e) => {
+      throw storageAppError(e);
+    });
+    for await (const part of parts) {
+      if (rows.length >= MAX_FILES_PER_UPLOAD) {
+        part.stream.resume();
+        throw badRequest('too_many_files', `At most ${MAX_FILES_PER_UPLOAD} files per upload`);
+      }
+      const id = newId();
+      const now = deps.now();
+      const key = newStorageKey(id, now);
+      const name = sanitizeFileName(part.filename);
+      const extension = extensionOf(name);
+      const inspector = new Inspector(max);
+      part.stream.on('error', (e) => inspector.destroy(e));
+      inspector.on('error', () => {}); // the storage's put reports it
+      const body = part.stream.pipe(inspector);
+      // Recorded before the put so a failure in the middle of it still cleans the key up.
+      const row: FileRow = {
+        id, creator_id: auth.user.id, channel_id: channelId, post_id: '', name, extension, size: 0,
+        mime_type: 'application/octet-stream', width: 0, height: 0, storage_key: key, thumbnail_key: '', sha256: '', create_at: now, delete_at: 0,
+      };
+      rows.push(row);
+      try {
+        await storage.putStream(key, body, { contentType: 'application/octet-stream' });
+      } catch (e) {
+        part.stream.resume();
+        throw storageAppError(e);
+      }
+      const image = sniffImage(inspector.headBytes());
+      row.size = inspector.size;
+      row.sha256 = inspector.hash.digest('hex');
+      row.mime_type = decideMime(part.mime, extension, image);
+      row.width = image?.width ?? 0;
+      row.height = image?.height ?? 0;
+    }
+    if (!rows.length) throw badRequest('no_files', 'The upload contains no file');
+    await inTx(deps, (tx) => insertFiles(tx, rows));
+    return rows;
+  } catch (e) {
+    if (storage) for (const r of rows) await storage.delete(r.storage_key).catch((err) => deps.log.warn('could not remove an object of a failed upload', { key: r.storage_key, err }));
+    throw e;
+  }
+}
+
+/**
+ * Loads a live file the caller may read: they uploaded it, or it is attached to a live post in a
+ * channel they can read. Unattached files of others do not exist for the caller (404).
+ */
+export async function accessFile(q: Queryable, auth: Auth, fileId: string): Promise<FileRow> {
+  const f = await getFile(q, fileId);
+  if (!f || f.delete_at !== 0) throw notFound('file_not_found', 'File not found');
+  if (f.creator_id === auth.user.id) return f;
+  if (!f.post_id) throw notFound('file_not_found', 'File not found');
+  const [post] = await q.query<{ channel_id: string; delete_at: number }>('select channel_id, delete_at from posts where id = $1', [f.post_id]);
+  if (!post || post.delete_at !== 0) throw notFound('file_not_found', 'File not found');
+  await accessChannel(q, auth, post.channel_id);
+  return f;
+}
+
+export async function getFileInfo(deps: Deps, auth: Auth, fileId: string) {
+  return presentFile(await accessFile(deps.db, auth, fileId));
+}
+
+/** A parsed `Range` header: one satisfiable range, 'unsatisfiable', or null for the whole file. */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m) return null; // several ranges or another unit: serve the whole file (RFC 9110 allows it)
+  const [, a, b] = m;
+  if (a === '' && b === '') return null;
+  let start: number;
+  let end: number;
+  if (a === '') {
+    const n = Number(b);
+    if (n === 0) return 'unsatisfiable';
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(a);
+    end = b === '' ? size - 1 : Math.min(Number(b), size - 1);
+    if (b !== '' && Number(b) < start) return null;
+  }
+  if (start >= size || size === 0) return 'unsatisfiable';
+  return { start, end };
+}
+
+export interface FileContent {
+  file: FileRow;
+  stream: Readable | null;
+  /** Present for a 206 answer. */
+  range?: { start: number; end: number };
+  unsatisfiable?: boolean;
+  /** Content-Disposition value. */
+  disposition: string;
+  contentType: string;
+}
+
+/**
+ * Opens a file's bytes for the caller. Types that are not inline-safe (anything but sniffed
+ * images, audio and video; never HTML or SVG) always go out as attachments.
+ */
+export async function openFileContent(
+  deps: Deps,
+  auth: Auth,
+  fileId: string,
+  o: { rangeHeader?: string; download?: boolean; thumbnail?: boolean } = {},
+): Promise<FileContent> {
+  const file = await accessFile(deps.db, auth, fileId);
+  const inline = isInlineType(file.mime_type);
+  if (o.thumbnail && !(inline && file.width > 0)) throw notFound('thumbnail_not_available', 'This file has no preview image');
+  const disposition = contentDisposition(inline && !o.download ? 'inline' : 'attachment', file.name);
+  const contentType = inline ? file.mime_type : file.mime_type.startsWith('text/') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+  const range = o.thumbnail ? null : parseRange(o.rangeHeader, file.size);
+  if (range === 'unsatisfiable') return { file, stream: null, unsatisfiable: true, disposition, contentType };
+  let stream: Readable;
+  try {
+    const storage = await storageOf(deps);
+    stream = file.size === 0 ? (await import('node:stream')).Readable.from([]) : await storage.getStream(file.storage_key, range ?? undefined);
+  } catch (e) {
+    throw storageAppError(e);
+  }
+  return { file, stream, range: range ?? undefined, disposition, contentType };
+}

@@ -1,0 +1,134 @@
+import { Hono, type Context } from 'hono';
+import { Readable } from 'node:stream';
+import busboy from 'busboy';
+import type { AppEnv } from '../env.ts';
+import { requireAuth } from '../middleware.ts';
+import { idParam } from '../validate.ts';
+import { badRequest } from '../../errors.ts';
+import { isId } from '../../ids.ts';
+import { getFileInfo, openFileContent, presentFile, uploadFiles, MAX_FILES_PER_UPLOAD, type UploadPart } from '../../actions/files.ts';
+
+/**
+ * Requests whose bodies stream to file storage under files.max_upload_bytes instead of the
+ * JSON body limit (server.ts skips limitBody for them). Includes the Mattermost route.
+ */
+export function isUploadRequest(method: string, path: string): boolean {
+  return method === 'POST' && (path === '/api/v1/files' || path === '/api/v4/files');
+}
+
+export interface MultipartUpload {
+  /** Non-file fields seen before the first file. */
+  fields: Map<string, string>;
+  /** The files, one at a time; each stream must be consumed before the next part arrives. */
+  parts: AsyncIterable<UploadPart>;
+  /** Stops parsing and discards the rest of the body (after an error). */
+  abort(): void;
+}
+
+/**
+ * Parses a multipart request body with busboy, streaming: fields first (resolved as soon as the
+ * first file starts or the body ends), then files as an async iterable. Nothing is buffered
+ * beyond busboy's own chunks. Shared with the Mattermost adapter.
+ */
+export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD): Promise<MultipartUpload> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(type)) throw badRequest('invalid_content_type', 'Expected a multipart/form-data body');
+  const body = c.req.raw.body;
+  if (!body) throw badRequest('no_files', 'The upload contains no file');
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({ headers: { 'content-type': type }, defParamCharset: 'utf8', limits: { files: maxFiles + 1, fields: 50, fieldSize: 64 * 1024, parts: maxFiles + 60 } });
+  } catch {
+    throw badRequest('invalid_content_type', 'Malformed multipart content type');
+  }
+  const fields = new Map<string, string>();
+  const queue: (UploadPart | null | Error)[] = [];
+  let wake: (() => void) | undefined;
+  let fieldsDone: (() => void) | undefined;
+  const fieldsReady = new Promise<void>((r) => (fieldsDone = r));
+  const push = (v: UploadPart | null | Error) => {
+    queue.push(v);
+    fieldsDone?.();
+    wake?.();
+  };
+  bb.on('field', (name, value) => fields.set(name, value));
+  bb.on('file', (_name, stream, info) => push({ filename: info.filename ?? '', mime: info.mimeType ?? '', stream }));
+  bb.on('close', () => push(null));
+  bb.on('error', (e) => push(badRequest('invalid_multipart', `Malformed multipart body: ${(e as Error).message}`)));
+  const source = Readable.fromWeb(body as any);
+  source.on('error', (e) => push(e));
+  source.pipe(bb);
+  await fieldsReady;
+  const abort = () => {
+    source.unpipe(bb);
+    source.resume();
+  };
+  return {
+    fields,
+    abort,
+    parts: {
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          while (!queue.length) await new Promise<void>((r) => (wake = r));
+          const next = queue.shift()!;
+          if (next === null) return;
+          if (next instanceof Error) throw next;
+          yield next;
+        }
+      },
+    },
+  };
+}
+
+export function filesRoutes() {
+  const r = new Hono<AppEnv>();
+  r.use('*', requireAuth);
+
+  r.post('/', async (c) => {
+    const upload = await readMultipart(c);
+    try {
+      const channelId = upload.fields.get('channel_id') ?? c.req.query('channel_id') ?? '';
+      if (!isId(channelId)) throw badRequest('invalid_channel_id', 'channel_id (a form field before the files) is required');
+      const rows = await uploadFiles(c.get('deps'), c.get('auth'), channelId, upload.parts);
+      return c.json({ items: rows.map(presentFile) }, 201);
+    } catch (e) {
+      upload.abort();
+      throw e;
+    }
+  });
+
+  r.get('/:id/info', async (c) => c.json(await getFileInfo(c.get('deps'), c.get('auth'), idParam(c, 'id'))));
+
+  const serve = (thumbnail: boolean) => async (c: Context<AppEnv>) => {
+    const content = await openFileContent(c.get('deps'), c.get('auth'), idParam(c, 'id'), {
+      rangeHeader: c.req.header('range'),
+      download: c.req.query('download') === '1' || c.req.query('download') === 'true',
+      thumbnail,
+    });
+    const { file } = content;
+    const headers: Record<string, string> = {
+      'Content-Type': content.contentType,
+      'Content-Disposition': content.disposition,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, max-age=86400',
+      'Accept-Ranges': 'bytes',
+      ETag: `"${file.sha256 || file.id}"`,
+    };
+    if (content.unsatisfiable) {
+      return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${file.size}` } });
+    }
+    const stream = Readable.toWeb(content.stream!) as unknown as ReadableStream;
+    if (content.range) {
+      const { start, end } = content.range;
+      headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
+      headers['Content-Length'] = String(end - start + 1);
+      return new Response(stream, { status: 206, headers });
+    }
+    headers['Content-Length'] = String(file.size);
+    return new Response(stream, { status: 200, headers });
+  };
+  r.get('/:id', serve(false));
+  r.get('/:id/thumbnail', serve(true));
+  return r;
+}
