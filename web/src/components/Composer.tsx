@@ -1,0 +1,212 @@
+import { signal } from '@preact/signals';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { sendPost } from '../data.ts';
+import { socket } from '../session.ts';
+import { channelTitle, currentTeamId, displayName, state, typingSeen, type Channel, type User } from '../state.ts';
+import { ComposerAttachments } from './Attachments.tsx';
+import { editingPostId } from './Message.tsx';
+
+const MAX = 16000;
+const TYPING_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 6000;
+
+const draftKey = (channelId: string, rootId: string) => `rustchat.draft.${channelId}${rootId ? ':' + rootId : ''}`;
+const readDraft = (k: string) => {
+  try {
+    return localStorage.getItem(k) ?? '';
+  } catch {
+    return '';
+  }
+};
+const writeDraft = (k: string, v: string) => {
+  try {
+    if (v) localStorage.setItem(k, v);
+    else localStorage.removeItem(k);
+  } catch {
+    /* not kept */
+  }
+};
+
+/** Ticks every second so "is typing" lines expire. */
+const clock = signal(Date.now());
+setInterval(() => (clock.value = Date.now()), 1000);
+
+interface Suggestion {
+  key: string;
+  insert: string;
+  label: string;
+  detail?: string;
+}
+
+/** The word being typed before the caret, when it starts with @ or ~. */
+function trigger(text: string, caret: number): { kind: '@' | '~'; q: string; start: number } | undefined {
+  const m = /(^|\s)([@~])([a-z0-9._-]*)$/i.exec(text.slice(0, caret));
+  if (!m) return undefined;
+  return { kind: m[2] as '@' | '~', q: m[3]!.toLowerCase(), start: caret - m[3]!.length - 1 };
+}
+
+function suggestions(kind: '@' | '~', q: string, channelId: string): Suggestion[] {
+  const s = state.value;
+  if (kind === '@') {
+    const ids = s.channelMembers[channelId] ?? Object.keys(s.users);
+    const users = ids.map((id) => s.users[id]).filter((u): u is User => !!u && !u.delete_at);
+    const out: Suggestion[] = users
+      .filter((u) => u.username.toLowerCase().startsWith(q) || displayName(u).toLowerCase().includes(q))
+      .sort((a, b) => a.username.localeCompare(b.username))
+      .slice(0, 8)
+      .map((u) => ({ key: u.id, insert: `@${u.username} `, label: `@${u.username}`, detail: displayName(u) }));
+    for (const special of ['here', 'channel', 'all']) if (special.startsWith(q) && q) out.push({ key: special, insert: `@${special} `, label: `@${special}`, detail: 'Notifies everyone here' });
+    return out;
+  }
+  return Object.values(s.channels)
+    .filter((c: Channel) => c.team_id === currentTeamId.value && c.type === 'O' && !c.delete_at && (c.name.startsWith(q) || channelTitle(c, s).toLowerCase().includes(q)))
+    .slice(0, 8)
+    .map((c) => ({ key: c.id, insert: `~${c.name} `, label: `~${c.name}`, detail: channelTitle(c, s) }));
+}
+
+export function Composer({ channelId, rootId = '' }: { channelId: string; rootId?: string }) {
+  const key = draftKey(channelId, rootId);
+  const [text, setText] = useState(() => readDraft(key));
+  const [fileIds, setFileIds] = useState<string[]>([]);
+  const [sel, setSel] = useState(0);
+  const [caret, setCaret] = useState(0);
+  const [dismissed, setDismissed] = useState(false);
+  const ta = useRef<HTMLTextAreaElement>(null);
+  const lastTyping = useRef(0);
+
+  useEffect(() => {
+    setText(readDraft(key));
+    setFileIds([]);
+    if (!rootId) ta.current?.focus();
+  }, [key]);
+  useEffect(() => writeDraft(key, text), [key, text]);
+  useEffect(() => {
+    const el = ta.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = Math.min(el.scrollHeight, 240) + 'px';
+  }, [text]);
+
+  const trig = dismissed ? undefined : trigger(text, caret);
+  const list = trig ? suggestions(trig.kind, trig.q, channelId) : [];
+
+  function complete(sug: Suggestion) {
+    if (!trig) return;
+    const next = text.slice(0, trig.start) + sug.insert + text.slice(caret);
+    setText(next);
+    const pos = trig.start + sug.insert.length;
+    requestAnimationFrame(() => {
+      ta.current?.setSelectionRange(pos, pos);
+      setCaret(pos);
+    });
+  }
+
+  function send() {
+    const msg = text.trim();
+    if (!msg && !fileIds.length) return;
+    if (msg.length > MAX) return;
+    void sendPost(channelId, msg, rootId, undefined, fileIds);
+    setText('');
+    setFileIds([]);
+    lastTyping.current = 0;
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (list.length) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        setSel((sel + (e.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length);
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        complete(list[Math.min(sel, list.length - 1)]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        setDismissed(true);
+        return;
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      send();
+    } else if (e.key === 'ArrowUp' && !text) {
+      // Up arrow edits my last message here.
+      const s = state.value;
+      const ids = rootId ? [rootId, ...(s.threads[rootId] ?? [])] : (s.postsInChannel[channelId] ?? []);
+      for (let i = ids.length - 1; i >= 0; i--) {
+        const p = s.posts[ids[i]!];
+        if (p && p.user_id === s.me && (rootId || !p.root_id)) {
+          e.preventDefault();
+          editingPostId.value = p.id;
+          break;
+        }
+      }
+    }
+  }
+
+  function onInput(e: Event) {
+    const el = e.currentTarget as HTMLTextAreaElement;
+    setText(el.value);
+    setCaret(el.selectionStart);
+    setSel(0);
+    setDismissed(false);
+    const now = Date.now();
+    if (el.value && now - lastTyping.current > TYPING_EVERY_MS) {
+      lastTyping.current = now;
+      void socket.send('typing', rootId ? { channel_id: channelId, root_id: rootId } : { channel_id: channelId }).catch(() => {});
+    }
+  }
+
+  // Who is typing here (seen within the last few seconds).
+  const now = clock.value;
+  const seen = typingSeen.value[rootId ? `${channelId}:${rootId}` : channelId] ?? {};
+  const typists = Object.entries(seen)
+    .filter(([id, at]) => now - at < TYPING_SHOWN_MS && id !== state.value.me)
+    .map(([id]) => state.value.users[id]?.username ?? 'Someone');
+  const ch = state.value.channels[channelId];
+  const placeholder = rootId ? 'Reply…' : `Write to ${ch ? (ch.type === 'O' || ch.type === 'P' ? '~' : '@') + channelTitle(ch) : ''}`;
+  const over = text.length > MAX;
+
+  return (
+    <div class="composer-wrap">
+      {list.length > 0 && (
+        <ul class="autocomplete" role="listbox" aria-label="Suggestions">
+          {list.map((sug, i) => (
+            <li key={sug.key} role="option" aria-selected={i === sel} class={i === sel ? 'sel' : ''} onMouseDown={(e) => (e.preventDefault(), complete(sug))}>
+              <strong>{sug.label}</strong> <span class="muted">{sug.detail}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <div class="composer">
+        <ComposerAttachments channelId={channelId} fileIds={fileIds} onChange={setFileIds} />
+        <textarea
+          ref={ta}
+          rows={1}
+          value={text}
+          placeholder={placeholder}
+          aria-label={rootId ? 'Reply in thread' : 'Write a message'}
+          onInput={onInput}
+          onKeyDown={onKeyDown}
+          onClick={(e) => setCaret(e.currentTarget.selectionStart)}
+          onKeyUp={(e) => ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key) && setCaret(e.currentTarget.selectionStart)}
+        />
+        <button type="button" class="btn primary send-btn" onClick={send} disabled={(!text.trim() && !fileIds.length) || over} aria-label="Send">
+          Send
+        </button>
+      </div>
+      <div class="composer-foot small muted" aria-live="polite">
+        {over ? (
+          <span class="form-error">Message is too long ({text.length}/{MAX})</span>
+        ) : typists.length ? (
+          `${typists.join(', ')} ${typists.length === 1 ? 'is' : 'are'} typing…`
+        ) : (
+          <span class="hint">Enter to send · Shift+Enter for a new line</span>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import { useState } from 'preact/hooks';
+import { logout } from '../session.ts';
+import { channelPath } from '../router.ts';
+import { channelTitle, currentChannelId, currentTeam, dmPartner, me, state, unreadOf, type Channel } from '../state.ts';
+import { nextTheme, setTheme, theme } from '../theme.ts';
+import { cx } from '../util.ts';
+import { Avatar, PresenceDot } from './Avatar.tsx';
+import { BrowseChannels, CreateChannel, InvitePeople, NewDirect } from './SidebarDialogs.tsx';
+import { mobilePane } from './Workspace.tsx';
+import { switcherOpen } from './QuickSwitcher.tsx';
+import { askNotificationPermission, notificationsAvailable } from '../notify.ts';
+
+type Dialog = 'create' | 'browse' | 'dm' | 'invite' | null;
+
+export function Sidebar() {
+  const s = state.value;
+  const team = currentTeam.value;
+  const user = me.value;
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [menu, setMenu] = useState(false);
+  if (!team) return <aside class="sidebar" />;
+
+  const all = Object.values(s.channels).filter((c) => !c.delete_at && s.members[c.id]);
+  const byName = (a: Channel, b: Channel) => channelTitle(a, s).localeCompare(channelTitle(b, s));
+  const channels = all.filter((c) => c.team_id === team.id && (c.type === 'O' || c.type === 'P')).sort(byName);
+  const directs = all.filter((c) => c.type === 'D' || c.type === 'G').sort((a, b) => (b.last_post_at ?? 0) - (a.last_post_at ?? 0));
+  const isAdmin = String(user?.roles ?? '').includes('system_admin');
+
+  const item = (c: Channel) => {
+    const u = unreadOf(c, s.members[c.id]);
+    const active = c.id === currentChannelId.value;
+    const partner = dmPartner(c, s);
+    return (
+      <li key={c.id}>
+        <a
+          href={channelPath(team.name, c.name)}
+          class={cx('ch-item', active && 'active', u.unread && 'unread')}
+          aria-current={active ? 'page' : undefined}
+          data-channel={c.name}
+          onClick={() => (mobilePane.value = 'channel')}
+        >
+          <span class="ch-icon" aria-hidden="true">
+            {c.type === 'O' ? '#' : c.type === 'P' ? '🔒' : partner ? <PresenceDot userId={partner} /> : '👥'}
+          </span>
+          <span class="ch-name">{channelTitle(c, s)}</span>
+          {u.mentions > 0 && (
+            <span class="badge" aria-label={`${u.mentions} mentions`}>
+              {u.mentions}
+            </span>
+          )}
+          {u.unread && !u.mentions && <span class="sr-only">unread</span>}
+        </a>
+      </li>
+    );
+  };
+
+  return (
+    <aside class="sidebar" aria-label="Channels">
+      <div class="sidebar-head">
+        <button type="button" class="team-name" onClick={() => setMenu(!menu)} aria-expanded={menu} aria-haspopup="menu">
+          {team.display_name || team.name} <span aria-hidden="true">▾</span>
+        </button>
+        {menu && (
+          <div class="menu" role="menu" onClick={() => setMenu(false)}>
+            <button role="menuitem" type="button" onClick={() => setDialog('invite')}>
+              Invite people
+            </button>
+            <a role="menuitem" href="/settings">
+              Account settings
+            </a>
+            {isAdmin && (
+              <a role="menuitem" href="/admin/users">
+                System console
+              </a>
+            )}
+            <button role="menuitem" type="button" onClick={() => setTheme(nextTheme(theme.value))}>
+              Theme: {theme.value} (switch)
+            </button>
+            {notificationsAvailable() && Notification.permission === 'default' && (
+              <button role="menuitem" type="button" onClick={() => void askNotificationPermission()}>
+                Enable notifications
+              </button>
+            )}
+            <button role="menuitem" type="button" onClick={() => void logout()}>
+              Log out
+            </button>
+          </div>
+        )}
+        <div class="me-line">
+          {user && <Avatar user={user} size="sm" />} <span class="muted">@{user?.username}</span>
+        </div>
+      </div>
+      <button type="button" class="jump-btn" onClick={() => (switcherOpen.value = true)}>
+        Find channel… <kbd>Ctrl K</kbd>
+      </button>
+      <nav class="ch-sections">
+        <section>
+          <div class="section-head">
+            <h2 id="sec-channels">Channels</h2>
+            <button type="button" class="icon-btn" aria-label="Browse channels" title="Browse channels" onClick={() => setDialog('browse')}>
+              ☰
+            </button>
+            <button type="button" class="icon-btn" aria-label="Create channel" title="Create channel" onClick={() => setDialog('create')}>
+              +
+            </button>
+          </div>
+          <ul aria-labelledby="sec-channels">{channels.map(item)}</ul>
+        </section>
+        <section>
+          <div class="section-head">
+            <h2 id="sec-dms">Direct messages</h2>
+            <button type="button" class="icon-btn" aria-label="Start a direct message" title="Start a direct message" onClick={() => setDialog('dm')}>
+              +
+            </button>
+          </div>
+          <ul aria-labelledby="sec-dms">{directs.map(item)}</ul>
+        </section>
+      </nav>
+      {dialog === 'create' && <CreateChannel onClose={() => setDialog(null)} />}
+      {dialog === 'browse' && <BrowseChannels onClose={() => setDialog(null)} />}
+      {dialog === 'dm' && <NewDirect onClose={() => setDialog(null)} />}
+      {dialog === 'invite' && <InvitePeople onClose={() => setDialog(null)} />}
+    </aside>
+  );
+}

@@ -1,0 +1,321 @@
+/** REST loaders and user operations. Responses are merged into the state (see state.ts). */
+import { batch } from '@preact/signals';
+import { applyEvent } from '../../src/realtime/reducer.ts';
+import { del, get, items, patch, post, qs, type Page } from './api.ts';
+import {
+  currentChannelId,
+  currentTeamId,
+  hasOlder,
+  mergeChannels,
+  mergePosts,
+  mergeTeams,
+  mergeUsers,
+  pending,
+  rightPanel,
+  setChannelMembers,
+  setMember,
+  setPinned,
+  setStatuses,
+  siteInfo,
+  state,
+  type Channel,
+  type Member,
+  type Post,
+  type Team,
+  type User,
+} from './state.ts';
+
+export const PAGE = 50;
+
+/** A channel list item may carry my membership nested (`member`) or flattened into it. */
+export function splitChannel(x: any): { channel: Channel; member?: Member } {
+  if (x?.channel && typeof x.channel === 'object') return { channel: x.channel, member: x.member ?? undefined };
+  const { member, ...rest } = x;
+  if (member) return { channel: rest as Channel, member: { ...member, channel_id: rest.id } };
+  if (typeof x.msg_count === 'number' || typeof x.mention_count === 'number') {
+    return {
+      channel: rest as Channel,
+      member: {
+        channel_id: x.id,
+        user_id: state.value.me,
+        last_viewed_at: x.last_viewed_at ?? 0,
+        msg_count: x.msg_count ?? 0,
+        mention_count: x.mention_count ?? 0,
+        msg_count_root: x.msg_count_root,
+        mention_count_root: x.mention_count_root,
+      },
+    };
+  }
+  return { channel: rest as Channel };
+}
+
+export async function loadSiteInfo() {
+  try {
+    siteInfo.value = await get('/site/info');
+  } catch {
+    /* optional */
+  }
+}
+
+export async function loadTeams(): Promise<Team[]> {
+  const teams = items<Team>(await get('/teams'));
+  mergeTeams(teams, true);
+  return teams;
+}
+
+export async function loadChannels(teamId: string) {
+  const list = items<any>(await get(`/teams/${teamId}/channels`)).map(splitChannel);
+  const inTeam = list.filter((x) => x.channel.team_id === teamId);
+  const direct = list.filter((x) => !x.channel.team_id);
+  batch(() => {
+    mergeChannels(inTeam, teamId);
+    if (direct.length) mergeChannels(direct);
+  });
+  await loadDirectChannels();
+  await loadUnreads();
+  await loadMissingUsers(Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : [])));
+}
+
+/** DMs and group messages (not part of a team). Missing route: they arrive with unreads/events. */
+export async function loadDirectChannels() {
+  try {
+    const list = items<any>(await get('/channels/direct')).map(splitChannel);
+    mergeChannels(list, '');
+  } catch {
+    /* the route may list them with the team instead */
+  }
+}
+
+export async function loadUnreads() {
+  let list: any[];
+  try {
+    list = items<any>(await get('/channels/unreads'));
+  } catch {
+    return;
+  }
+  const s = state.value;
+  const missing: string[] = [];
+  batch(() => {
+    for (const u of list) {
+      const id = u.channel_id ?? u.id;
+      if (!s.channels[id]) missing.push(id);
+      const m: Partial<Member> = { channel_id: id };
+      for (const k of ['msg_count', 'mention_count', 'msg_count_root', 'mention_count_root', 'last_viewed_at'] as const) if (typeof u[k] === 'number') m[k] = u[k];
+      if (s.members[id] || missing.includes(id)) setMember({ ...({ user_id: s.me, last_viewed_at: 0, msg_count: 0, mention_count: 0 } as Member), ...s.members[id], ...m } as Member);
+      const ch = state.value.channels[id];
+      if (ch && typeof u.total_msg_count === 'number') mergeChannels([{ channel: { ...ch, total_msg_count: u.total_msg_count, total_msg_count_root: u.total_msg_count_root ?? ch.total_msg_count_root } }]);
+    }
+  });
+  for (const id of missing.slice(0, 50)) {
+    try {
+      const ch = splitChannel(await get(`/channels/${id}`));
+      mergeChannels([ch]);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export async function loadMissingUsers(ids: string[]) {
+  const s = state.value;
+  const need = [...new Set(ids)].filter((id) => id && !s.users[id]);
+  if (!need.length) return;
+  try {
+    const users = items<User>(await post('/users/ids', { ids: need }));
+    mergeUsers(users);
+  } catch {
+    /* shown as "Someone" until the next load */
+  }
+}
+
+function usersOfPosts(posts: Post[]) {
+  return loadMissingUsers(posts.map((p) => p.user_id));
+}
+
+/** Loads the newest page of a channel (replacing what is held) or the page before `before`. */
+export async function loadPosts(channelId: string, before?: string) {
+  const r = await get<Page<Post>>(`/channels/${channelId}/posts${qs({ before, limit: PAGE })}`);
+  const list = items(r);
+  await usersOfPosts(list);
+  const more = r && !Array.isArray(r) && 'next_cursor' in r ? r.next_cursor != null : list.length >= PAGE;
+  batch(() => {
+    mergePosts(channelId, list, { reset: !before });
+    hasOlder.value = { ...hasOlder.value, [channelId]: more };
+  });
+}
+
+export async function loadPost(id: string): Promise<Post | undefined> {
+  const p = await get<Post>(`/posts/${id}`);
+  await usersOfPosts([p]);
+  mergePosts(p.channel_id, [p], {});
+  return p;
+}
+
+export async function loadThread(rootId: string) {
+  const r = await get<any>(`/posts/${rootId}/thread`);
+  // `{root, items}` or `{items}` (root included) or `{posts}`.
+  const list: Post[] = [...(r.root ? [r.root] : []), ...(items<Post>(r).length ? items<Post>(r) : (r.posts ?? []))];
+  await usersOfPosts(list);
+  const root = list.find((p) => p.id === rootId);
+  if (root) {
+    const s = state.value;
+    state.value = { ...s, posts: { ...s.posts, [root.id]: { ...s.posts[root.id], ...root } } };
+    mergePosts(root.channel_id, list, { thread: rootId, reset: true });
+  }
+}
+
+export async function loadPinned(channelId: string) {
+  const list = items<Post>(await get(`/channels/${channelId}/pinned`));
+  await usersOfPosts(list);
+  setPinned(channelId, list);
+}
+
+export async function loadChannelMembers(channelId: string) {
+  const list = items<any>(await get(`/channels/${channelId}/members${qs({ limit: 200 })}`));
+  const ids = list.map((m) => m.user_id ?? m.id);
+  const users = list.filter((m) => m.username).map((m) => m as User);
+  mergeUsers(users);
+  setChannelMembers(channelId, ids);
+  await loadMissingUsers(ids);
+  try {
+    const st = items<any>(await post('/users/status/ids', { ids }));
+    setStatuses(st);
+  } catch {
+    /* presence is optional */
+  }
+}
+
+export async function markRead(channelId: string) {
+  const s = state.value;
+  const m = s.members[channelId];
+  const ch = s.channels[channelId];
+  if (!m || !ch) return;
+  try {
+    const r = await post<any>(`/channels/${channelId}/read`);
+    const member = r?.member ?? (r?.channel_id ? r : undefined);
+    if (member) setMember({ ...member, channel_id: channelId });
+    else setMember({ ...m, msg_count: ch.total_msg_count ?? m.msg_count, mention_count: 0, last_viewed_at: Date.now() });
+  } catch {
+    /* retried on the next view */
+  }
+}
+
+// ---------------------------------------------------------------- writes
+
+export function newClientMsgId() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/** Optimistic send: the pending copy shows at once; the real post replaces it (REST or event). */
+export async function sendPost(channelId: string, message: string, rootId = '', clientMsgId = newClientMsgId(), fileIds?: string[]) {
+  pending.value = { ...pending.value, [clientMsgId]: { client_msg_id: clientMsgId, channel_id: channelId, root_id: rootId, message, create_at: Date.now() } };
+  try {
+    const p = await post<Post>(`/channels/${channelId}/posts`, { message, root_id: rootId || undefined, client_msg_id: clientMsgId, file_ids: fileIds?.length ? fileIds : undefined });
+    batch(() => {
+      const s = state.value;
+      if (!s.posts[p.id]) {
+        // The REST reply won the race with the socket: apply it as the event would.
+        mergePosts(channelId, [p], rootId ? { thread: rootId } : {});
+        if (rootId) mergePosts(channelId, [p]);
+      }
+      const { [clientMsgId]: _, ...rest } = pending.value;
+      pending.value = rest;
+    });
+  } catch (e) {
+    const cur = pending.value[clientMsgId];
+    if (cur) pending.value = { ...pending.value, [clientMsgId]: { ...cur, failed: (e as Error).message || 'Failed to send' } };
+  }
+}
+
+export function retryPending(clientMsgId: string) {
+  const p = pending.value[clientMsgId];
+  if (p) void sendPost(p.channel_id, p.message, p.root_id, clientMsgId);
+}
+export function discardPending(clientMsgId: string) {
+  const { [clientMsgId]: _, ...rest } = pending.value;
+  pending.value = rest;
+}
+
+export async function editPost(id: string, message: string) {
+  const p = await patch<Post>(`/posts/${id}`, { message });
+  const s = state.value;
+  if (s.posts[id]) state.value = { ...s, posts: { ...s.posts, [id]: { ...s.posts[id], ...p } } };
+}
+
+export async function deletePost(id: string) {
+  await del(`/posts/${id}`);
+  const s = state.value;
+  const p = s.posts[id];
+  if (!p) return;
+  // Same result as the post_deleted event (which may arrive before or after this).
+  state.value = applyEvent(state.value, { event: 'post_deleted', data: { post: { ...p, delete_at: Date.now() } } });
+  if (rightPanel.value?.kind === 'thread' && rightPanel.value.postId === id) rightPanel.value = null;
+}
+
+export async function toggleReaction(postId: string, emoji: string) {
+  const s = state.value;
+  const mine = (s.reactions[postId] ?? []).some((r) => r.user_id === s.me && r.emoji_name === emoji);
+  if (mine) await del(`/posts/${postId}/reactions/${encodeURIComponent(emoji)}`);
+  else await post(`/posts/${postId}/reactions`, { emoji_name: emoji });
+}
+
+export async function setPin(postId: string, pin: boolean) {
+  const p = pin ? await post<any>(`/posts/${postId}/pin`) : await del<any>(`/posts/${postId}/pin`);
+  const s = state.value;
+  const held = s.posts[postId];
+  if (held) state.value = { ...s, posts: { ...s.posts, [postId]: { ...held, ...(p?.id ? p : {}), is_pinned: pin } } };
+}
+
+export async function createChannel(teamId: string, input: { name: string; display_name: string; type: 'public' | 'private'; purpose?: string }) {
+  const r = await post<any>('/channels', { team_id: teamId, ...input });
+  mergeChannels([splitChannel(r)]);
+  return splitChannel(r).channel;
+}
+
+export async function joinChannel(id: string) {
+  const r = await post<any>(`/channels/${id}/join`);
+  const ch = splitChannel(r?.channel ? r : r?.id ? r : await get(`/channels/${id}`));
+  if (!ch.member) ch.member = { channel_id: id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: ch.channel.total_msg_count ?? 0, mention_count: 0 };
+  mergeChannels([ch]);
+  return ch.channel;
+}
+
+export async function leaveChannel(id: string) {
+  await post(`/channels/${id}/leave`);
+  state.value = applyEvent(state.value, { event: 'user_removed', data: { channel_id: id, user_id: state.value.me } });
+}
+
+export async function openDirect(userIds: string[]): Promise<Channel> {
+  const r = userIds.length === 1 ? await post<any>('/channels/direct', { user_id: userIds[0] }) : await post<any>('/channels/group', { user_ids: userIds });
+  const x = splitChannel(r);
+  if (!x.member) x.member = { channel_id: x.channel.id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: x.channel.total_msg_count ?? 0, mention_count: 0 };
+  mergeChannels([x]);
+  return x.channel;
+}
+
+export async function createTeam(name: string, display_name: string) {
+  const t = await post<Team>('/teams', { name, display_name });
+  mergeTeams([t]);
+  return t;
+}
+
+export async function joinTeam(teamId: string, inviteId?: string) {
+  const r = await post<any>(`/teams/${teamId}/join`, inviteId ? { invite_id: inviteId } : {});
+  const team: Team = r?.team ?? (r?.name ? r : await get(`/teams/${teamId}`));
+  mergeTeams([team]);
+  return team;
+}
+
+/** Everything the screen shows, again (after a fresh hello or a long sleep). */
+export async function refetchAll() {
+  const teams = await loadTeams();
+  const teamId = currentTeamId.value && teams.some((t) => t.id === currentTeamId.value) ? currentTeamId.value : teams[0]?.id;
+  if (teamId) await loadChannels(teamId);
+  const chId = currentChannelId.value;
+  if (chId && state.value.channels[chId]) await loadPosts(chId);
+  const panel = rightPanel.value;
+  if (panel?.kind === 'thread') await loadThread(panel.postId).catch(() => (rightPanel.value = null));
+  if (panel?.kind === 'pinned' && chId) await loadPinned(chId).catch(() => {});
+  if (panel?.kind === 'members' && chId) await loadChannelMembers(chId).catch(() => {});
+}

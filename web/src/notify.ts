@@ -1,0 +1,34 @@
+/** Browser notifications for mentions and direct messages (only with permission, only when hidden). */
+import type { ClientEvent } from '../../src/realtime/reducer.ts';
+import { markdownToText } from './markdown.ts';
+import { channelTitle, currentChannelId, displayName, state } from './state.ts';
+
+export function notificationsAvailable() {
+  return typeof Notification !== 'undefined';
+}
+
+export async function askNotificationPermission() {
+  if (notificationsAvailable() && Notification.permission === 'default') await Notification.requestPermission();
+}
+
+export function notifyForEvent(ev: ClientEvent) {
+  if (ev.event !== 'posted' || !notificationsAvailable() || Notification.permission !== 'granted') return;
+  const p = typeof ev.data.post === 'string' ? JSON.parse(ev.data.post) : ev.data.post;
+  const s = state.value;
+  if (!p || p.user_id === s.me) return;
+  const ch = s.channels[p.channel_id];
+  if (!ch) return;
+  const mentions: string[] = ev.data.mentions ?? p.mentions ?? [];
+  const direct = ch.type === 'D' || ch.type === 'G';
+  if (!direct && !mentions.includes(s.me) && !(ev.data.mention_channel ?? p.mention_channel)) return;
+  if (document.visibilityState === 'visible' && document.hasFocus() && currentChannelId.value === ch.id) return;
+  const n = new Notification(`${displayName(s.users[p.user_id])}${direct ? '' : ` in ${channelTitle(ch)}`}`, {
+    body: markdownToText(String(p.message)).slice(0, 200),
+    tag: p.id,
+  });
+  n.onclick = () => {
+    window.focus();
+    const team = Object.values(s.teams)[0];
+    if (team) location.assign(`/${team.name}/pl/${p.id}`);
+  };
+}

@@ -1,0 +1,234 @@
+/**
+ * The client's state: one ClientState (src/realtime/reducer.ts) in a signal, changed by the shared
+ * reducer for socket events and by the merge helpers below for REST responses; plus UI-only
+ * signals (current team/channel, right panel, optimistic posts, connection status).
+ */
+import { batch, computed, signal } from '@preact/signals';
+import { applyEvent, emptyState, type Channel, type ClientEvent, type ClientState, type Member, type Post, type Reaction, type Team, type User } from '../../src/realtime/reducer.ts';
+
+export type { Channel, ClientState, Member, Post, Reaction, Team, User };
+
+export const state = signal<ClientState>(emptyState(''));
+export const me = computed<User | undefined>(() => state.value.users[state.value.me]);
+
+export type BootState = 'loading' | 'anon' | 'ready';
+export const bootState = signal<BootState>('loading');
+export const connection = signal<'idle' | 'connecting' | 'online' | 'reconnecting'>('idle');
+
+export const currentTeamId = signal('');
+export const currentChannelId = signal('');
+
+export type Panel = { kind: 'thread'; postId: string } | { kind: 'search'; q: string } | { kind: 'pinned' } | { kind: 'members' } | null;
+export const rightPanel = signal<Panel>(null);
+
+/** Posts being sent (or that failed), by client_msg_id. They vanish once the real post is held. */
+export interface PendingPost {
+  client_msg_id: string;
+  channel_id: string;
+  root_id: string;
+  message: string;
+  create_at: number;
+  failed?: string;
+}
+export const pending = signal<Record<string, PendingPost>>({});
+
+/** Per channel: true when older posts may exist on the server. */
+export const hasOlder = signal<Record<string, boolean>>({});
+/** Post to scroll to and highlight (permalinks, search jumps). */
+export const focusPostId = signal('');
+/** The last time each user was seen typing, by typing key (channel or channel:root). */
+export const typingSeen = signal<Record<string, Record<string, number>>>({});
+export const siteInfo = signal<{ site_name?: string; open_signup?: boolean; enable_open_signup?: boolean; version?: string; [k: string]: unknown }>({});
+export const toast = signal<{ text: string; kind?: 'error' | 'info' } | null>(null);
+
+/** Applies one socket event through the shared reducer. */
+export function dispatch(ev: ClientEvent) {
+  state.value = applyEvent(state.value, ev);
+  if (ev.event === 'typing' && ev.data?.user_id) {
+    const key: string = ev.data.root_id ? `${ev.data.channel_id}:${ev.data.root_id}` : ev.data.channel_id;
+    typingSeen.value = { ...typingSeen.value, [key]: { ...typingSeen.value[key], [ev.data.user_id]: Date.now() } };
+  }
+  if (ev.event === 'posted') {
+    const p = postOf(ev.data);
+    if (p) clearTypist(p);
+  }
+}
+
+function postOf(data: Record<string, any>): Post | undefined {
+  return typeof data?.post === 'string' ? JSON.parse(data.post) : data?.post;
+}
+function clearTypist(p: Post) {
+  const key = p.root_id ? `${p.channel_id}:${p.root_id}` : p.channel_id;
+  const seen = typingSeen.value[key];
+  if (seen?.[p.user_id]) {
+    const { [p.user_id]: _, ...rest } = seen;
+    typingSeen.value = { ...typingSeen.value, [key]: rest };
+  }
+}
+
+export function resetState(meUser: User | null) {
+  batch(() => {
+    const s = emptyState(meUser?.id ?? '');
+    if (meUser) s.users = { [meUser.id]: meUser };
+    state.value = s;
+    pending.value = {};
+    hasOlder.value = {};
+    typingSeen.value = {};
+    rightPanel.value = null;
+    currentChannelId.value = '';
+    currentTeamId.value = '';
+  });
+}
+
+// ---------------------------------------------------------------- REST merge helpers
+
+const sortIds = (ids: Iterable<string>, posts: Record<string, Post>) =>
+  [...new Set(ids)].sort((a, b) => (posts[a]?.create_at ?? 0) - (posts[b]?.create_at ?? 0) || (a < b ? -1 : 1));
+
+/** Reactions may come embedded in a post (post.reactions or post.metadata.reactions). */
+function embeddedReactions(p: Post): Reaction[] | undefined {
+  const r = (p as any).reactions ?? (p as any).metadata?.reactions;
+  return Array.isArray(r) ? r : undefined;
+}
+
+export function mergeUsers(users: User[]) {
+  if (!users.length) return;
+  const s = state.value;
+  const next = { ...s.users };
+  for (const u of users) next[u.id] = { ...next[u.id], ...u };
+  state.value = { ...s, users: next };
+}
+
+export function mergeTeams(teams: Team[], replace = false) {
+  const s = state.value;
+  const next = replace ? {} : { ...s.teams };
+  for (const t of teams) next[t.id] = t;
+  state.value = { ...s, teams: next };
+}
+
+/** Channels with my membership; `replaceTeam` drops held channels of that team not in the list. */
+export function mergeChannels(list: { channel: Channel; member?: Member }[], replaceTeam?: string) {
+  const s = state.value;
+  const channels = { ...s.channels };
+  const members = { ...s.members };
+  if (replaceTeam !== undefined) {
+    const keep = new Set(list.map((x) => x.channel.id));
+    for (const ch of Object.values(s.channels)) if (ch.team_id === replaceTeam && !keep.has(ch.id)) delete channels[ch.id];
+  }
+  for (const { channel, member } of list) {
+    channels[channel.id] = { ...channels[channel.id], ...channel };
+    if (member) members[channel.id] = { ...members[channel.id], ...member };
+  }
+  state.value = { ...s, channels, members };
+}
+
+/** Posts of one channel from a page; `reset` replaces the loaded list (fresh load / refetch). */
+export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string } = {}) {
+  const s = state.value;
+  const posts = { ...s.posts };
+  const reactions = { ...s.reactions };
+  for (const p of list) {
+    if (p.delete_at) {
+      delete posts[p.id];
+      continue;
+    }
+    posts[p.id] = p;
+    const r = embeddedReactions(p);
+    if (r) {
+      if (r.length) reactions[p.id] = r;
+      else delete reactions[p.id];
+    }
+  }
+  const live = list.filter((p) => !p.delete_at).map((p) => p.id);
+  const next: ClientState = { ...s, posts, reactions };
+  if (opts.thread) {
+    const replies = live.filter((id) => id !== opts.thread && posts[id]?.root_id === opts.thread);
+    next.threads = { ...s.threads, [opts.thread]: sortIds(opts.reset ? replies : [...(s.threads[opts.thread] ?? []), ...replies], posts) };
+  } else {
+    const old = opts.reset ? [] : (s.postsInChannel[channelId] ?? []);
+    next.postsInChannel = { ...s.postsInChannel, [channelId]: sortIds([...old.filter((id) => posts[id]), ...live], posts) };
+  }
+  state.value = next;
+}
+
+export function setPinned(channelId: string, list: Post[]) {
+  const s = state.value;
+  const posts = { ...s.posts };
+  for (const p of list) posts[p.id] = { ...posts[p.id], ...p };
+  state.value = { ...s, posts, pinned: { ...s.pinned, [channelId]: sortIds(list.map((p) => p.id), posts) } };
+}
+
+export function setChannelMembers(channelId: string, userIds: string[]) {
+  const s = state.value;
+  state.value = { ...s, channelMembers: { ...s.channelMembers, [channelId]: userIds } };
+}
+
+export function setStatuses(list: { user_id: string; status: string; manual?: boolean }[]) {
+  const s = state.value;
+  const statuses = { ...s.statuses };
+  for (const st of list) statuses[st.user_id] = st;
+  state.value = { ...s, statuses };
+}
+
+/** Replaces my member row for a channel (REST read/unread responses). */
+export function setMember(m: Member) {
+  const s = state.value;
+  state.value = { ...s, members: { ...s.members, [m.channel_id]: { ...s.members[m.channel_id], ...m } } };
+}
+
+// ---------------------------------------------------------------- derived
+
+export const currentTeam = computed(() => state.value.teams[currentTeamId.value]);
+export const currentChannel = computed(() => state.value.channels[currentChannelId.value]);
+
+export function unreadOf(ch: Channel, m: Member | undefined): { unread: boolean; mentions: number } {
+  if (!m) return { unread: false, mentions: 0 };
+  const isDm = ch.type === 'D' || ch.type === 'G';
+  const total = ch.total_msg_count ?? 0;
+  return { unread: total > (m.msg_count ?? 0), mentions: isDm ? Math.max(m.mention_count, total - (m.msg_count ?? 0)) : m.mention_count };
+}
+
+/** Total unread channels and mentions across everything held (document title, favicon). */
+export const unreadTotals = computed(() => {
+  const s = state.value;
+  let channels = 0;
+  let mentions = 0;
+  for (const ch of Object.values(s.channels)) {
+    if (ch.delete_at) continue;
+    const u = unreadOf(ch, s.members[ch.id]);
+    if (u.unread) channels++;
+    mentions += u.mentions;
+  }
+  return { channels, mentions };
+});
+
+export function displayName(u: User | undefined): string {
+  if (!u) return 'Someone';
+  const dn = (u.display_name as string) || [u.first_name, u.last_name].filter(Boolean).join(' ') || (u.nickname as string);
+  return dn || u.username;
+}
+
+/** A DM's or group's title: the other people's names. */
+export function channelTitle(ch: Channel | undefined, s: ClientState = state.value): string {
+  if (!ch) return '';
+  if (ch.type === 'D') {
+    const other = ch.name.split('__').find((id) => id !== s.me) ?? s.me;
+    const u = s.users[other];
+    return u ? u.username : (ch.display_name as string) || 'Direct message';
+  }
+  if (ch.type === 'G') {
+    const ids = s.channelMembers[ch.id];
+    if (ids) return ids.filter((id) => id !== s.me).map((id) => s.users[id]?.username ?? '…').join(', ');
+    return (ch.display_name as string) || 'Group message';
+  }
+  return (ch.display_name as string) || ch.name;
+}
+
+export const dmPartner = (ch: Channel, s: ClientState = state.value) => (ch.type === 'D' ? (ch.name.split('__').find((id) => id !== s.me) ?? s.me) : undefined);
+
+export function showToast(text: string, kind: 'error' | 'info' = 'error') {
+  toast.value = { text, kind };
+  setTimeout(() => {
+    if (toast.value?.text === text) toast.value = null;
+  }, 5000);
+}

@@ -1,0 +1,36 @@
+/** Small formatting helpers. */
+
+/** "My Team!" -> "my-team" (the URL name of a team or channel). */
+export const slugify = (s: string) =>
+  s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
+
+export const timeOf = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+export const fullDate = (ms: number) => new Date(ms).toLocaleString();
+export const dayKey = (ms: number) => {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+};
+export function dayLabel(ms: number) {
+  const d = new Date(ms);
+  const today = new Date();
+  const y = new Date();
+  y.setDate(today.getDate() - 1);
+  if (dayKey(ms) === dayKey(today.getTime())) return 'Today';
+  if (dayKey(ms) === dayKey(y.getTime())) return 'Yesterday';
+  return d.toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' });
+}
+
+/** A stable small number from an id (avatar colors). */
+export function hue(id: string, n = 8) {
+  let h = 0;
+  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  return h % n;
+}
+
+export const cx = (...c: (string | false | null | undefined)[]) => c.filter(Boolean).join(' ');

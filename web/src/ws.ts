@@ -1,0 +1,151 @@
+/**
+ * The /api/v1/ws client. Authenticates with a first `authenticate` action (the token never goes
+ * in the URL), resumes with ?connection_id=&sequence_number= after a drop, and reports a fresh
+ * `hello` (new connection id: the server could not replay) so the app refetches over REST.
+ * Events are checked for gaps: a skipped seq is treated like a fresh hello, never ignored.
+ */
+import type { ClientEvent } from '../../src/realtime/reducer.ts';
+
+export interface SocketHandlers {
+  token(): string;
+  onEvent(ev: ClientEvent): void;
+  /** A new connection id: state may have missed events; refetch. `first` is the very first hello. */
+  onFresh(first: boolean): void;
+  onStatus(s: 'connecting' | 'online' | 'reconnecting'): void;
+  /** Authentication was refused (closed with 4001). */
+  onAuthFailed(): void;
+}
+
+const PING_MS = 30_000;
+
+export class ChatSocket {
+  private ws: WebSocket | null = null;
+  private connectionId = '';
+  private lastSeq = -1;
+  private actionSeq = 1;
+  private replies = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private retry = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private ping: ReturnType<typeof setInterval> | undefined;
+  private stopped = true;
+  private helloSeen = false;
+
+  constructor(private h: SocketHandlers) {}
+
+  start() {
+    this.stopped = false;
+    this.open();
+    addEventListener('online', this.kick);
+  }
+
+  stop() {
+    this.stopped = true;
+    removeEventListener('online', this.kick);
+    clearTimeout(this.timer);
+    clearInterval(this.ping);
+    this.ws?.close(1000);
+    this.ws = null;
+    this.connectionId = '';
+    this.lastSeq = -1;
+    this.helloSeen = false;
+  }
+
+  /** Reconnect now (the browser says it is back online). */
+  private kick = () => {
+    if (this.stopped || (this.ws && this.ws.readyState <= 1)) return;
+    clearTimeout(this.timer);
+    this.open();
+  };
+
+  /** Sends a client action; resolves with the reply (or rejects on FAIL / disconnect). */
+  send(action: string, data: Record<string, unknown> = {}): Promise<any> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'));
+    const seq = this.actionSeq++;
+    ws.send(JSON.stringify({ action, seq, data }));
+    return new Promise((resolve, reject) => {
+      this.replies.set(seq, { resolve, reject });
+      setTimeout(() => {
+        if (this.replies.delete(seq)) reject(new Error('no reply'));
+      }, 10_000);
+    });
+  }
+
+  private url() {
+    const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
+    if (!this.connectionId) return base;
+    return `${base}?connection_id=${encodeURIComponent(this.connectionId)}&sequence_number=${this.lastSeq}`;
+  }
+
+  private open() {
+    if (this.stopped) return;
+    this.h.onStatus(this.helloSeen ? 'reconnecting' : 'connecting');
+    const ws = new WebSocket(this.url());
+    this.ws = ws;
+    this.actionSeq = 1;
+    ws.onopen = () => {
+      ws.send(JSON.stringify({ action: 'authenticate', seq: this.actionSeq++, data: { token: this.h.token() } }));
+    };
+    ws.onmessage = (m) => {
+      if (ws !== this.ws) return;
+      let msg: any;
+      try {
+        msg = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      if (typeof msg.seq_reply === 'number' || msg.status) {
+        const r = this.replies.get(msg.seq_reply);
+        if (r) {
+          this.replies.delete(msg.seq_reply);
+          if (msg.status === 'OK') r.resolve(msg.data ?? msg);
+          else r.reject(new Error(msg.error?.message ?? 'action failed'));
+        }
+        return;
+      }
+      if (typeof msg.event !== 'string') return;
+      if (msg.event === 'hello') return this.onHello(msg);
+      if (typeof msg.seq === 'number') {
+        if (msg.seq <= this.lastSeq) return; // replayed twice: already applied
+        if (this.lastSeq >= 0 && msg.seq !== this.lastSeq + 1) {
+          // A gap means lost events: start over with a fresh connection and refetch.
+          this.connectionId = '';
+          this.lastSeq = -1;
+          ws.close(4000, 'sequence gap');
+          return;
+        }
+        this.lastSeq = msg.seq;
+      }
+      this.h.onEvent({ event: msg.event, data: msg.data ?? {}, seq: msg.seq });
+    };
+    ws.onclose = (e) => {
+      if (ws !== this.ws) return;
+      clearInterval(this.ping);
+      for (const r of this.replies.values()) r.reject(new Error('disconnected'));
+      this.replies.clear();
+      this.ws = null;
+      if (this.stopped) return;
+      if (e.code === 4001) {
+        this.h.onAuthFailed();
+        // The session may simply have been revoked; the app decides. Retry slowly meanwhile.
+      }
+      this.h.onStatus(this.helloSeen ? 'reconnecting' : 'connecting');
+      const delay = Math.min(10_000, 250 * 2 ** this.retry++) * (0.75 + Math.random() / 2);
+      this.timer = setTimeout(() => this.open(), delay);
+    };
+  }
+
+  private onHello(msg: any) {
+    const id: string = msg.data?.connection_id ?? '';
+    const fresh = id !== this.connectionId;
+    const first = !this.helloSeen;
+    this.connectionId = id;
+    if (fresh) this.lastSeq = typeof msg.seq === 'number' ? msg.seq : 0;
+    this.helloSeen = true;
+    this.retry = 0;
+    clearInterval(this.ping);
+    this.ping = setInterval(() => void this.send('ping').catch(() => {}), PING_MS);
+    this.h.onStatus('online');
+    if (fresh) this.h.onFresh(first);
+  }
+}
