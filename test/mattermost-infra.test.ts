@@ -63,7 +63,7 @@ test('unknown route: 501 in Mattermost shape', async () => {
 });
 
 test('no token / bad token: 401 session_expired shape', async () => {
-  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }]) {
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
     const r = await t.req('GET', '/api/v4/users/me/preferences', { headers });
     assert.is(r.status, 401);
     assertMmHeaders(r.headers);
@@ -78,7 +78,7 @@ test('token accepted as BEARER, bearer, token, Token header', async () => {
     { authorization: `bearer ${alice.token}` },
     { authorization: `Token ${alice.token}` },
     { token: alice.token },
-  ]) {
+  ] as Record<string, string>[]) {
     const r = await t.req('GET', '/api/v4/users/me/preferences', { headers });
     assert.is(r.status, 200, JSON.stringify(headers).slice(0, 20));
     assert.equal(r.body, []);

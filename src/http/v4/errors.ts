@@ -18,7 +18,7 @@ const IDS: Record<string, string> = {
   csrf_failed: 'api.context.session_expired.app_error',
   forbidden: 'api.context.permissions.app_error',
   channel_archived: 'api.post.create_post.can_not_post_to_deleted.error',
-  signup_closed: 'api.user.create_user.signup_email_disabled.app_error',
+  signup_disabled: 'api.user.create_user.signup_email_disabled.app_error',
   invalid_json: 'api.context.invalid_body_param.app_error',
   invalid_input: 'api.context.invalid_body_param.app_error',
   invalid_characters: 'api.context.invalid_body_param.app_error',

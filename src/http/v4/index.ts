@@ -5,6 +5,13 @@ import { versionId } from './respond.ts';
 import { mmRequireAuth } from './auth.ts';
 import { systemRoutes } from './system.ts';
 import { preferenceRoutes } from './preferences.ts';
+import { userPublicRoutes, userRoutes } from './users.ts';
+import { statusRoutes } from './status.ts';
+import { teamRoutes } from './teams.ts';
+import { channelRoutes } from './channels.ts';
+import { postRoutes } from './posts.ts';
+import { reactionRoutes } from './reactions.ts';
+import { fileRoutes } from './files.ts';
 
 /**
  * `/api/v4`: the Mattermost-compatible adapter. Every route is a thin translation over the same
@@ -22,10 +29,20 @@ export function v4Routes() {
 
   // Public: what the apps call before they have a session.
   api.route('/', systemRoutes());
+  api.route('/', userPublicRoutes());
 
   // Everything below needs a session.
   api.use('*', mmRequireAuth);
   api.route('/', preferenceRoutes());
+  // Order matters where paths overlap: fixed segments (/users/ids, /users/status/ids,
+  // /posts/ids/reactions) are registered before the `:param` routes that would also match.
+  api.route('/', statusRoutes());
+  api.route('/', reactionRoutes());
+  api.route('/', userRoutes());
+  api.route('/', teamRoutes());
+  api.route('/', channelRoutes());
+  api.route('/', postRoutes());
+  api.route('/', fileRoutes());
 
   api.all('*', (c) => {
     throw notImplemented(c.req.method, c.req.path);

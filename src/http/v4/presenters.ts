@@ -21,12 +21,11 @@ const DEFAULT_USER_NOTIFY = {
   push_status: 'away',
 };
 
-export interface MmUserOptions {
-  /** Show the email (the user themselves, or a system admin). */
-  showEmail?: boolean;
-}
-
-export function presentMmUser(u: Row, o: MmUserOptions = {}) {
+/**
+ * Input is the native presentUser output, which already decides email visibility (the user
+ * themselves and system admins); a missing email is Mattermost's "".
+ */
+export function presentMmUser(u: Row) {
   let first = str(u.first_name);
   const last = str(u.last_name);
   // RustChat has a free-form display name; Mattermost has first/last name. Show it as the first
@@ -41,7 +40,7 @@ export function presentMmUser(u: Row, o: MmUserOptions = {}) {
     username: u.username,
     auth_data: '',
     auth_service: '',
-    email: o.showEmail ? str(u.email) : '',
+    email: str(u.email),
     email_verified: true,
     nickname: str(u.nickname),
     first_name: first,

@@ -1,0 +1,132 @@
+import { Hono, type Context } from 'hono';
+import { setCookie, deleteCookie } from 'hono/cookie';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { AppEnv } from '../env.ts';
+import { clientIp } from '../middleware.ts';
+import { readJson } from '../validate.ts';
+import { badRequest } from '../../errors.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { login, register } from '../../actions/accounts.ts';
+import { logout } from '../../actions/sessions.ts';
+import { getUserProfile, getUsersByIds, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
+import { presentMmUser } from './presenters.ts';
+import { mmJson, mmOk, mmHeaders } from './respond.ts';
+import { AUTH_COOKIE, CSRF_COOKIE, USER_COOKIE } from './auth.ts';
+import { mmId, paging } from './params.ts';
+import { defaultAvatarPng } from './avatar.ts';
+import { notImplemented } from './errors.ts';
+
+const loginSchema = z.object({
+  login_id: z.string().max(256),
+  password: z.string().max(1024),
+  token: z.string().optional(),
+  device_id: z.string().max(128).optional(),
+  deviceId: z.string().max(128).optional(),
+});
+
+const signupSchema = z.object({
+  email: z.string().max(254),
+  username: z.string().max(64),
+  password: z.string().max(1024),
+  first_name: z.string().max(64).optional(),
+  last_name: z.string().max(64).optional(),
+  nickname: z.string().max(64).optional(),
+});
+
+function meta(c: Context<AppEnv>, deviceId?: string) {
+  return { ip: clientIp(c), user_agent: c.req.header('user-agent') ?? '', device_id: deviceId };
+}
+
+/** The web and desktop apps keep the session in cookies, as Mattermost sets them at login. */
+function setSessionCookies(c: Context<AppEnv>, token: string, userId: string): Record<string, string> {
+  const deps = c.get('deps');
+  const secure = deps.config.server.site_url.startsWith('https://');
+  const maxAge = deps.config.auth.session_lifetime_days * 86_400;
+  const csrf = randomBytes(16).toString('hex');
+  setCookie(c, AUTH_COOKIE, token, { path: '/', httpOnly: true, secure, sameSite: 'Lax', maxAge });
+  setCookie(c, USER_COOKIE, userId, { path: '/', secure, sameSite: 'Lax', maxAge });
+  setCookie(c, CSRF_COOKIE, csrf, { path: '/', secure, sameSite: 'Lax', maxAge });
+  return { Token: token };
+}
+
+/** Routes the apps call before they have a session. */
+export function userPublicRoutes() {
+  const r = new Hono<AppEnv>();
+  r.post('/users/login', async (c) => {
+    const body = await readJson(c, loginSchema);
+    if (body.token) throw badRequest('mfa_not_supported', 'RustChat has no multi-factor authentication');
+    const { token, user } = await login(c.get('deps'), { login_id: body.login_id, password: body.password, device_id: body.device_id ?? body.deviceId }, meta(c, body.device_id ?? body.deviceId));
+    const extra = setSessionCookies(c, token, user.id);
+    const res = mmJson(c, presentMmUser(user), 200, extra);
+    // Cookies set on the context are copied onto the response we built.
+    for (const v of c.res.headers.getSetCookie?.() ?? []) res.headers.append('Set-Cookie', v);
+    return res;
+  });
+  r.post('/users', async (c) => {
+    const body = await readJson(c, signupSchema);
+    const displayName = [body.first_name, body.last_name].filter(Boolean).join(' ') || body.nickname || undefined;
+    const deps = c.get('deps');
+    const { token, user } = await register(deps, { email: body.email, username: body.username, password: body.password, display_name: displayName }, meta(c));
+    // Mattermost's sign-up creates no session (the app logs in next): end the one register made.
+    await logout(deps, await authenticate(deps, token), clientIp(c));
+    return mmJson(c, presentMmUser(user), 201);
+  });
+  return r;
+}
+
+export function userRoutes() {
+  const r = new Hono<AppEnv>();
+  r.post('/users/logout', async (c) => {
+    await logout(c.get('deps'), c.get('auth'), clientIp(c));
+    for (const name of [AUTH_COOKIE, USER_COOKIE, CSRF_COOKIE]) deleteCookie(c, name, { path: '/' });
+    const res = mmOk(c);
+    for (const v of c.res.headers.getSetCookie?.() ?? []) res.headers.append('Set-Cookie', v);
+    return res;
+  });
+  r.get('/users/me', async (c) => {
+    const auth = c.get('auth');
+    return mmJson(c, presentMmUser(await getUserProfile(c.get('deps'), auth, auth.user.id)));
+  });
+  r.post('/users/ids', async (c) => {
+    const ids = await readJson(c, z.array(z.string().max(26)).max(1000));
+    const { items } = await getUsersByIds(c.get('deps'), c.get('auth'), ids.filter((id) => /^[a-z0-9]{26}$/.test(id)));
+    return mmJson(c, items.map(presentMmUser));
+  });
+  r.get('/users', async (c) => {
+    for (const unsupported of ['not_in_team', 'not_in_channel', 'without_team', 'in_group', 'not_in_group']) {
+      if (c.req.query(unsupported) !== undefined) throw notImplemented('GET', `/api/v4/users?${unsupported}`);
+    }
+    const { page, perPage } = paging(c, 60, USER_PAGE_MAX);
+    const teamId = c.req.query('in_team') || undefined;
+    const channelId = c.req.query('in_channel') || undefined;
+    // Our listing pages by username cursor; walk to the requested page.
+    let cursor: string | undefined;
+    let items: Record<string, unknown>[] = [];
+    for (let i = 0; i <= page; i++) {
+      const res = await searchUsers(c.get('deps'), c.get('auth'), { team_id: teamId, channel_id: channelId, cursor, limit: perPage });
+      items = res.items;
+      if (i < page && !res.next_cursor) {
+        items = [];
+        break;
+      }
+      cursor = res.next_cursor ?? undefined;
+    }
+    return mmJson(c, items.map(presentMmUser));
+  });
+  r.get('/users/:uid', async (c) => {
+    return mmJson(c, presentMmUser(await getUserProfile(c.get('deps'), c.get('auth'), mmId(c, 'uid', true))));
+  });
+  r.get('/users/:uid/image', async (c) => {
+    const id = mmId(c, 'uid', true);
+    await getUserProfile(c.get('deps'), c.get('auth'), id); // 404 for unknown users
+    const h = mmHeaders(c, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=86400, private', 'X-Content-Type-Options': 'nosniff' });
+    return new Response(new Uint8Array(defaultAvatarPng(id)), { status: 200, headers: h });
+  });
+  r.get('/users/:uid/image/default', async (c) => {
+    const id = mmId(c, 'uid', true);
+    const h = mmHeaders(c, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=86400, private', 'X-Content-Type-Options': 'nosniff' });
+    return new Response(new Uint8Array(defaultAvatarPng(id)), { status: 200, headers: h });
+  });
+  return r;
+}
