@@ -116,7 +116,7 @@ export async function createChannel(deps: Deps, auth: Auth, raw: CreateChannelIn
     });
     if (!channel) throw conflict('channel_name_taken', `A channel named "${name}" already exists in this team`);
     const member = (await members.insertChannelMember(tx, channel, auth.user.id, 'channel_admin', now))!;
-    emit({ event: 'channel_created', data: { channel: presentChannel(channel), team_id: teamId }, broadcast: { user_ids: [auth.user.id], channel_id: channel.id, team_id: teamId } });
+    emit({ event: 'channel_created', data: { channel: presentChannel(channel), team_id: teamId, member: presentMember(member) }, broadcast: { user_ids: [auth.user.id], channel_id: channel.id, team_id: teamId } });
     return { channel, member };
   });
 }
@@ -135,8 +135,11 @@ async function getOrCreateByName(deps: Deps, type: 'D' | 'G', name: string, disp
       if (!existing) throw new Error(`get-or-create of ${type} channel ${name} found no row`);
       return { channel: existing, created: false };
     }
-    for (const u of userIds) await members.insertChannelMember(tx, created, u, 'channel_user', now);
-    emit({ event: 'channel_created', data: { channel: presentChannel(created), team_id: '' }, broadcast: { user_ids: userIds, channel_id: created.id } });
+    // One event per member: each carries that member's own membership (read state).
+    for (const u of userIds) {
+      const m = (await members.insertChannelMember(tx, created, u, 'channel_user', now))!;
+      emit({ event: 'channel_created', data: { channel: presentChannel(created), team_id: '', member: presentMember(m) }, broadcast: { user_ids: [u], channel_id: created.id } });
+    }
     return { channel: created, created: true };
   });
 }
@@ -225,7 +228,7 @@ async function addMember(tx: Queryable, emit: (e: any) => void, channel: Channel
   if (!m) return { member: (await members.getChannelMember(tx, channel.id, userId))!, created: false };
   emit({
     event: 'user_added',
-    data: { channel_id: channel.id, team_id: channel.team_id, user_id: userId, member: presentMember(m) },
+    data: { channel_id: channel.id, team_id: channel.team_id, user_id: userId, member: presentMember(m), channel: presentChannel(channel) },
     broadcast: { user_ids: await members.channelMemberIds(tx, channel.id), channel_id: channel.id, team_id: channel.team_id || undefined },
   });
   return { member: m, created: true };
@@ -302,4 +305,26 @@ export async function listChannelMembers(deps: Deps, auth: Auth, channelId: stri
 export async function browseTeamChannels(deps: Deps, auth: Auth, teamId: string): Promise<ChannelRow[]> {
   await accessTeam(deps.db, auth, checkId(teamId), 'member');
   return store.listBrowsableChannels(deps.db, teamId, auth.user.id);
+}
+
+/** A channel of a team by name, with the same rules as getChannel. Added for the v4 adapter (GET /teams/{tid}/channels/name/{name}). */
+export async function getChannelByName(deps: Deps, auth: Auth, teamId: string, name: string) {
+  checkId(teamId, 'team_id');
+  const channel = name.length <= 64 ? await store.getChannelByName(deps.db, teamId, name) : undefined;
+  if (!channel) throw notFound('channel_not_found', 'Channel not found');
+  return accessChannel(deps.db, auth, channel.id, { allowArchived: true });
+}
+
+/** One member of a channel the caller can read. Added for the v4 adapter (GET /channels/{id}/members/{uid}). */
+export async function getChannelMember(deps: Deps, auth: Auth, channelId: string, userId: string): Promise<ChannelMemberRow> {
+  await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
+  const m = await members.getChannelMember(deps.db, channelId, checkId(userId, 'user_id'));
+  if (!m) throw notFound('member_not_found', 'That user is not a member of this channel');
+  return m;
+}
+
+/** Member count of a channel the caller can read. Added for the v4 adapter (GET /channels/{id}/stats). */
+export async function getChannelMemberCount(deps: Deps, auth: Auth, channelId: string): Promise<number> {
+  await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
+  return members.countChannelMembers(deps.db, channelId);
 }

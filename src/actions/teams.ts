@@ -10,7 +10,7 @@ import * as teams from '../store/teams.ts';
 import type { TeamMemberRow, TeamRole, TeamRow } from '../store/teams.ts';
 import { insertChannel, lockDefaultChannels, lockUserTeamChannels } from '../store/channels.ts';
 import { channelMemberIds, deleteTeamChannelMemberships, insertChannelMember } from '../store/members.ts';
-import { presentMember } from './channels.ts';
+import { presentChannel, presentMember } from './channels.ts';
 
 // Mattermost's reserved team names (model/team.go), which would shadow web client routes.
 const RESERVED_TEAM_NAMES = new Set(['admin', 'api', 'channel', 'claim', 'error', 'files', 'help', 'landing', 'login', 'mfa', 'oauth', 'plug', 'plugins', 'post', 'signup', 'boards', 'playbooks']);
@@ -126,7 +126,7 @@ export async function addUserToTeam(tx: Queryable, emit: Emit, team: TeamRow, us
   // Lock the default channels before adding members (a concurrent post serialises with us).
   for (const ch of await lockDefaultChannels(tx, team.id)) {
     const cm = await insertChannelMember(tx, ch, userId, 'channel_user', now);
-    if (cm) emit({ event: 'user_added', data: { channel_id: ch.id, team_id: team.id, user_id: userId, member: presentMember(cm) }, broadcast: { user_ids: await channelMemberIds(tx, ch.id), channel_id: ch.id, team_id: team.id } });
+    if (cm) emit({ event: 'user_added', data: { channel_id: ch.id, team_id: team.id, user_id: userId, member: presentMember(cm), channel: presentChannel(ch) }, broadcast: { user_ids: await channelMemberIds(tx, ch.id), channel_id: ch.id, team_id: team.id } });
   }
   emit({
     event: 'added_to_team',
@@ -188,7 +188,7 @@ export async function deleteTeam(deps: Deps, auth: Auth, teamId: string): Promis
     await accessTeam(tx, auth, teamId, 'view', { lock: true });
     if (!auth.isSystemAdmin) throw forbidden('forbidden', 'Only system admins can delete teams');
     const team = await teams.softDeleteTeam(tx, teamId, deps.now());
-    emit({ event: 'team_deleted', data: { team: presentTeam(team) }, broadcast: { user_ids: await teams.teamMemberIds(tx, teamId), team_id: teamId } });
+    emit({ event: 'team_deleted', data: { team_id: teamId, team: presentTeam(team) }, broadcast: { user_ids: await teams.teamMemberIds(tx, teamId), team_id: teamId } });
     return team;
   });
 }
@@ -249,4 +249,11 @@ export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, u
     if (!target) throw notFound('member_not_found', self ? 'You are not a member of this team' : 'That user is not a member of this team');
     await removeUserFromTeam(tx, emit, a.team, userId, auth.user.id);
   });
+}
+
+/** A team by name, with the same rules as getTeam ('view'). Added for the v4 adapter (GET /teams/name/{name}). */
+export async function getTeamByName(deps: Deps, auth: Auth, name: string) {
+  const team = name.length <= 64 ? await teams.getTeamByName(deps.db, name) : undefined;
+  if (!team) throw notFound('team_not_found', 'Team not found');
+  return accessTeam(deps.db, auth, team.id, 'view');
 }

@@ -76,8 +76,9 @@ export async function markChannelRead(deps: Deps, auth: Auth, channelId: string)
     const fresh = { ...channel, total_msg_count: member.msg_count, total_msg_count_root: member.msg_count_root };
     const unread = unreadOf(fresh, member);
     const broadcast = { user_ids: [auth.user.id], channel_id: channelId, team_id: channel.team_id || undefined };
-    emit({ event: 'channel_viewed', data: { channel_id: channelId, team_id: channel.team_id, last_viewed_at: member.last_viewed_at }, broadcast });
-    emit({ event: 'unread_updated', data: { ...unread }, broadcast });
+    const pm = presentMember(member);
+    emit({ event: 'channel_viewed', data: { channel_id: channelId, team_id: channel.team_id, last_viewed_at: member.last_viewed_at, member: pm }, broadcast });
+    emit({ event: 'unread_updated', data: { ...unread, member: pm }, broadcast });
     return { member, unread };
   });
 }
@@ -112,4 +113,15 @@ export async function listMyTeamChannels(deps: Deps, auth: Auth, teamId: string)
     team: { team_id: teamId, ...totals(unreads.filter((u) => u.team_id === teamId)) },
     direct: totals(unreads.filter((u) => u.team_id === '')),
   };
+}
+
+/** Every channel of the caller (live teams, DMs, groups) with the membership. Added for the v4 adapter (GET /users/me/channels, /users/me/channel_members). */
+export async function listAllMyChannels(deps: Deps, auth: Auth): Promise<MemberChannelRow[]> {
+  return listMemberChannels(deps.db, auth.user.id);
+}
+
+/** All my channels (every live team, DMs and groups) with membership and unread counts. */
+export async function listMyChannels(deps: Deps, auth: Auth) {
+  const rows = await listMemberChannels(deps.db, auth.user.id);
+  return { items: rows.map(presentMyChannel), next_cursor: null };
 }

@@ -334,8 +334,9 @@ test('direct channels: get-or-create, name and members, outsiders denied, self-D
   assert.is(r.body.name, sorted([a.id, b.id]).join('__'));
   assert.equal(await memberIds(r.body.id), sorted([a.id, b.id]));
   const ev = t.takeEvents();
-  assert.equal(ev.map((e) => e.event), ['channel_created']);
-  assert.equal(sorted(ev[0].broadcast.user_ids), sorted([a.id, b.id]));
+  assert.equal(ev.map((e) => e.event), ['channel_created', 'channel_created'], 'one per member, each with its own membership');
+  assert.equal(sorted(ev.flatMap((e) => e.broadcast.user_ids)), sorted([a.id, b.id]));
+  for (const e of ev) assert.equal([(e.data.member as any).user_id], e.broadcast.user_ids);
 
   const back = await t.req('POST', '/api/v1/channels/direct', { token: b.token, body: { user_id: a.id } });
   assert.is(back.status, 200);
@@ -383,7 +384,7 @@ test('direct channels: 20 concurrent get-or-create calls make exactly one channe
   const rows = await t.deps.db.query('select id from channels where name = $1', [sorted([a.id, b.id]).join('__')]);
   assert.is(rows.length, 1);
   assert.equal(await memberIds(results[0].body.id), sorted([a.id, b.id]));
-  assert.is(only(t.takeEvents(), 'channel_created').length, 1);
+  assert.is(only(t.takeEvents(), 'channel_created').length, 2, 'created once: one event per member');
 });
 
 test('group channels: 3–8 people, deterministic name, usernames as display name, idempotent under concurrency', async () => {
@@ -401,8 +402,8 @@ test('group channels: 3–8 people, deterministic name, usernames as display nam
   assert.is(g.display_name, [a.username, b.username, c.username].sort().join(', '));
   assert.equal(await memberIds(g.id), sorted([a.id, b.id, c.id]));
   const ev = only(t.takeEvents(), 'channel_created');
-  assert.is(ev.length, 1);
-  assert.equal(sorted(ev[0].broadcast.user_ids), sorted([a.id, b.id, c.id]));
+  assert.is(ev.length, 3);
+  assert.equal(sorted(ev.flatMap((e) => e.broadcast.user_ids)), sorted([a.id, b.id, c.id]));
 
   const fromB = await t.req('POST', '/api/v1/channels/group', { token: b.token, body: { user_ids: [a.id, c.id] } });
   assert.is(fromB.status, 200);

@@ -4,7 +4,7 @@ import { requireAuth } from '../middleware.ts';
 import { idParam, readJson } from '../validate.ts';
 import * as channels from '../../actions/channels.ts';
 import { presentChannel, presentMember } from '../../actions/channels.ts';
-import { getUnreads, markChannelRead } from '../../actions/unreads.ts';
+import { getUnreads, listMyChannels, markChannelRead } from '../../actions/unreads.ts';
 import { pageQuery } from './teams.ts';
 
 const OK = { status: 'ok' } as const;
@@ -15,6 +15,8 @@ const OK = { status: 'ok' } as const;
  */
 export function channelsRoutes() {
   const r = new Hono<AppEnv>();
+
+  r.get('/', requireAuth, async (c) => c.json(await listMyChannels(c.get('deps'), c.get('auth'))));
 
   r.post('/', requireAuth, async (c) => {
     const { channel } = await channels.createChannel(c.get('deps'), c.get('auth'), await readJson(c, channels.createChannelSchema));
