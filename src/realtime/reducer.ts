@@ -183,8 +183,8 @@ function upsertPost(s: ClientState, post: Post): ClientState {
  * Applies one event to the state and returns the new state. Unknown events and events about
  * things the state does not hold leave it unchanged. Counter rules (they mirror the server's):
  * - `posted` raises the channel's `total_msg_count` (and `_root` for a root post) and moves
- *   `last_post_at`; for the poster the channel stays read (member counts follow the total, and
- *   `last_viewed_at` moves to the post time); for everybody else `mention_count` rises when the
+ *   `last_post_at`; for the poster the channel stays read (member counts follow the total, mention
+ *   counts clear, and `last_viewed_at` moves to the post time); for everybody else `mention_count` rises when the
  *   event's `mentions` names them or the post is an @channel/@all/@here (`mention_channel`).
  *   A reply raises its root's `reply_count` and `last_reply_at`.
  * - `channel_viewed` / `unread_updated` set my member's counters from the payload.
@@ -213,8 +213,10 @@ export function applyEvent(s: ClientState, ev: ClientEvent): ClientState {
       if (m) {
         let member: Member;
         if (post.user_id === s.me) {
-          member = { ...m, msg_count: channel.total_msg_count!, last_viewed_at: Math.max(m.last_viewed_at, post.create_at) };
+          // Posting marks the channel viewed (Mattermost's MarkChannelsAsViewed): mentions clear too.
+          member = { ...m, msg_count: channel.total_msg_count!, mention_count: 0, last_viewed_at: Math.max(m.last_viewed_at, post.create_at) };
           if (m.msg_count_root !== undefined) member.msg_count_root = channel.total_msg_count_root;
+          if (m.mention_count_root !== undefined) member.mention_count_root = 0;
         } else {
           const mentions: string[] = Array.isArray(d.mentions) ? d.mentions : Array.isArray(post.mentions) ? (post.mentions as string[]) : [];
           const mentioned = mentions.includes(s.me) || d.mention_channel === true || post.mention_channel === true;
