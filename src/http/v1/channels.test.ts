@@ -431,4 +431,63 @@ test('group channels: 3–8 people, deterministic name, usernames as display nam
   assert.equal(sorted(t.takeEvents()[0].broadcast.user_ids), sorted([a.id, b.id, c.id]));
 });
 
+test('authorization matrix: a private channel non-member and a DM outsider are denied everywhere, 403, nothing written, no event', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const tm = await team(a, [b]);
+  const priv = await channel(a, tm.id, 'private');
+  const dm = (await t.req('POST', '/api/v1/channels/direct', { token: a.token, body: { user_id: (await fxUser(t.deps)).id } })).body;
+  const state = async () => JSON.stringify(await t.deps.db.query('select c.*, (select json_agg(m.user_id order by m.user_id) from channel_members m where m.channel_id = c.id) as m from channels c where c.id in ($1, $2) order by c.id', [priv.id, dm.id]));
+  const before = await state();
+  t.takeEvents();
+  for (const ch of [priv, dm]) {
+    const paths: [string, string, unknown?][] = [
+      ['GET', `/api/v1/channels/${ch.id}`],
+      ['GET', `/api/v1/channels/${ch.id}/members`],
+      ['POST', `/api/v1/channels/${ch.id}/members`, { user_id: b.id }],
+      ['DELETE', `/api/v1/channels/${ch.id}/members/${a.id}`],
+      ['PATCH', `/api/v1/channels/${ch.id}`, { display_name: 'mine', header: 'x' }],
+      ['DELETE', `/api/v1/channels/${ch.id}`],
+      ['POST', `/api/v1/channels/${ch.id}/restore`],
+      ['POST', `/api/v1/channels/${ch.id}/join`],
+      ['POST', `/api/v1/channels/${ch.id}/leave`],
+      ['POST', `/api/v1/channels/${ch.id}/read`],
+    ];
+    for (const [method, path, body] of paths) {
+      const r = await t.req(method, path, { token: b.token, body });
+      assert.is(r.status, 403, `${method} ${path}`);
+      assert.is(r.body.error.code, 'forbidden', `${method} ${path}`);
+    }
+  }
+  assert.is(await state(), before, 'nothing written');
+  assert.is(t.takeEvents().length, 0, 'no event');
+  const unreads = await t.req('GET', '/api/v1/channels/unreads', { token: b.token });
+  assert.not.ok(unreads.body.channels.some((u: any) => u.channel_id === priv.id || u.channel_id === dm.id));
+});
+
+test('a removed member receives nothing posted after the removal', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const tm = await team(a, [b]);
+  const priv = await channel(a, tm.id, 'private');
+  await t.req('POST', `/api/v1/channels/${priv.id}/members`, { token: a.token, body: { user_id: b.id } });
+  const removal = t.req('DELETE', `/api/v1/channels/${priv.id}/members/${b.id}`, { token: a.token });
+  const post = t.req('POST', `/api/v1/channels/${priv.id}/posts`, { token: a.token, body: { message: 'racing the removal' } });
+  const [rm, p] = await Promise.all([removal, post]);
+  assert.is(rm.status, 200);
+  assert.is(p.status, 201);
+  const events = t.takeEvents();
+  const removedAt = events.findIndex((e) => e.event === 'user_removed');
+  const posted = events.findIndex((e) => e.event === 'posted');
+  // Whichever committed first, the post's recipients match the membership at that moment.
+  const recipients = events[posted].broadcast.user_ids;
+  if (posted > removedAt) assert.not.ok(recipients.includes(b.id));
+  else assert.ok(recipients.includes(b.id));
+  const later = await t.req('POST', `/api/v1/channels/${priv.id}/posts`, { token: a.token, body: { message: 'after' } });
+  assert.is(later.status, 201);
+  const ev = t.takeEvents().filter((e) => e.event === 'posted');
+  assert.is(ev.length, 1);
+  assert.not.ok(ev[0].broadcast.user_ids.includes(b.id));
+});
+
 test.run();
