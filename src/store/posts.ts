@@ -128,9 +128,9 @@ export async function listPinned(q: Queryable, channelId: string, limit: number)
   );
 }
 
-/** Bumps a root's reply counters for a new reply. */
+/** Bumps a root's reply counters for a new reply (and update_at, so `since` syncs see the new count). */
 export async function noteReply(q: Queryable, rootId: string, at: number): Promise<void> {
-  await q.query('update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $2) where id = $1', [rootId, at]);
+  await q.query('update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $2), update_at = greatest(update_at, $2) where id = $1', [rootId, at]);
 }
 
 export async function updatePostMessage(q: Queryable, id: string, message: string, mentions: string[], mentionChannel: boolean, at: number): Promise<PostRow> {

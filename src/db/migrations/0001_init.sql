@@ -127,6 +127,7 @@ create table posts (
 );
 create index posts_channel_seq_idx on posts (channel_id, seq);
 create index posts_root_seq_idx on posts (root_id, seq) where root_id <> '';
+create index posts_channel_update_idx on posts (channel_id, update_at);  -- history ?since=
 create index posts_pinned_idx on posts (channel_id) where is_pinned and delete_at = 0;
 create unique index posts_client_msg_key on posts (user_id, client_msg_id) where client_msg_id is not null;
 create index posts_search_idx on posts using gin (search_vector);
