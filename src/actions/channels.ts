@@ -171,6 +171,32 @@ export async function getChannel(deps: Deps, auth: Auth, channelId: string) {
   return accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
 }
 
+/**
+ * A team channel by name (Mattermost's `GET /teams/{tid}/channels/name/{name}`). Team members
+ * only, so outsiders cannot probe which names exist; then the rules of getChannel.
+ */
+export async function getChannelByName(deps: Deps, auth: Auth, teamId: string, name: string) {
+  await accessTeam(deps.db, auth, checkId(teamId, 'team_id'), 'member');
+  const channel = typeof name === 'string' && name.length <= 64 ? await store.getChannelByName(deps.db, teamId, name) : undefined;
+  if (!channel) throw notFound('channel_not_found', 'Channel not found');
+  return accessChannel(deps.db, auth, channel.id, { allowArchived: true });
+}
+
+/** One member of a channel the caller can read; 404 `member_not_found`. */
+export async function getChannelMember(deps: Deps, auth: Auth, channelId: string, userId: string): Promise<ChannelMemberRow> {
+  const a = await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
+  if (userId === auth.user.id && a.member) return a.member;
+  const m = await members.getChannelMember(deps.db, channelId, checkId(userId, 'user_id'));
+  if (!m) throw notFound('member_not_found', 'That user is not a member of this channel');
+  return m;
+}
+
+/** How many members a channel the caller can read has. */
+export async function getChannelMemberCount(deps: Deps, auth: Auth, channelId: string): Promise<number> {
+  await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
+  return members.countChannelMembers(deps.db, channelId);
+}
+
 /** Renames or sets header/purpose. Members may do it; DMs and groups take a header and purpose only. */
 export async function patchChannel(deps: Deps, auth: Auth, channelId: string, raw: PatchChannelInput): Promise<ChannelRow> {
   checkId(channelId);
@@ -305,26 +331,4 @@ export async function listChannelMembers(deps: Deps, auth: Auth, channelId: stri
 export async function browseTeamChannels(deps: Deps, auth: Auth, teamId: string): Promise<ChannelRow[]> {
   await accessTeam(deps.db, auth, checkId(teamId), 'member');
   return store.listBrowsableChannels(deps.db, teamId, auth.user.id);
-}
-
-/** A channel of a team by name, with the same rules as getChannel. Added for the v4 adapter (GET /teams/{tid}/channels/name/{name}). */
-export async function getChannelByName(deps: Deps, auth: Auth, teamId: string, name: string) {
-  checkId(teamId, 'team_id');
-  const channel = name.length <= 64 ? await store.getChannelByName(deps.db, teamId, name) : undefined;
-  if (!channel) throw notFound('channel_not_found', 'Channel not found');
-  return accessChannel(deps.db, auth, channel.id, { allowArchived: true });
-}
-
-/** One member of a channel the caller can read. Added for the v4 adapter (GET /channels/{id}/members/{uid}). */
-export async function getChannelMember(deps: Deps, auth: Auth, channelId: string, userId: string): Promise<ChannelMemberRow> {
-  await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
-  const m = await members.getChannelMember(deps.db, channelId, checkId(userId, 'user_id'));
-  if (!m) throw notFound('member_not_found', 'That user is not a member of this channel');
-  return m;
-}
-
-/** Member count of a channel the caller can read. Added for the v4 adapter (GET /channels/{id}/stats). */
-export async function getChannelMemberCount(deps: Deps, auth: Auth, channelId: string): Promise<number> {
-  await accessChannel(deps.db, auth, checkId(channelId), { allowArchived: true });
-  return members.countChannelMembers(deps.db, channelId);
 }

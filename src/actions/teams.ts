@@ -171,6 +171,13 @@ export async function getTeam(deps: Deps, auth: Auth, teamId: string) {
   return accessTeam(deps.db, auth, teamId, 'view');
 }
 
+/** A team by its name (Mattermost's `GET /teams/name/{name}`); same rules as getTeam. */
+export async function getTeamByName(deps: Deps, auth: Auth, name: string) {
+  const team = typeof name === 'string' && name.length <= 64 ? await teams.getTeamByName(deps.db, name) : undefined;
+  if (!team) throw notFound('team_not_found', 'Team not found');
+  return accessTeam(deps.db, auth, team.id, 'view');
+}
+
 export async function updateTeam(deps: Deps, auth: Auth, teamId: string, raw: UpdateTeamInput): Promise<TeamRow> {
   const input = checkInput(updateTeamSchema, raw);
   const openness = syncOpenness(input);
@@ -249,11 +256,4 @@ export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, u
     if (!target) throw notFound('member_not_found', self ? 'You are not a member of this team' : 'That user is not a member of this team');
     await removeUserFromTeam(tx, emit, a.team, userId, auth.user.id);
   });
-}
-
-/** A team by name, with the same rules as getTeam ('view'). Added for the v4 adapter (GET /teams/name/{name}). */
-export async function getTeamByName(deps: Deps, auth: Auth, name: string) {
-  const team = name.length <= 64 ? await teams.getTeamByName(deps.db, name) : undefined;
-  if (!team) throw notFound('team_not_found', 'Team not found');
-  return accessTeam(deps.db, auth, team.id, 'view');
 }

@@ -115,13 +115,12 @@ export async function listMyTeamChannels(deps: Deps, auth: Auth, teamId: string)
   };
 }
 
-/** Every channel of the caller (live teams, DMs, groups) with the membership. Added for the v4 adapter (GET /users/me/channels, /users/me/channel_members). */
+/** All my channels (every live team, DMs and groups) with my memberships, as rows. */
 export async function listAllMyChannels(deps: Deps, auth: Auth): Promise<MemberChannelRow[]> {
   return listMemberChannels(deps.db, auth.user.id);
 }
 
-/** All my channels (every live team, DMs and groups) with membership and unread counts. */
+/** All my channels, presented, with unread counts (`GET /api/v1/channels`). */
 export async function listMyChannels(deps: Deps, auth: Auth) {
-  const rows = await listMemberChannels(deps.db, auth.user.id);
-  return { items: rows.map(presentMyChannel), next_cursor: null };
+  return { items: (await listAllMyChannels(deps, auth)).map(presentMyChannel), next_cursor: null };
 }

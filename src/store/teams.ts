@@ -37,6 +37,10 @@ export async function getTeam(q: Queryable, id: string, lock = false): Promise<T
   return (await q.query<TeamRow>(`select * from teams where id = $1${lock ? ' for update' : ''}`, [id]))[0];
 }
 
+export async function getTeamByName(q: Queryable, name: string): Promise<TeamRow | undefined> {
+  return (await q.query<TeamRow>('select * from teams where lower(name) = lower($1)', [name]))[0];
+}
+
 /** Live teams the user belongs to, by display name. */
 export async function listUserTeams(q: Queryable, userId: string): Promise<TeamRow[]> {
   return q.query<TeamRow>(
