@@ -123,7 +123,7 @@ function coerceEnv(k: KeySpec, raw: string): unknown {
 }
 
 // Variables that are read elsewhere and are not configuration keys.
-const NON_KEY_ENV = new Set(['RUSTCHAT_CONFIG', 'RUSTCHAT_TEST_DATABASE_URL', 'RUSTCHAT_TEST_REDIS_URL', 'RUSTCHAT_ADMIN_SOCKET']);
+const NON_KEY_ENV = new Set(['RUSTCHAT_CONFIG', 'RUSTCHAT_TEST_DATABASE_URL', 'RUSTCHAT_TEST_REDIS_URL', 'RUSTCHAT_ADMIN_SOCKET', 'RUSTCHAT_DEBUG', 'RUSTCHAT_TEST_SOURCE']);
 
 /** Reads file < environment < flags, validates once, returns a deeply frozen Config. */
 export function loadConfig(opts: LoadOptions = {}): Config {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +18,7 @@ export interface ServerProcess {
 }
 
 export interface SpawnOptions {
-  /** Run dist/rustchat (default when it exists and RUSTCHAT_TEST_SOURCE is unset) or the TypeScript source through tsx. */
+  /** Run dist/rustchat (default: see binaryChoice()) or the TypeScript source through tsx. */
   binary?: boolean;
   dataDir?: string;
   env?: Record<string, string | undefined>;
@@ -27,8 +27,33 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
+function newestMtime(p: string): number {
+  if (!existsSync(p)) return 0;
+  const st = statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return readdirSync(p).reduce((m, name) => Math.max(m, newestMtime(join(p, name))), st.mtimeMs);
+}
+
+let defaultBinary: { use: boolean; reason: string } | undefined;
+/**
+ * Whether process tests run dist/rustchat (and why not). In CI (CI=true) the binary is required:
+ * .ci/run builds it first. Locally a missing binary, or one older than src/ or web/ (it would test
+ * stale code), falls back to the TypeScript source; RUSTCHAT_TEST_SOURCE=1 forces the source.
+ */
+export function binaryChoice(): { use: boolean; reason: string } {
+  if (defaultBinary) return defaultBinary;
+  if (process.env.RUSTCHAT_TEST_SOURCE) defaultBinary = { use: false, reason: 'RUSTCHAT_TEST_SOURCE is set' };
+  else if (!existsSync(BINARY)) {
+    if (process.env.CI) throw new Error('dist/rustchat is missing: CI must run `npm run build` before the tests');
+    defaultBinary = { use: false, reason: 'dist/rustchat is not built' };
+  } else if (!process.env.CI && statSync(BINARY).mtimeMs < Math.max(newestMtime(join(root, 'src')), newestMtime(join(root, 'web')))) {
+    defaultBinary = { use: false, reason: 'dist/rustchat is older than src/ or web/' };
+  } else defaultBinary = { use: true, reason: 'dist/rustchat' };
+  return defaultBinary;
+}
+
 /** The command that runs the CLI: the built executable or `node --import tsx src/main.ts`. */
-export function cliCommand(binary = existsSync(BINARY) && !process.env.RUSTCHAT_TEST_SOURCE): [string, string[]] {
+export function cliCommand(binary = binaryChoice().use): [string, string[]] {
   return binary ? [BINARY, []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
 }
 

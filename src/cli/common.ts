@@ -42,6 +42,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
         if (process.env.RUSTCHAT_DEBUG) process.stderr.write(`${err.stack}\n`);
         process.exitCode = EXIT.failure;
       }
+      // A failed command must not linger on a stray handle (a half-open database socket, a timer).
+      process.exit();
     }
   };
 }

@@ -29,13 +29,24 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     } as any,
     connection: { application_name: 'rustchat' },
   });
+  // postgres.js's connect_timeout covers the TCP connect only: a peer that accepts the connection
+  // and never answers the startup message (a proxy, a firewall) would hang it forever.
+  const limitMs = (opts.connectTimeoutSeconds ?? 5) * 1000 + 2000;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await sql`select 1`;
+    await Promise.race([
+      sql`select 1`,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: `no answer within ${limitMs / 1000} s` })), limitMs);
+      }),
+    ]);
   } catch (e) {
-    await sql.end({ timeout: 0 }).catch(() => {});
+    void sql.end({ timeout: 0 }).catch(() => {});
     const err = e as NodeJS.ErrnoException;
     const reason = String(err.code ?? err.message).split(url).join('<url>');
     throw new Error(`cannot connect to PostgreSQL at ${describeUrl(url)}: ${reason}`);
+  } finally {
+    clearTimeout(timer);
   }
   const stats: DbStats = { kind: 'postgres', pool_max: opts.poolSize ?? 10, queries_total: 0, query_errors_total: 0, queries_in_flight: 0, transactions_in_flight: 0 };
   const run = async (q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) => {
