@@ -62,15 +62,38 @@ export interface AccessOptions {
 
 export async function accessChannel(q: Queryable, auth: Auth, channelId: string, opts: AccessOptions = {}): Promise<ChannelAccess> {
   const mode = opts.mode ?? 'read';
-  const rows = await q.query<ChannelRow>(`select * from channels where id = $1${opts.lock ? ' for update' : ''}`, [channelId]);
-  const channel = rows[0];
-  if (!channel) throw notFound('channel_not_found', 'Channel not found');
-  const [member] = await q.query<ChannelMemberRow>('select * from channel_members where channel_id = $1 and user_id = $2', [channelId, auth.user.id]);
+  let channel: ChannelRow | undefined;
+  let member: ChannelMemberRow | undefined;
   let teamRole: ChannelAccess['teamRole'] = '';
-  if (channel.team_id) {
-    const [tm] = await q.query<{ role: 'team_user' | 'team_admin' }>('select role from team_members where team_id = $1 and user_id = $2', [channel.team_id, auth.user.id]);
-    teamRole = tm?.role ?? '';
+  if (!opts.lock) {
+    // One round trip: the channel, my membership and my team role.
+    const [row] = await q.query<{ c: ChannelRow; m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null }>(
+      `select to_jsonb(c) as c, to_jsonb(m) as m, tm.role as team_role
+       from channels c
+       left join channel_members m on m.channel_id = c.id and m.user_id = $2
+       left join team_members tm on c.team_id <> '' and tm.team_id = c.team_id and tm.user_id = $2
+       where c.id = $1`,
+      [channelId, auth.user.id],
+    );
+    channel = row?.c;
+    member = row?.m ?? undefined;
+    teamRole = row?.team_role ?? '';
+  } else {
+    // Lock first, then read the membership in a second statement: under READ COMMITTED it gets a
+    // fresh snapshot taken after the lock was granted, so a removal that committed while we
+    // waited is seen. (One joined FOR UPDATE statement would re-check only the channel row.)
+    channel = (await q.query<ChannelRow>('select * from channels where id = $1 for update', [channelId]))[0];
+    if (channel) {
+      const [row] = await q.query<{ m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null }>(
+        `select (select to_jsonb(m) from channel_members m where m.channel_id = $1 and m.user_id = $3) as m,
+                (select role from team_members where $2 <> '' and team_id = $2 and user_id = $3) as team_role`,
+        [channelId, channel.team_id, auth.user.id],
+      );
+      member = row.m ?? undefined;
+      teamRole = row.team_role ?? '';
+    }
   }
+  if (!channel) throw notFound('channel_not_found', 'Channel not found');
   const canRead = !!member || (channel.type === 'O' && teamRole !== '') || (auth.isSystemAdmin && channel.type !== 'D' && channel.type !== 'G');
   if (!canRead) throw forbidden('forbidden', 'You do not have access to this channel');
   if (mode === 'write') {
