@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
-import { join } from 'node:path';
 import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
@@ -10,8 +9,7 @@ import { inTx } from './tx.ts';
 import { AppError, badRequest, notFound, tooLarge, unavailable } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { getFile, insertFiles, type FileRow } from '../store/files.ts';
-import { newStorageKey, StorageError, type Storage } from '../files/storage.ts';
-import { openLocalStorage } from '../files/local.ts';
+import { newStorageKey, openStorage, StorageError, type Storage } from '../files/storage.ts';
 import { contentDisposition, decideMime, extensionOf, isInlineType, sanitizeFileName, sniffImage, SNIFF_BYTES } from '../files/sniff.ts';
 
 /** Files per upload request; the same as the most a post may carry. */
@@ -26,12 +24,12 @@ export interface UploadPart {
 }
 
 /**
- * The storage in force: deps.storage (opened by boot), or `<data_dir>/files` opened on first use
+ * The storage in force: deps.storage (opened by boot), or the configured one opened on first use
  * for Deps built without it (tests, one-off commands).
  */
 export function storageOf(deps: Deps): Promise<Storage> {
   if (deps.storage) return Promise.resolve(deps.storage);
-  return localState(deps, 'files-storage', () => openLocalStorage(join(deps.config.server.data_dir, 'files')));
+  return localState(deps, 'files-storage', () => openStorage(deps.config));
 }
 
 /** A storage failure as the API's error: 507 when full, 503 otherwise. */
