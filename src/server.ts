@@ -12,6 +12,7 @@ import { serveWeb, type WebAssets } from './http/static.ts';
 import { wsV1Upgrade, type UpgradeHandler } from './realtime/ws-v1.ts';
 import { getHub } from './realtime/hub.ts';
 import { notFound } from './errors.ts';
+import { family, metricsSources } from './http/metrics.ts';
 
 /** Largest inbound WebSocket frame (`ws` defaults to 100 MiB). */
 export const WS_MAX_PAYLOAD = 8 * 1024;
@@ -43,6 +44,7 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   app.route('/api/v4', v4Routes());
   if (opts.web) app.use('*', serveWeb(opts.web));
   app.notFound((c) => renderError(notFound('route_not_found', `No route for ${c.req.method} ${c.req.path}`), c));
+  metricsSources(deps).push(() => family('rustchat_websocket_connections', 'gauge', 'Authenticated WebSocket connections on this process.', [[{}, getHub(deps).connectionCount()]]));
 
   return {
     app,

@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { AppError, tooLarge, unauthorized } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { authenticate } from '../actions/tokens.ts';
+import { startRequest } from './metrics.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -16,14 +17,17 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     c.set('deps', deps);
     c.set('requestId', requestId);
     const start = performance.now();
+    const done = startRequest(deps);
     await next();
     c.header('X-Request-Id', requestId);
     const status = c.res.status;
+    const ms = performance.now() - start;
+    done(status, ms / 1000);
     deps.log[status >= 500 ? 'error' : 'info']('request', {
       method: c.req.method,
       path: c.req.path,
       status,
-      duration_ms: Math.round((performance.now() - start) * 10) / 10,
+      duration_ms: Math.round(ms * 10) / 10,
       request_id: requestId,
       user_id: (c.get('auth') as any)?.user?.id,
     });

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
+import { renderMetrics } from '../metrics.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -21,6 +22,7 @@ export function readinessChecks(local: Map<string, unknown>): ReadinessCheck[] {
 export function healthRoutes() {
   const r = new Hono<AppEnv>();
   r.get('/live', (c) => c.json({ status: 'ok' }));
+  r.get('/metrics', (c) => c.body(renderMetrics(c.get('deps')), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }));
   r.get('/ready', async (c) => {
     const deps = c.get('deps');
     const checks: ReadinessCheck[] = [
