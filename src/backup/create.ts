@@ -127,7 +127,7 @@ export async function createBackup(src: BackupSource, out: Writable, opts: Creat
           const spool = new Spool(path);
           await dumpTable(tx, t, spool, (n) => {
             done += n;
-            progress(`database ${t.name}`, done, total);
+            progress('backup database', done, total);
           });
           const sha256 = await spool.close();
           if (spool.lines !== counts.get(t.name)) throw new Error(`table ${t.name} changed size inside the snapshot`);
