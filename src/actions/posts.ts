@@ -211,17 +211,15 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
     // Locks the channel row: posts serialise with membership changes, so recipients are exact.
     const a = await accessChannel(tx, auth, channelId, { mode: 'write', lock: true });
 
-    if (clientMsgId) {
-      const prior = await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId);
-      if (prior) return replay(tx, prior, channelId);
-    }
-
     let rootId = '';
     if (rootIdIn) {
       let root = await store.getPost(tx, rootIdIn);
       // A reply to a reply joins the thread of its root.
       if (root && root.root_id) root = await store.getPost(tx, root.root_id);
       if (!root || root.channel_id !== channelId || root.delete_at !== 0) {
+        // A retry of a reply whose root was deleted since still gets its post back.
+        const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
+        if (prior) return replay(tx, prior, channelId);
         throw badRequest('invalid_root_id', 'root_id must be a live post in the same channel');
       }
       rootId = root.id;
@@ -244,21 +242,15 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
       create_at: now,
     });
     if (!row) {
-      // Another transaction (another channel, so not serialised by our lock) took this
-      // client_msg_id first; ON CONFLICT waited for it to commit, so it is visible now.
+      // A retry: this user already used this client_msg_id. (When another transaction took it
+      // concurrently, ON CONFLICT waited for its commit, so the row is visible now.)
       const prior = await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId!);
       if (!prior) throw conflict('client_msg_id_conflict', 'client_msg_id is in use');
       return replay(tx, prior, channelId);
     }
 
     const files = await attachFiles(tx, auth, channelId, row.id, fileIds);
-    const isRoot = rootId === '';
-    if (!isRoot) await store.noteReply(tx, rootId, now);
-    const totals = await store.countChannelPost(tx, channelId, isRoot, now);
-    await store.countMentions(tx, channelId, auth.user.id, mentions, parsed.channel, isRoot, now);
-    await store.markAuthorViewed(tx, channelId, auth.user.id, totals, now);
-
-    const members = await store.channelMemberIds(tx, channelId);
+    const members = await store.recordPost(tx, { channelId, authorId: auth.user.id, rootId, mentions, mentionAll: parsed.channel, at: now });
     const notified = parsed.channel ? members.filter((id) => id !== auth.user.id) : mentions;
     emit({
       event: 'posted',

@@ -128,11 +128,6 @@ export async function listPinned(q: Queryable, channelId: string, limit: number)
   );
 }
 
-/** Bumps a root's reply counters for a new reply (and update_at, so `since` syncs see the new count). */
-export async function noteReply(q: Queryable, rootId: string, at: number): Promise<void> {
-  await q.query('update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $2), update_at = greatest(update_at, $2) where id = $1', [rootId, at]);
-}
-
 export async function updatePostMessage(q: Queryable, id: string, message: string, mentions: string[], mentionChannel: boolean, at: number): Promise<PostRow> {
   const rows = await q.query<PostRow>(
     `update posts set message = $2, mentions = $3::text::jsonb, mention_channel = $4, edit_at = $5, update_at = $5 where id = $1 returning ${POST_COLUMNS}`,
@@ -170,39 +165,50 @@ export async function touchPost(q: Queryable, id: string, at: number): Promise<v
 
 // ---- unread counters (semantics: docs/api/posts.md, "Unread counters") ----
 
-/** Counts a new post in the channel; caller holds FOR UPDATE on the channel row. Returns the new totals. */
-export async function countChannelPost(q: Queryable, channelId: string, isRoot: boolean, at: number): Promise<{ total_msg_count: number; total_msg_count_root: number }> {
-  const rows = await q.query<{ total_msg_count: number; total_msg_count_root: number }>(
-    `update channels set total_msg_count = total_msg_count + 1,
-        total_msg_count_root = total_msg_count_root + case when $2 then 1 else 0 end,
-        last_post_at = greatest(last_post_at, $3),
-        last_root_post_at = case when $2 then greatest(last_root_post_at, $3) else last_root_post_at end
-      where id = $1 returning total_msg_count, total_msg_count_root`,
-    [channelId, isRoot, at],
-  );
-  return rows[0];
+export interface RecordPost {
+  channelId: string;
+  authorId: string;
+  /** '' for a root post. */
+  rootId: string;
+  /** Members to count a mention for (not the author). */
+  mentions: string[];
+  /** @channel / @all / @here: every member but the author. */
+  mentionAll: boolean;
+  at: number;
 }
 
-/** +1 mention for the given members (or every member but the author when `all`). */
-export async function countMentions(q: Queryable, channelId: string, authorId: string, userIds: string[], all: boolean, isRoot: boolean, at: number): Promise<void> {
-  if (!all && !userIds.length) return;
-  await q.query(
-    `update channel_members set mention_count = mention_count + 1,
-        mention_count_root = mention_count_root + case when $4 then 1 else 0 end,
-        last_update_at = $5
-      where channel_id = $1 and user_id <> $2 and ($3 or user_id in (select jsonb_array_elements_text($6::text::jsonb)))`,
-    [channelId, authorId, all, isRoot, at, JSON.stringify(userIds)],
+/**
+ * Everything a new post changes besides its own row, in one statement (one round trip): the
+ * root's reply counters, the channel's totals, mention counters, the author's read state (the
+ * author has seen their own post: counts follow the new totals, mentions clear). Returns the
+ * channel's current member ids, the recipients of `posted`. Caller holds FOR UPDATE on the
+ * channel row. The CTEs update disjoint rows (mentions never include the author).
+ */
+export async function recordPost(q: Queryable, r: RecordPost): Promise<string[]> {
+  const rows = await q.query<{ user_id: string }>(
+    `with root as (
+       update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $5), update_at = greatest(update_at, $5)
+        where $3 <> '' and id = $3
+     ), ch as (
+       update channels set total_msg_count = total_msg_count + 1,
+           total_msg_count_root = total_msg_count_root + case when $3 = '' then 1 else 0 end,
+           last_post_at = greatest(last_post_at, $5),
+           last_root_post_at = case when $3 = '' then greatest(last_root_post_at, $5) else last_root_post_at end
+        where id = $1 returning total_msg_count, total_msg_count_root
+     ), mentioned as (
+       update channel_members set mention_count = mention_count + 1,
+           mention_count_root = mention_count_root + case when $3 = '' then 1 else 0 end,
+           last_update_at = $5
+        where channel_id = $1 and user_id <> $2 and ($4 or user_id in (select jsonb_array_elements_text($6::text::jsonb)))
+     ), author as (
+       update channel_members m set last_viewed_at = greatest(m.last_viewed_at, $5), msg_count = ch.total_msg_count,
+           msg_count_root = ch.total_msg_count_root, mention_count = 0, mention_count_root = 0, last_update_at = $5
+         from ch where m.channel_id = $1 and m.user_id = $2
+     )
+     select user_id from channel_members where channel_id = $1 order by user_id`,
+    [r.channelId, r.authorId, r.rootId, r.mentionAll, r.at, JSON.stringify(r.mentions)],
   );
-}
-
-/** The author has seen everything up to their own post. */
-export async function markAuthorViewed(q: Queryable, channelId: string, userId: string, totals: { total_msg_count: number; total_msg_count_root: number }, at: number): Promise<void> {
-  await q.query(
-    `update channel_members set last_viewed_at = greatest(last_viewed_at, $3), msg_count = $4, msg_count_root = $5,
-        mention_count = 0, mention_count_root = 0, last_update_at = $3
-      where channel_id = $1 and user_id = $2`,
-    [channelId, userId, at, totals.total_msg_count, totals.total_msg_count_root],
-  );
+  return rows.map((x) => x.user_id);
 }
 
 /** Current member ids of a channel: the recipients of its events (read inside the writing transaction). */
