@@ -19,7 +19,8 @@ import type { Deps } from '../deps.ts';
 import { createServer } from '../server.ts';
 import { openLocalStorage } from '../files/local.ts';
 import type { Storage } from '../files/storage.ts';
-import { fakePng, multipart } from '../files/testing.ts';
+import { fakePng, multipart, startS3rver } from '../files/testing.ts';
+import { openS3Storage } from '../files/s3.ts';
 import { createBackup } from './create.ts';
 import { restoreBackup, verifyArchive } from './restore.ts';
 import { BackupFormatError } from './format.ts';
@@ -152,6 +153,32 @@ test('round trip into a fresh PostgreSQL database (from a backup of the embedded
   } finally {
     await db.close();
     await pg.drop();
+  }
+});
+
+test('local files restore into S3 and back up from it again (storage-independent archive)', async () => {
+  const s3 = await startS3rver();
+  const db = await openPglite();
+  try {
+    const storage = await openS3Storage({ endpoint: s3.endpoint, bucket: 'restore', accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1', forcePathStyle: true, createBucket: true });
+    const r = await restoreBackup({ db, storage }, archive);
+    assert.is(r.files, 3);
+    const keys = await db.query<{ id: string; storage_key: string }>('select id, storage_key from files');
+    for (const k of keys) {
+      const i = fileIds.indexOf(k.id);
+      const chunks: Buffer[] = [];
+      for await (const c of await storage.getStream(k.storage_key)) chunks.push(c as Buffer);
+      assert.ok(Buffer.concat(chunks).equals(fileBytes[i]), 'bytes in S3');
+    }
+    const again = join(dir, 'from-s3.tar.gz');
+    const m = await createBackup({ db, storage }, createWriteStream(again), { tmpDir: dir });
+    assert.is(m.source.storage, 's3');
+    const v = await verifyArchive(again);
+    assert.is(v.files!.count, 3);
+    await storage.close();
+  } finally {
+    await db.close();
+    await s3.cleanup();
   }
 });
 

@@ -10,6 +10,7 @@ import { newId } from '../../ids.ts';
 import { openLocalStorage } from '../../files/local.ts';
 import { openS3Storage } from '../../files/s3.ts';
 import type { Storage } from '../../files/storage.ts';
+import { registerStorageCheck } from '../../files/readiness.ts';
 import { fakePng, multipart, startS3rver, type Part, type S3Server } from '../../files/testing.ts';
 
 const LIMIT = 256 * 1024;
@@ -289,6 +290,12 @@ test('storage failures answer 503 with no partial rows; text chat keeps working'
     assert.is(await countRows(), before + 1);
     const dl = await ctx.req('GET', `/api/v1/files/${ok.body.items[0].id}`, { token: alice.token });
     assert.is(dl.status, 503);
+    // Readiness reports the bucket (a required check).
+    registerStorageCheck(ctx.deps);
+    const ready = await ctx.req('GET', '/api/v1/health/ready');
+    assert.is(ready.status, 503);
+    assert.is(ready.body.checks.s3, 'down');
+    assert.is(ready.body.checks.database, 'ok');
     // Text chat does not depend on file storage.
     const post = await ctx.req('POST', `/api/v1/channels/${channelId}/posts`, { token: alice.token, body: { message: 'still here' } });
     assert.is(post.status, 201, JSON.stringify(post.body));
