@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from './pglite.ts';
@@ -12,14 +12,16 @@ import { openPglite } from './pglite.ts';
 const root = mkdtempSync(join(tmpdir(), 'rustchat-pglite-'));
 const dir = join(root, 'pg');
 
-test('first boot initialises into a side directory and renames it into place', async () => {
-  mkdirSync(`${dir}.partial`, { recursive: true });
-  writeFileSync(join(`${dir}.partial`, 'leftover'), 'from a crashed first boot');
+test('a first boot interrupted by a crash is redone, not left half-written', async () => {
+  // What a crash during initialisation leaves: the marker, and some files in the data dir.
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'PG_VERSION'), 'garbage from a crashed first boot');
+  writeFileSync(`${dir}.initializing`, '12345\n');
   const db = await openPglite({ dataDir: dir, flushIntervalMs: 60_000 });
   await db.exec('create table durable (id int primary key, note text not null)');
   await db.close();
-  assert.ok(existsSync(join(dir, 'PG_VERSION')), 'PG_VERSION in the data dir');
-  assert.not.ok(existsSync(`${dir}.partial`), 'no .partial directory left behind');
+  assert.is(readFileSync(join(dir, 'PG_VERSION'), 'utf8').trim(), '18', 'initialised afresh');
+  assert.not.ok(existsSync(`${dir}.initializing`), 'marker removed once initialised');
 });
 
 test('a committed row survives kill -9 of the process that wrote it', () => {

@@ -1,6 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Db, DbStats, Tx } from './driver.ts';
 
 /** Files PGlite needs, handed in explicitly when running inside the single executable. */
@@ -56,20 +56,21 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     parsers: { [types.INT8]: (x: string) => Number(x) },
   };
 
-  if (opts.dataDir && isEmptyDir(opts.dataDir)) {
-    // First boot: initialise next to the final place and rename when complete, so a crash during
-    // initialisation never leaves a half-written data directory that later refuses to open.
-    const partial = `${opts.dataDir}.partial`;
-    rmSync(partial, { recursive: true, force: true });
-    mkdirSync(partial, { recursive: true, mode: 0o700 });
-    const init = await PGlite.create({ ...base, dataDir: partial, loadDataDir: template } as any);
-    await init.close();
-    await syncDir(partial).catch(() => {});
-    rmSync(opts.dataDir, { recursive: true, force: true }); // empty (checked above)
-    renameSync(partial, opts.dataDir);
+  // First boot: a marker next to the data directory exists exactly while it is being initialised,
+  // so a crash during initialisation is recognised (and redone) instead of leaving a half-written
+  // directory that refuses to open.
+  const marker = opts.dataDir ? `${opts.dataDir}.initializing` : '';
+  const fresh = !!opts.dataDir && (isEmptyDir(opts.dataDir) || existsSync(marker));
+  if (fresh) {
+    if (existsSync(marker)) rmSync(opts.dataDir!, { recursive: true, force: true });
+    writeFileSync(marker, `${process.pid}\n`);
   }
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  const pg = await PGlite.create({ ...base, dataDir: opts.dataDir, loadDataDir: opts.dataDir ? undefined : template } as any);
+  const pg = await PGlite.create({ ...base, dataDir: opts.dataDir, loadDataDir: fresh || !opts.dataDir ? template : undefined } as any);
+  if (fresh) {
+    await syncDir(opts.dataDir!).catch(() => {});
+    unlinkSync(marker);
+  }
 
   // Durability: PGlite's writes reach the OS page cache at COMMIT (so they survive kill -9) but
   // are never fsynced. Flush the filesystem at most `interval` ms after a commit (docs/admin.md).

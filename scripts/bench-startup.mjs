@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// Cold start of dist/rustchat to the first 200 from /api/v1/health/live, and its RSS once idle:
+// embedded database with an existing data directory, embedded first boot (template data dir), and
+// PostgreSQL. Medians of several runs. Writes the "Startup" section of docs/benchmarks.md.
+//
+//   npm run bench:startup [-- --runs 7] [-- --no-write]
+// PostgreSQL: RUSTCHAT_BENCH_DATABASE_URL, else RUSTCHAT_TEST_DATABASE_URL (a fresh database is
+// created on that server and dropped afterwards); skipped when neither is set.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+
+const root = new URL('..', import.meta.url).pathname;
+const binary = join(root, 'dist', 'rustchat');
+const args = process.argv.slice(2);
+const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) || 5 : 5;
+const write = !args.includes('--no-write');
+const pgBase = process.env.RUSTCHAT_BENCH_DATABASE_URL || process.env.RUSTCHAT_TEST_DATABASE_URL || '';
+const JWT = randomBytes(32).toString('hex');
+
+if (!existsSync(binary)) {
+  console.error('bench-startup: dist/rustchat is missing; run `npm run build` first');
+  process.exit(1);
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const kb = (pid, field) => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+};
+
+/** One cold start: spawn, poll /health/live until 200, let it idle, read RSS, SIGTERM. */
+async function once(dataDir, env = {}) {
+  const port = await freePort();
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_')));
+  const t0 = performance.now();
+  const child = spawn(binary, ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
+    env: { ...clean, RUSTCHAT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  let ms;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early: ${stderr}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/health/live`);
+      if (res.status === 200) {
+        ms = performance.now() - t0;
+        break;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(5);
+    if (performance.now() - t0 > 60_000) throw new Error('no 200 within 60 s');
+  }
+  await sleep(2000); // idle
+  const rss = kb(child.pid, 'VmRSS');
+  const peak = kb(child.pid, 'VmHWM');
+  child.kill('SIGTERM');
+  const code = await exited;
+  if (code !== 0) throw new Error(`exit code ${code} after SIGTERM: ${stderr}`);
+  return { ms, rss, peak };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function series(label, target, make) {
+  const results = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await make(i));
+    process.stdout.write(`${label} run ${i + 1}: ${Math.round(results.at(-1).ms)} ms, idle RSS ${(results.at(-1).rss / 2 ** 20).toFixed(0)} MB\n`);
+  }
+  const ms = results.map((r) => r.ms);
+  return {
+    label,
+    target,
+    median_ms: median(ms),
+    min_ms: Math.min(...ms),
+    max_ms: Math.max(...ms),
+    rss: median(results.map((r) => r.rss)),
+    peak: median(results.map((r) => r.peak)),
+  };
+}
+
+const loadBefore = loadavg()[0];
+const work = mkdtempSync(join(tmpdir(), 'rustchat-bench-'));
+const rows = [];
+try {
+  // Embedded, existing data directory: made by one unmeasured first boot.
+  const existing = join(work, 'existing');
+  await once(existing);
+  rows.push(await series('embedded, existing data dir', '< 1 s', () => once(existing)));
+  rows.push(await series('embedded, first boot', '< 2 s', (i) => once(join(work, `first-${i}`))));
+
+  if (pgBase) {
+    const name = `rc_bench_${randomBytes(4).toString('hex')}`;
+    const admin = postgres(pgBase, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    try {
+      const url = new URL(pgBase);
+      url.pathname = `/${name}`;
+      const env = { RUSTCHAT_DATABASE_URL: url.toString(), RUSTCHAT_JWT_SECRET: JWT };
+      await once(join(work, 'pg-migrate'), env); // applies the schema once, unmeasured
+      rows.push(await series('PostgreSQL', '< 300 ms, < 80 MB', (i) => once(join(work, `pg-${i}`), env)));
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end({ timeout: 5 });
+    }
+  } else {
+    console.log('PostgreSQL: skipped (set RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL)');
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const version = execFileSync(binary, ['version']).toString().trim();
+const mb = (n) => `${Math.round(n / 2 ** 20)} MB`;
+const table = [
+  '| mode | start → first 200 (median) | min – max | idle RSS (median) | peak RSS | target |',
+  '|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.label} | **${Math.round(r.median_ms)} ms** | ${Math.round(r.min_ms)} – ${Math.round(r.max_ms)} ms | ${mb(r.rss)} | ${mb(r.peak)} | ${r.target} |`),
+].join('\n');
+console.log('\n' + table);
+
+if (write) {
+  const section = [
+    '## Startup',
+    '',
+    'Cold start of `dist/rustchat serve` to the first HTTP 200 from `/api/v1/health/live` (polled every',
+    '5 ms from the spawn), and resident memory after 2 s idle. "Existing data dir" reopens an embedded',
+    'database made by an earlier run; "first boot" starts on an empty data directory (the build ships a',
+    'template data directory with the migrations applied, so no initdb runs); PostgreSQL is a local',
+    `PostgreSQL server with the schema already applied. Median of ${runs} runs each.`,
+    '',
+    '```sh',
+    'npm run build && RUSTCHAT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench:startup',
+    '```',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, `
+      + `1-minute load average ${loadBefore.toFixed(1)} at the start and ${loadavg()[0].toFixed(1)} at the end (other work was running), `
+      + `\`${version}\`, binary ${mb(statSync(binary).size)}.`,
+    '',
+    table,
+    '',
+  ].join('\n');
+  const file = join(root, 'docs', 'benchmarks.md');
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is written by its benchmark script; the command to reproduce it is in the section.\n\n';
+  const start = doc.indexOf('## Startup');
+  if (start >= 0) {
+    const next = doc.indexOf('\n## ', start + 1);
+    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(next + 1) : '');
+  } else {
+    doc = doc.trimEnd() + '\n\n' + section;
+  }
+  writeFileSync(file, doc);
+  console.log('wrote the Startup section of docs/benchmarks.md');
+}
