@@ -65,16 +65,19 @@ export async function accessChannel(q: Queryable, auth: Auth, channelId: string,
   let channel: ChannelRow | undefined;
   let member: ChannelMemberRow | undefined;
   let teamRole: ChannelAccess['teamRole'] = '';
+  let teamDeleted = false;
   if (!opts.lock) {
     // One round trip: the channel, my membership and my team role.
-    const [row] = await q.query<{ c: ChannelRow; m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null }>(
-      `select to_jsonb(c) as c, to_jsonb(m) as m, tm.role as team_role
+    const [row] = await q.query<{ c: ChannelRow; m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null; team_delete_at: number | null }>(
+      `select to_jsonb(c) as c, to_jsonb(m) as m, tm.role as team_role, t.delete_at as team_delete_at
        from channels c
        left join channel_members m on m.channel_id = c.id and m.user_id = $2
        left join team_members tm on c.team_id <> '' and tm.team_id = c.team_id and tm.user_id = $2
+       left join teams t on c.team_id <> '' and t.id = c.team_id
        where c.id = $1`,
       [channelId, auth.user.id],
     );
+    teamDeleted = !!row?.team_delete_at;
     channel = row?.c;
     member = row?.m ?? undefined;
     teamRole = row?.team_role ?? '';
@@ -84,16 +87,19 @@ export async function accessChannel(q: Queryable, auth: Auth, channelId: string,
     // waited is seen. (One joined FOR UPDATE statement would re-check only the channel row.)
     channel = (await q.query<ChannelRow>('select * from channels where id = $1 for update', [channelId]))[0];
     if (channel) {
-      const [row] = await q.query<{ m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null }>(
+      const [row] = await q.query<{ m: ChannelMemberRow | null; team_role: ChannelAccess['teamRole'] | null; team_delete_at: number | null }>(
         `select (select to_jsonb(m) from channel_members m where m.channel_id = $1 and m.user_id = $3) as m,
-                (select role from team_members where $2 <> '' and team_id = $2 and user_id = $3) as team_role`,
+                (select role from team_members where $2 <> '' and team_id = $2 and user_id = $3) as team_role,
+                (select delete_at from teams where $2 <> '' and id = $2) as team_delete_at`,
         [channelId, channel.team_id, auth.user.id],
       );
+      teamDeleted = !!row.team_delete_at;
       member = row.m ?? undefined;
       teamRole = row.team_role ?? '';
     }
   }
-  if (!channel) throw notFound('channel_not_found', 'Channel not found');
+  // The channels of a deleted team go with it (for everyone, members included).
+  if (!channel || teamDeleted) throw notFound('channel_not_found', 'Channel not found');
   const canRead = !!member || (channel.type === 'O' && teamRole !== '') || (auth.isSystemAdmin && channel.type !== 'D' && channel.type !== 'G');
   if (!canRead) throw forbidden('forbidden', 'You do not have access to this channel');
   if (mode === 'write') {

@@ -325,6 +325,12 @@ test('delete: system admins only; soft; then the team is gone for everyone', asy
   assert.not.ok(mine.body.items.some((x: any) => x.id === team.id));
   const unreads = await t.req('GET', '/api/v1/channels/unreads', { token: a.token });
   assert.not.ok(unreads.body.channels.some((u: any) => u.team_id === team.id), 'channels of deleted teams are not listed');
+  const chans = await defaultChannelIds(team.id);
+  const gone = await t.req('GET', `/api/v1/channels/${chans['town-square']}`, { token: a.token });
+  assert.is(gone.status, 404, 'the channels of a deleted team go with it');
+  assert.is(gone.body.error.code, 'channel_not_found');
+  const post = await t.req('POST', `/api/v1/channels/${chans['town-square']}/read`, { token: a.token });
+  assert.is(post.status, 404);
 });
 
 test('team channels: mine with unread counts; browse lists public channels I have not joined', async () => {
