@@ -49,6 +49,7 @@ export type PatchChannelInput = z.input<typeof patchChannelSchema>;
 export const directSchema = z.object({ user_id: z.string() });
 export const groupSchema = z.object({ user_ids: z.array(z.string()).min(1).max(16) });
 export const userIdSchema = z.object({ user_id: z.string() });
+export const channelRoleSchema = z.object({ role: z.enum(['channel_user', 'channel_admin']) });
 
 export function presentChannel(c: ChannelRow) {
   return {
@@ -331,4 +332,24 @@ export async function listChannelMembers(deps: Deps, auth: Auth, channelId: stri
 export async function browseTeamChannels(deps: Deps, auth: Auth, teamId: string): Promise<ChannelRow[]> {
   await accessTeam(deps.db, auth, checkId(teamId), 'member');
   return store.listBrowsableChannels(deps.db, teamId, auth.user.id);
+}
+
+/**
+ * Sets a member's channel role (channel admins, team admins, system admins; public and private
+ * channels). No event: the protocol has none for role changes; clients see the role on their
+ * next fetch of the membership.
+ */
+export async function setChannelMemberRole(deps: Deps, auth: Auth, channelId: string, userId: string, raw: z.input<typeof channelRoleSchema>): Promise<ChannelMemberRow> {
+  checkId(channelId);
+  checkId(userId, 'user_id');
+  const { role } = checkInput(channelRoleSchema, raw);
+  return inTx(deps, async (tx) => {
+    const a = await accessChannel(tx, auth, channelId, { lock: true });
+    if (a.channel.type === 'D' || a.channel.type === 'G') throw badRequest('invalid_channel_type', 'Direct and group channels have no roles');
+    if (!isChannelModerator(auth, a)) throw forbidden('forbidden', 'Only channel admins can change roles');
+    if (a.channel.delete_at !== 0) throw forbidden('channel_archived', 'This channel is archived');
+    const m = await members.setChannelMemberRole(tx, channelId, userId, role, deps.now());
+    if (!m) throw notFound('member_not_found', 'That user is not a member of this channel');
+    return m;
+  });
 }

@@ -47,6 +47,7 @@ export type UpdateTeamInput = z.input<typeof updateTeamSchema>;
 
 export const joinTeamSchema = z.object({ invite_id: z.string().max(64).optional() });
 export const addTeamMemberSchema = z.object({ user_id: z.string() });
+export const teamRoleSchema = z.object({ role: z.enum(['team_user', 'team_admin']) });
 
 /** Team JSON. `invite_id` only for those who may invite (team admins, system admins). */
 export function presentTeam(t: TeamRow, opts: { withInvite?: boolean } = {}) {
@@ -255,5 +256,20 @@ export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, u
     const target = self ? a.member : await teams.getTeamMember(tx, teamId, userId);
     if (!target) throw notFound('member_not_found', self ? 'You are not a member of this team' : 'That user is not a member of this team');
     await removeUserFromTeam(tx, emit, a.team, userId, auth.user.id);
+  });
+}
+
+/**
+ * Sets a member's team role (team admins, system admins). No event: the protocol has none for
+ * role changes; the member's clients see the new role on their next fetch of their teams.
+ */
+export async function setTeamMemberRole(deps: Deps, auth: Auth, teamId: string, userId: string, raw: z.input<typeof teamRoleSchema>): Promise<TeamMemberRow> {
+  checkId(userId, 'user_id');
+  const { role } = checkInput(teamRoleSchema, raw);
+  return inTx(deps, async (tx) => {
+    await accessTeam(tx, auth, teamId, 'admin', { lock: true });
+    const m = await teams.setTeamMemberRole(tx, teamId, userId, role);
+    if (!m) throw notFound('member_not_found', 'That user is not a member of this team');
+    return m;
   });
 }

@@ -19,6 +19,11 @@ export async function insertChannelMember(q: Queryable, channel: ChannelRow, use
   return rows[0];
 }
 
+/** Caller holds FOR UPDATE on the channel row. */
+export async function setChannelMemberRole(q: Queryable, channelId: string, userId: string, role: ChannelRole, now: number): Promise<ChannelMemberRow | undefined> {
+  return (await q.query<ChannelMemberRow>('update channel_members set role = $3, last_update_at = $4 where channel_id = $1 and user_id = $2 returning *', [channelId, userId, role, now]))[0];
+}
+
 export async function getChannelMember(q: Queryable, channelId: string, userId: string): Promise<ChannelMemberRow | undefined> {
   return (await q.query<ChannelMemberRow>('select * from channel_members where channel_id = $1 and user_id = $2', [channelId, userId]))[0];
 }

@@ -100,6 +100,10 @@ export async function insertTeamMember(q: Queryable, m: TeamMemberRow): Promise<
   return rows[0];
 }
 
+export async function setTeamMemberRole(q: Queryable, teamId: string, userId: string, role: TeamRole): Promise<TeamMemberRow | undefined> {
+  return (await q.query<TeamMemberRow>('update team_members set role = $3 where team_id = $1 and user_id = $2 returning *', [teamId, userId, role]))[0];
+}
+
 export async function deleteTeamMember(q: Queryable, teamId: string, userId: string): Promise<boolean> {
   const rows = await q.query('delete from team_members where team_id = $1 and user_id = $2 returning user_id', [teamId, userId]);
   return rows.length > 0;

@@ -490,4 +490,33 @@ test('a removed member receives nothing posted after the removal', async () => {
   assert.not.ok(ev[0].broadcast.user_ids.includes(b.id));
 });
 
+test('member roles: channel moderators promote; a promoted member can remove others', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const c = await fxUser(t.deps);
+  const tm = await team(a, [b, c]);
+  const ch = await channel(b, tm.id, 'private');
+  await t.req('POST', `/api/v1/channels/${ch.id}/members`, { token: b.token, body: { user_id: c.id } });
+  const d = await fxUser(t.deps);
+  await t.req('POST', `/api/v1/teams/${tm.id}/members`, { token: a.token, body: { user_id: d.id } });
+  await t.req('POST', `/api/v1/channels/${ch.id}/members`, { token: b.token, body: { user_id: d.id } });
+  t.takeEvents();
+  const denied = await t.req('PATCH', `/api/v1/channels/${ch.id}/members/${c.id}`, { token: c.token, body: { role: 'channel_admin' } });
+  assert.is(denied.status, 403);
+  assert.is((await t.req('DELETE', `/api/v1/channels/${ch.id}/members/${d.id}`, { token: c.token })).status, 403);
+  const up = await t.req('PATCH', `/api/v1/channels/${ch.id}/members/${c.id}`, { token: b.token, body: { role: 'channel_admin' } });
+  assert.is(up.status, 200);
+  assert.is(up.body.role, 'channel_admin');
+  assert.is(t.takeEvents().length, 0, 'role changes send no event');
+  assert.is((await t.req('DELETE', `/api/v1/channels/${ch.id}/members/${d.id}`, { token: c.token })).status, 200);
+  const bad = await t.req('PATCH', `/api/v1/channels/${ch.id}/members/${c.id}`, { token: b.token, body: { role: 'owner' } });
+  assert.is(bad.body.error.code, 'invalid_input');
+  const notMember = await t.req('PATCH', `/api/v1/channels/${ch.id}/members/${d.id}`, { token: b.token, body: { role: 'channel_admin' } });
+  assert.is(notMember.status, 404);
+  assert.is(notMember.body.error.code, 'member_not_found');
+  const dm = await t.req('POST', '/api/v1/channels/direct', { token: a.token, body: { user_id: b.id } });
+  const dmRole = await t.req('PATCH', `/api/v1/channels/${dm.body.id}/members/${b.id}`, { token: a.token, body: { role: 'channel_admin' } });
+  assert.is(dmRole.body.error.code, 'invalid_channel_type');
+});
+
 test.run();

@@ -77,6 +77,13 @@ export function channelsRoutes() {
     return c.json(presentMember(member), created ? 201 : 200);
   });
 
+  r.patch('/:id/members/:user_id', requireAuth, async (c) => {
+    const id = idParam(c, 'id');
+    const userId = idParam(c, 'user_id');
+    const m = await channels.setChannelMemberRole(c.get('deps'), c.get('auth'), id, userId, await readJson(c, channels.channelRoleSchema));
+    return c.json(presentMember(m));
+  });
+
   r.delete('/:id/members/:user_id', requireAuth, async (c) => {
     const id = idParam(c, 'id');
     await channels.removeChannelMember(c.get('deps'), c.get('auth'), id, idParam(c, 'user_id'));

@@ -357,4 +357,33 @@ test('team channels: mine with unread counts; browse lists public channels I hav
   assert.ok(extra.body.id);
 });
 
+test('member roles: team admins promote and demote; plain members cannot', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const c = await fxUser(t.deps);
+  const team = await createTeam(a);
+  await t.req('POST', `/api/v1/teams/${team.id}/join`, { token: b.token });
+  await t.req('POST', `/api/v1/teams/${team.id}/join`, { token: c.token });
+  t.takeEvents();
+  const denied = await t.req('PATCH', `/api/v1/teams/${team.id}/members/${c.id}`, { token: b.token, body: { role: 'team_admin' } });
+  assert.is(denied.status, 403);
+  const up = await t.req('PATCH', `/api/v1/teams/${team.id}/members/${b.id}`, { token: a.token, body: { role: 'team_admin' } });
+  assert.is(up.status, 200);
+  assert.is(up.body.role, 'team_admin');
+  // Now b administers: can add to the team and sees the invite id.
+  const view = await t.req('GET', `/api/v1/teams/${team.id}`, { token: b.token });
+  assert.is(view.body.invite_id, team.invite_id);
+  const down = await t.req('PATCH', `/api/v1/teams/${team.id}/members/${a.id}`, { token: b.token, body: { role: 'team_user' } });
+  assert.is(down.status, 200);
+  assert.is((await t.req('PATCH', `/api/v1/teams/${team.id}`, { token: a.token, body: { description: 'x' } })).status, 403, 'a demoted admin loses admin rights');
+  const bad = await t.req('PATCH', `/api/v1/teams/${team.id}/members/${c.id}`, { token: b.token, body: { role: 'system_admin' } });
+  assert.is(bad.status, 400);
+  assert.is(bad.body.error.code, 'invalid_input');
+  const stranger = await fxUser(t.deps);
+  const missing = await t.req('PATCH', `/api/v1/teams/${team.id}/members/${stranger.id}`, { token: b.token, body: { role: 'team_admin' } });
+  assert.is(missing.status, 404);
+  assert.is(missing.body.error.code, 'member_not_found');
+  assert.is(t.takeEvents().length, 0, 'role changes send no event');
+});
+
 test.run();

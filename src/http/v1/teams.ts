@@ -80,6 +80,13 @@ export function teamsRoutes() {
     return c.json(presentTeamMember(member), created ? 201 : 200);
   });
 
+  r.patch('/:id/members/:user_id', async (c) => {
+    const id = idParam(c, 'id');
+    const userId = idParam(c, 'user_id');
+    const m = await teams.setTeamMemberRole(c.get('deps'), c.get('auth'), id, userId, await readJson(c, teams.teamRoleSchema));
+    return c.json(presentTeamMember(m));
+  });
+
   r.delete('/:id/members/:user_id', async (c) => {
     const id = idParam(c, 'id');
     await teams.removeTeamMember(c.get('deps'), c.get('auth'), id, idParam(c, 'user_id'));
