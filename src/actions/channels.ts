@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
-import { inTx } from './tx.ts';
+import { inTx, type Emit } from './tx.ts';
 import { accessChannel, accessTeam, checkId, checkInput, isChannelModerator, pageLimit, type ChannelMemberRow, type ChannelRow } from './access.ts';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -250,7 +250,7 @@ export async function setChannelArchived(deps: Deps, auth: Auth, channelId: stri
  * Adds `userId` to a channel whose row the caller has locked; emits `user_added` to the members
  * (the new one included). Returns the membership and whether it is new.
  */
-async function addMember(tx: Queryable, emit: (e: any) => void, channel: ChannelRow, userId: string, now: number) {
+async function addMember(tx: Queryable, emit: Emit, channel: ChannelRow, userId: string, now: number) {
   const m = await members.insertChannelMember(tx, channel, userId, 'channel_user', now);
   if (!m) return { member: (await members.getChannelMember(tx, channel.id, userId))!, created: false };
   emit({
