@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import type { Tx } from '../db/driver.ts';
+import type { Queryable, Tx } from '../db/driver.ts';
 import { newId, isId } from '../ids.ts';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../errors.ts';
 import { checkPassword, dummyVerify, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
@@ -132,13 +132,13 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   const email = checkEmail(input.email);
   checkPassword(input.password);
   const displayName = checkDisplayName(input.display_name);
-  const gate = async (n: number) => {
-    if (n > 0 && !(await siteSettings(deps)).open_signup) throw forbidden('signup_disabled', 'Sign-up is closed on this server; ask an administrator for an account');
+  const gate = (q: Queryable) => async (n: number) => {
+    if (n > 0 && !(await siteSettings(deps, q)).open_signup) throw forbidden('signup_disabled', 'Sign-up is closed on this server; ask an administrator for an account');
   };
-  await gate(await countUsers(deps.db)); // cheap early answer before spending a hash
+  await gate(deps.db)(await countUsers(deps.db)); // cheap early answer before spending a hash
   const passwordHash = await hashPassword(input.password);
   const { user, token } = await inTx(deps, async (tx) => {
-    const user = await createAccount(deps, tx, { username, email, passwordHash, displayName, admin: false }, gate);
+    const user = await createAccount(deps, tx, { username, email, passwordHash, displayName, admin: false }, gate(tx));
     const { token, session } = await startSession(deps, tx, user.id, meta);
     const actor: Actor = { id: user.id, ip: meta.ip, via: 'api' };
     await audit(tx, deps.now(), actor, 'register', { target_type: 'user', target_id: user.id, details: { username, roles: user.roles } });

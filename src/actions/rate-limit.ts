@@ -101,6 +101,8 @@ export function createRedisRateLimitStore(url: string, opts: { prefix?: string; 
     () => undefined,
   );
   const run = async <T>(op: () => Promise<T>, alt: () => Promise<T>): Promise<T> => {
+    // During an outage, do not make every request wait for the timeout.
+    if (degraded && !client.isReady) return alt();
     try {
       return await withTimeout(
         connected.then(() => op()),
@@ -130,8 +132,12 @@ export function createRedisRateLimitStore(url: string, opts: { prefix?: string; 
         () => fallback.reset(key),
       ),
     async close() {
-      await connected;
-      if (client.isOpen) await client.close().catch(() => {});
+      // destroy, not close: close would wait for a connection that may never come.
+      try {
+        client.destroy();
+      } catch {
+        /* already closed */
+      }
       await fallback.close();
     },
   };

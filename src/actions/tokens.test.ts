@@ -1,0 +1,163 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
+import { testApp } from '../../test/app.ts';
+import { fxUser } from '../../test/fixtures.ts';
+import { authenticate } from './tokens.ts';
+import type { Deps } from '../deps.ts';
+import type { BusMessage, ControlMessage } from '../realtime/protocol.ts';
+import { isControl } from '../realtime/protocol.ts';
+import { createMemoryBus } from '../realtime/bus.ts';
+
+// A movable clock: session expiry and the 1 s cache are checked without sleeping.
+let skew = 0;
+let pinned: number | undefined;
+const t = await testApp({ now: () => (pinned ?? Date.now()) + skew });
+const controls: ControlMessage[] = [];
+t.deps.bus.subscribe((m: BusMessage) => {
+  if (isControl(m)) controls.push(m);
+});
+
+const me = (token: string) => t.req('GET', '/api/v1/auth/me', { token });
+const code = (r: { body: any }) => r.body?.error?.code;
+
+test.after.each(() => {
+  skew = 0;
+  pinned = undefined;
+});
+
+async function rejects(fn: () => Promise<unknown>, check: (e: any) => boolean, msg?: string) {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(check(e), `${msg ?? 'rejected'} with unexpected error: ${e}`);
+    return;
+  }
+  assert.unreachable(`${msg ?? 'call'} should have been rejected`);
+}
+
+test('a valid token authenticates', async () => {
+  const u = await fxUser(t.deps);
+  const r = await me(u.token);
+  assert.is(r.status, 200);
+  assert.is(r.body.id, u.id);
+});
+
+test('alg:none, other algorithms, other keys and tampered tokens are 401 invalid_token', async () => {
+  const u = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sid: u.sessionId, sub: u.id, iat: now, exp: now + 3600 };
+  const none = new UnsecuredJWT(claims).encode();
+  const hs512 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).sign(t.deps.jwtKey);
+  const hs384 = await new SignJWT(claims).setProtectedHeader({ alg: 'HS384' }).sign(t.deps.jwtKey);
+  const { privateKey } = await generateKeyPair('RS256');
+  const rs256 = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(privateKey);
+  const otherKey = await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(48)));
+  // Same signature, payload swapped for another user's id.
+  const [h, , s] = u.token.split('.');
+  const other = await fxUser(t.deps);
+  const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: other.id })).toString('base64url')}.${s}`;
+  // Header rewritten to alg:none but signature kept.
+  const downgraded = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${u.token.split('.')[1]}.`;
+  for (const [name, token] of Object.entries({ none, hs512, hs384, rs256, otherKey, forged, downgraded, garbage: 'abc.def.ghi', empty: '..' })) {
+    const r = await me(token);
+    assert.is(r.status, 401, name);
+    assert.is(code(r), 'invalid_token', name);
+  }
+});
+
+test('missing or malformed Authorization is 401 unauthorized', async () => {
+  const r = await t.req('GET', '/api/v1/auth/me');
+  assert.is(r.status, 401);
+  assert.is(code(r), 'unauthorized');
+  const r2 = await t.req('GET', '/api/v1/auth/me', { headers: { authorization: 'Basic Zm9vOmJhcg==' } });
+  assert.is(r2.status, 401);
+});
+
+test('tokens without the session claims are rejected', async () => {
+  const u = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const noSid = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(u.id).setIssuedAt(now).setExpirationTime(now + 60).sign(t.deps.jwtKey);
+  const noExp = await new SignJWT({ sid: u.sessionId }).setProtectedHeader({ alg: 'HS256' }).setSubject(u.id).setIssuedAt(now).sign(t.deps.jwtKey);
+  for (const token of [noSid, noExp]) {
+    const r = await me(token);
+    assert.is(r.status, 401);
+    assert.is(code(r), 'invalid_token');
+  }
+});
+
+test('an expired JWT is 401 session_expired', async () => {
+  const u = await fxUser(t.deps);
+  const past = Math.floor(Date.now() / 1000) - 7200;
+  const token = await new SignJWT({ sid: u.sessionId }).setProtectedHeader({ alg: 'HS256' }).setSubject(u.id).setIssuedAt(past).setExpirationTime(past + 60).sign(t.deps.jwtKey);
+  const r = await me(token);
+  assert.is(r.status, 401);
+  assert.is(code(r), 'session_expired');
+});
+
+test('a token naming another user’s session is 401', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ sid: a.sessionId }).setProtectedHeader({ alg: 'HS256' }).setSubject(b.id).setIssuedAt(now).setExpirationTime(now + 60).sign(t.deps.jwtKey);
+  const r = await me(token);
+  assert.is(r.status, 401);
+  assert.is(code(r), 'session_revoked');
+});
+
+test('sessions expire after the idle lifetime, and use slides it', async () => {
+  const day = 86_400_000;
+  const lifetime = t.deps.config.auth.session_lifetime_days * day;
+  const login = await registerAndLogin('slider');
+  // Used 29 days in: the session slides forward…
+  skew = lifetime - day;
+  assert.is((await me(login)).status, 200);
+  // …so 31 days after login it is still alive,
+  skew = lifetime + day;
+  assert.is((await me(login)).status, 200);
+  // but a month of silence after the last use ends it.
+  skew = lifetime + day + lifetime + 2000;
+  const r = await me(login);
+  assert.is(r.status, 401);
+  assert.is(code(r), 'session_expired');
+});
+
+test('logout revokes at once on another process sharing the bus', async () => {
+  const token = await registerAndLogin('twoproc');
+  // A second "process": same database and bus, its own cache.
+  const other: Deps = { ...t.deps, local: new Map() };
+  const before = await authenticate(other, token);
+  assert.ok(before.session.id);
+  controls.length = 0;
+  const out = await t.req('POST', '/api/v1/auth/logout', { token });
+  assert.is(out.status, 204);
+  assert.equal(controls, [{ control: 'sessions_revoked', session_ids: [before.session.id], user_id: before.user.id }]);
+  // Still inside the other process's 1 s cache window, yet refused: the bus message cleared it.
+  await rejects(() => authenticate(other, token), (e: any) => e.status === 401 && e.code === 'session_revoked');
+  assert.is((await me(token)).status, 401);
+});
+
+test('without the bus message, revocation still takes effect within 1 s (cache bound)', async () => {
+  const token = await registerAndLogin('nobus');
+  // A process on another bus that never hears about the logout.
+  const isolated: Deps = { ...t.deps, bus: createMemoryBus(), local: new Map() };
+  pinned = Date.now();
+  const a = await authenticate(isolated, token);
+  await t.req('POST', '/api/v1/auth/logout', { token });
+  skew = 999;
+  const cached = await authenticate(isolated, token); // may still be served from cache…
+  assert.is(cached.session.id, a.session.id);
+  skew = 1000;
+  await rejects(() => authenticate(isolated, token), (e: any) => e.status === 401); // …but not after 1 s
+});
+
+let n = 0;
+async function registerAndLogin(prefix: string): Promise<string> {
+  const username = `${prefix}${n++}`;
+  const r = await t.req('POST', '/api/v1/auth/register', { body: { email: `${username}@example.com`, username, password: 'long enough pw' } });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  return r.body.token;
+}
+
+test.after(() => t.close());
+test.run();

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Config } from '../config.ts';
+import type { Deps } from '../deps.ts';
+import { openDatabase } from '../boot.ts';
+import { migrate } from '../db/migrate.ts';
+import { createMemoryBus } from '../realtime/bus.ts';
+import { createLogger } from '../log.ts';
+import { adminOp, AdminStream, AdminUnavailableError, callAdminRaw, emptyBody } from './socket.ts';
+
+export interface RunOpOptions {
+  /** Raw input for upload-style operations. */
+  body?: Readable;
+  /** Receives the bytes of an operation that answers with a stream (both modes). */
+  onStream?: (stream: Readable, meta: { contentType: string; filename?: string }) => Promise<void>;
+}
+
+/**
+ * Runs an admin operation for the command line: over the admin socket when a server runs on the
+ * embedded data directory, otherwise directly against the database (PostgreSQL, or the embedded
+ * one under the data-directory lock, migrated first so a fresh install can create its first
+ * admin before the first `serve`).
+ */
+export async function runAdminOp(config: Config, name: string, args: Record<string, unknown>, opts: RunOpOptions = {}): Promise<unknown> {
+  const handler = adminOp(name);
+  if (!handler) throw new Error(`unknown admin operation ${name}`);
+  if (!config.database.url) {
+    try {
+      const res = await callAdminRaw(config.server.data_dir, name, args, { body: opts.body });
+      const type = String(res.headers['content-type'] ?? '');
+      if (type.startsWith('application/json')) {
+        let text = '';
+        res.setEncoding('utf8');
+        for await (const chunk of res) text += chunk;
+        return JSON.parse(text).result;
+      }
+      if (!opts.onStream) throw new Error(`admin operation ${name} answered a stream, but the caller expected JSON`);
+      const filename = res.headers['x-admin-filename'];
+      await opts.onStream(res, { contentType: type, filename: typeof filename === 'string' ? filename : undefined });
+      return null;
+    } catch (e) {
+      if (!(e instanceof AdminUnavailableError)) throw e;
+      // Nobody is listening: open the data directory ourselves (fails cleanly on the lock if a
+      // server is starting up or runs without its socket).
+    }
+  }
+  const local = await openLocalDeps(config);
+  try {
+    const result = await handler({ deps: local.deps, args, body: opts.body ?? emptyBody() });
+    if (result instanceof AdminStream) {
+      if (!opts.onStream) throw new Error(`admin operation ${name} answered a stream, but the caller expected JSON`);
+      await opts.onStream(result.stream, { contentType: result.contentType, filename: result.filename });
+      return null;
+    }
+    // Round-trip through JSON so both modes return the same shapes.
+    return result === undefined ? null : JSON.parse(JSON.stringify(result));
+  } finally {
+    await local.close();
+  }
+}
+
+/**
+ * Deps for a one-shot command: the database (migrated), an in-process bus, errors-only logging to
+ * stderr. Revocations made here reach running PostgreSQL servers through the session rows (their
+ * caches expire within a second).
+ */
+export async function openLocalDeps(config: Config): Promise<{ deps: Deps; close(): Promise<void> }> {
+  const log = createLogger('error', (line) => process.stderr.write(line + '\n'));
+  const { db, lock } = await openDatabase(config, log);
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.close();
+    lock?.release();
+    throw e;
+  }
+  const bus = createMemoryBus();
+  const jwtKey = config.auth.jwt_secret ? new TextEncoder().encode(config.auth.jwt_secret) : randomBytes(32);
+  const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
+  return {
+    deps,
+    async close() {
+      const store = deps.local.get('rate-limit-store') as { close(): Promise<void> } | undefined;
+      await store?.close().catch(() => {});
+      await bus.close();
+      await db.close();
+      lock?.release();
+    },
+  };
+}
