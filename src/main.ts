@@ -4,6 +4,7 @@ import { serveCommand } from './cli/serve.ts';
 import { migrateCommand } from './cli/migrate.ts';
 import { configCommand } from './cli/config.ts';
 import { versionCommand } from './cli/version.ts';
+import { userCommand } from './cli/user.ts';
 
 /** The `rustchat` command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand()]) program.addCommand(cmd);
+  program.addCommand(userCommand());
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

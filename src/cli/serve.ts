@@ -9,6 +9,7 @@ import { createServer } from '../server.ts';
 import { loadWebAssets } from '../web-assets.ts';
 import { createLogger } from '../log.ts';
 import { buildInfo } from '../version.ts';
+import { startAdminSocket } from '../admin/index.ts';
 
 export function serveCommand(): Command {
   return dataOptions(new Command('serve'))
@@ -36,6 +37,8 @@ export function serveCommand(): Command {
           s.once('error', reject);
         });
         app.injectWebSocket(server);
+        // Embedded mode: admin commands reach this process over <data_dir>/admin.sock (they cannot open the locked database).
+        const adminSocket = config.database.url ? undefined : await startAdminSocket(deps);
         const addr = server.address() as AddressInfo;
         log.info('listening', {
           url: `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`,
@@ -63,6 +66,7 @@ export function serveCommand(): Command {
             const force = setTimeout(() => server.closeAllConnections(), config.server.shutdown_timeout_ms);
             await closed;
             clearTimeout(force);
+            await adminSocket?.close();
             await opened.close();
             log.info('stopped');
             resolve();
