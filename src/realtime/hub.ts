@@ -50,6 +50,8 @@ export class Conn {
 }
 
 export const ACTION_BURST = 40;
+/** Connections (attached or awaiting resume) kept per user on one process before the oldest detached one goes. */
+export const MAX_CONNS_PER_USER = 32;
 export const ACTIONS_PER_SECOND = 20;
 
 export interface HubListener {
@@ -150,7 +152,7 @@ export class Hub {
     let seq: number | undefined;
     if (!p.ephemeral || c.serializer.sequenceEphemeral) {
       seq = ++c.seq;
-      c.ring.push(seq, p, now);
+      c.ring.push(seq, p);
     } else if (!c.ws) {
       return; // ephemeral and nobody listening: dropped, never replayed
     }
@@ -208,6 +210,11 @@ export class Hub {
     this.byId.set(conn.id, conn);
     let set = this.byUser.get(a.userId);
     if (!set) this.byUser.set(a.userId, (set = new Set()));
+    if (set.size >= MAX_CONNS_PER_USER) {
+      // Memory stays bounded however often a client reconnects without resuming.
+      const oldest = [...set].filter((c) => !c.ws).sort((x, y) => x.detachedAt - y.detachedAt)[0];
+      if (oldest) this.remove(oldest);
+    }
     set.add(conn);
     this.bindSocket(conn, ws);
     this.send(conn, conn.serializer.hello({ connection_id: conn.id, user_id: a.userId, server_version: buildInfo().version }));
@@ -298,7 +305,6 @@ export class Hub {
     for (const c of [...this.byId.values()]) {
       if (!c.ws) {
         if (now - c.detachedAt > this.resumeWindowMs) this.remove(c);
-        else c.ring.trim(now);
         continue;
       }
       if (c.sessionExpiresAt <= now) {
@@ -316,7 +322,6 @@ export class Hub {
       }
       c.alive = false;
       c.ws.ping();
-      c.ring.trim(now);
       sessionIds.add(c.sessionId);
     }
     // Revocations normally arrive on the bus within milliseconds; this catches any the bus lost.

@@ -1,34 +1,26 @@
 import type { Prepared } from './serializer.ts';
 
-/** Events a connection keeps for resume: always the last MIN, older ones while younger than MAX_AGE_MS, never more than MAX. */
-export const RING_MIN = 128;
+/** Events a connection keeps for resume (Mattermost keeps 128 too). A detached connection lives RING_MAX_AGE_MS. */
+export const RING_SIZE = 128;
 export const RING_MAX_AGE_MS = 5 * 60_000;
-export const RING_MAX = 1024;
 
 /**
- * A connection's replay ring. Entries have consecutive seqs (the hub numbers events per
- * connection), so only the first seq is stored. Entries are shared `Prepared` objects, so a ring
- * costs a pointer per event, not a copy of the frame.
+ * A connection's replay ring: the last RING_SIZE events, in a fixed circular buffer allocated on
+ * the first event. Seqs are consecutive (the hub numbers events per connection), so only the
+ * newest seq is stored. Entries are shared `Prepared` objects: a ring costs a pointer per event,
+ * not a copy of the frame.
  */
 export class ReplayRing {
-  private items: Prepared[] = [];
-  /** Seq of items[0]. */
-  private first = 1;
+  private buf: (Prepared | undefined)[] | null = null;
+  /** Seq of the newest entry, and how many entries are held. */
+  private last = 0;
+  private count = 0;
 
-  push(seq: number, p: Prepared, now: number) {
-    if (this.items.length === 0) this.first = seq;
-    this.items.push(p);
-    this.trim(now);
-  }
-
-  trim(now: number) {
-    const it = this.items;
-    let drop = 0;
-    while (it.length - drop > RING_MAX || (it.length - drop > RING_MIN && now - it[drop].at > RING_MAX_AGE_MS)) drop++;
-    if (drop) {
-      this.items = it.slice(drop);
-      this.first += drop;
-    }
+  push(seq: number, p: Prepared) {
+    if (!this.buf) this.buf = new Array(RING_SIZE);
+    this.buf[seq % RING_SIZE] = p;
+    this.last = seq;
+    if (this.count < RING_SIZE) this.count++;
   }
 
   /**
@@ -36,13 +28,15 @@ export class ReplayRing {
    * client must start over). `nextSeq === lastSeq + 1` (nothing missed) gives [].
    */
   since(nextSeq: number, lastSeq: number): Prepared[] | null {
-    if (!Number.isInteger(nextSeq) || nextSeq < 1 || nextSeq > lastSeq + 1) return null;
+    if (!Number.isSafeInteger(nextSeq) || nextSeq < 1 || nextSeq > lastSeq + 1) return null;
     if (nextSeq === lastSeq + 1) return [];
-    if (this.items.length === 0 || nextSeq < this.first) return null;
-    return this.items.slice(nextSeq - this.first, lastSeq - this.first + 1);
+    if (!this.buf || lastSeq !== this.last || nextSeq <= this.last - this.count) return null;
+    const out: Prepared[] = [];
+    for (let s = nextSeq; s <= lastSeq; s++) out.push(this.buf[s % RING_SIZE]!);
+    return out;
   }
 
   get size() {
-    return this.items.length;
+    return this.count;
   }
 }
