@@ -71,49 +71,7 @@ export async function loadChannels(teamId: string) {
     mergeChannels(inTeam, teamId);
     if (direct.length) mergeChannels(direct);
   });
-  await loadDirectChannels();
-  await loadUnreads();
   await loadMissingUsers(Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : [])));
-}
-
-/** DMs and group messages (not part of a team). Missing route: they arrive with unreads/events. */
-export async function loadDirectChannels() {
-  try {
-    const list = items<any>(await get('/channels/direct')).map(splitChannel);
-    mergeChannels(list, '');
-  } catch {
-    /* the route may list them with the team instead */
-  }
-}
-
-export async function loadUnreads() {
-  let list: any[];
-  try {
-    list = items<any>(await get('/channels/unreads'));
-  } catch {
-    return;
-  }
-  const s = state.value;
-  const missing: string[] = [];
-  batch(() => {
-    for (const u of list) {
-      const id = u.channel_id ?? u.id;
-      if (!s.channels[id]) missing.push(id);
-      const m: Partial<Member> = { channel_id: id };
-      for (const k of ['msg_count', 'mention_count', 'msg_count_root', 'mention_count_root', 'last_viewed_at'] as const) if (typeof u[k] === 'number') m[k] = u[k];
-      if (s.members[id] || missing.includes(id)) setMember({ ...({ user_id: s.me, last_viewed_at: 0, msg_count: 0, mention_count: 0 } as Member), ...s.members[id], ...m } as Member);
-      const ch = state.value.channels[id];
-      if (ch && typeof u.total_msg_count === 'number') mergeChannels([{ channel: { ...ch, total_msg_count: u.total_msg_count, total_msg_count_root: u.total_msg_count_root ?? ch.total_msg_count_root } }]);
-    }
-  });
-  for (const id of missing.slice(0, 50)) {
-    try {
-      const ch = splitChannel(await get(`/channels/${id}`));
-      mergeChannels([ch]);
-    } catch {
-      /* gone */
-    }
-  }
 }
 
 export async function loadMissingUsers(ids: string[]) {
@@ -268,15 +226,18 @@ export async function setPin(postId: string, pin: boolean) {
 }
 
 export async function createChannel(teamId: string, input: { name: string; display_name: string; type: 'public' | 'private'; purpose?: string }) {
-  const r = await post<any>('/channels', { team_id: teamId, ...input });
-  mergeChannels([splitChannel(r)]);
-  return splitChannel(r).channel;
+  const x = splitChannel(await post<any>('/channels', { team_id: teamId, ...input }));
+  // The creator is a member with nothing unread.
+  if (!x.member) x.member = { channel_id: x.channel.id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: x.channel.total_msg_count ?? 0, mention_count: 0 };
+  mergeChannels([x]);
+  return x.channel;
 }
 
 export async function joinChannel(id: string) {
-  const r = await post<any>(`/channels/${id}/join`);
-  const ch = splitChannel(r?.channel ? r : r?.id ? r : await get(`/channels/${id}`));
-  if (!ch.member) ch.member = { channel_id: id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: ch.channel.total_msg_count ?? 0, mention_count: 0 };
+  // The reply is my new membership; the channel itself comes from GET.
+  const member = await post<Member>(`/channels/${id}/join`);
+  const ch = splitChannel(await get(`/channels/${id}`));
+  ch.member = member?.channel_id ? member : { channel_id: id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: ch.channel.total_msg_count ?? 0, mention_count: 0 };
   mergeChannels([ch]);
   return ch.channel;
 }
@@ -318,4 +279,19 @@ export async function refetchAll() {
   if (panel?.kind === 'thread') await loadThread(panel.postId).catch(() => (rightPanel.value = null));
   if (panel?.kind === 'pinned' && chId) await loadPinned(chId).catch(() => {});
   if (panel?.kind === 'members' && chId) await loadChannelMembers(chId).catch(() => {});
+}
+
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Some events name a channel or team the state does not hold yet (a DM someone else opened,
+ * being added to a channel): the reducer leaves those alone, so fetch the lists again, once.
+ */
+export function refreshChannelsSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    void (async () => {
+      await loadTeams();
+      if (currentTeamId.value) await loadChannels(currentTeamId.value);
+    })().catch(() => {});
+  }, 150);
 }

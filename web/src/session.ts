@@ -1,8 +1,9 @@
 /** Signing in and out, booting the app, and wiring the socket to the state. */
 import { batch } from '@preact/signals';
 import { get, getToken, post, setToken, setUnauthorizedHandler, ApiError } from './api.ts';
-import { loadSiteInfo, refetchAll } from './data.ts';
-import { bootState, connection, dispatch, resetState, type User } from './state.ts';
+import { loadMissingUsers, loadSiteInfo, markRead, refetchAll, refreshChannelsSoon } from './data.ts';
+import { bootState, connection, currentChannelId, dispatch, resetState, state, type User } from './state.ts';
+import type { ClientEvent } from '../../src/realtime/reducer.ts';
 import { ChatSocket } from './ws.ts';
 import { navigate } from './router.ts';
 import { notifyForEvent } from './notify.ts';
@@ -11,6 +12,9 @@ export const socket = new ChatSocket({
   token: getToken,
   onEvent(ev) {
     dispatch(ev);
+    if (needsChannelRefresh(ev)) refreshChannelsSoon();
+    readIfWatching(ev);
+    loadUsersOf(ev);
     notifyForEvent(ev);
   },
   onFresh(first) {
@@ -86,4 +90,57 @@ export function signOutLocally() {
     bootState.value = 'anon';
   });
   navigate('/login', true);
+}
+
+/** True when an event concerns a channel or team of mine the state does not hold. */
+function needsChannelRefresh(ev: ClientEvent): boolean {
+  const s = state.value;
+  const d = ev.data ?? {};
+  switch (ev.event) {
+    case 'posted': {
+      const p = typeof d.post === 'string' ? JSON.parse(d.post) : d.post;
+      return !!p && !s.channels[p.channel_id];
+    }
+    case 'channel_created':
+    case 'channel_restored':
+      return !!d.channel && !s.channels[d.channel.id] && !s.members[d.channel.id];
+    case 'user_added':
+      return d.user_id === s.me && (!s.channels[d.channel_id] || !s.members[d.channel_id]);
+    case 'added_to_team':
+      return d.user_id === s.me;
+    default:
+      return false;
+  }
+}
+
+let readTimer: ReturnType<typeof setTimeout> | undefined;
+/** A post arriving in the channel on screen (tab visible) is read: mark it so, shortly. */
+function readIfWatching(ev: ClientEvent) {
+  if (ev.event !== 'posted' || document.visibilityState !== 'visible') return;
+  const p = typeof ev.data.post === 'string' ? JSON.parse(ev.data.post) : ev.data.post;
+  if (!p || p.user_id === state.value.me || p.channel_id !== currentChannelId.value) return;
+  clearTimeout(readTimer);
+  readTimer = setTimeout(() => void markRead(p.channel_id), 500);
+}
+
+// Coming back to the tab reads the channel on screen.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && currentChannelId.value && bootState.value === 'ready') void markRead(currentChannelId.value);
+});
+
+let wantedUsers = new Set<string>();
+let usersTimer: ReturnType<typeof setTimeout> | undefined;
+/** Fetches, in one batch, users an event names that the state does not hold. */
+function loadUsersOf(ev: ClientEvent) {
+  const d = ev.data ?? {};
+  const p = typeof d.post === 'string' ? JSON.parse(d.post) : d.post;
+  const r = typeof d.reaction === 'string' ? JSON.parse(d.reaction) : d.reaction;
+  for (const id of [p?.user_id, r?.user_id, d.user_id]) if (typeof id === 'string' && id && !state.value.users[id]) wantedUsers.add(id);
+  if (!wantedUsers.size) return;
+  clearTimeout(usersTimer);
+  usersTimer = setTimeout(() => {
+    const ids = [...wantedUsers];
+    wantedUsers = new Set();
+    void loadMissingUsers(ids);
+  }, 50);
 }

@@ -74,7 +74,9 @@ export class ChatSocket {
   private url() {
     const base = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/ws`;
     if (!this.connectionId) return base;
-    return `${base}?connection_id=${encodeURIComponent(this.connectionId)}&sequence_number=${this.lastSeq}`;
+    // sequence_number is the next seq expected; the server replays from there (no hello) or
+    // starts a new stream with a fresh hello.
+    return `${base}?connection_id=${encodeURIComponent(this.connectionId)}&sequence_number=${this.lastSeq + 1}`;
   }
 
   private open() {
@@ -84,7 +86,18 @@ export class ChatSocket {
     this.ws = ws;
     this.actionSeq = 1;
     ws.onopen = () => {
-      ws.send(JSON.stringify({ action: 'authenticate', seq: this.actionSeq++, data: { token: this.h.token() } }));
+      const seq = this.actionSeq++;
+      ws.send(JSON.stringify({ action: 'authenticate', seq, data: { token: this.h.token() } }));
+      // A resumed stream sends no hello: the OK to authenticate is the sign we are back.
+      this.replies.set(seq, {
+        resolve: () => {
+          if (ws !== this.ws) return;
+          this.retry = 0;
+          this.startPing();
+          if (this.helloSeen) this.h.onStatus('online');
+        },
+        reject: () => {},
+      });
     };
     ws.onmessage = (m) => {
       if (ws !== this.ws) return;
@@ -125,14 +138,21 @@ export class ChatSocket {
       this.replies.clear();
       this.ws = null;
       if (this.stopped) return;
-      if (e.code === 4001) {
+      if (e.code === 4001 || e.code === 4003) {
+        // Refused or revoked: the app checks the session and signs out if it is gone.
+        this.connectionId = '';
+        this.lastSeq = -1;
         this.h.onAuthFailed();
-        // The session may simply have been revoked; the app decides. Retry slowly meanwhile.
       }
       this.h.onStatus(this.helloSeen ? 'reconnecting' : 'connecting');
       const delay = Math.min(10_000, 250 * 2 ** this.retry++) * (0.75 + Math.random() / 2);
       this.timer = setTimeout(() => this.open(), delay);
     };
+  }
+
+  private startPing() {
+    clearInterval(this.ping);
+    this.ping = setInterval(() => void this.send('ping').catch(() => {}), PING_MS);
   }
 
   private onHello(msg: any) {
@@ -143,8 +163,7 @@ export class ChatSocket {
     if (fresh) this.lastSeq = typeof msg.seq === 'number' ? msg.seq : 0;
     this.helloSeen = true;
     this.retry = 0;
-    clearInterval(this.ping);
-    this.ping = setInterval(() => void this.send('ping').catch(() => {}), PING_MS);
+    this.startPing();
     this.h.onStatus('online');
     if (fresh) this.h.onFresh(first);
   }

@@ -6,6 +6,7 @@ import { renderMarkdown } from '../markdown.ts';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
 import { PresenceDot } from './Avatar.tsx';
+import { Icon } from './Icon.tsx';
 import { mobilePane } from './Workspace.tsx';
 
 export function ChannelView() {
@@ -27,11 +28,11 @@ export function ChannelView() {
     <main class="chan" aria-label={`Channel ${channelTitle(ch, s)}`}>
       <header class="ch-header">
         <button type="button" class="icon-btn back-btn" aria-label="Back to channels" onClick={() => (mobilePane.value = 'sidebar')}>
-          ‹
+          <Icon name="back" />
         </button>
         <div class="ch-title">
           <h1>
-            {partner ? <PresenceDot userId={partner} /> : <span aria-hidden="true">{ch.type === 'P' ? '🔒 ' : ch.type === 'O' ? '# ' : ''}</span>}
+            {partner ? <PresenceDot userId={partner} /> : <Icon name={ch.type === 'P' ? 'lock' : ch.type === 'O' ? 'hash' : 'group'} />}
             {channelTitle(ch, s)}
             {ch.delete_at ? <span class="muted small"> (archived)</span> : null}
           </h1>
@@ -43,11 +44,11 @@ export function ChannelView() {
         </div>
         <div class="ch-tools">
           <button type="button" class="tool-btn" aria-pressed={panel?.kind === 'members'} onClick={() => toggle('members')} title="Members">
-            👤 <span>{members ? members.length : ''}</span>
+            <Icon name="members" /> <span>{members ? members.length : ''}</span>
             <span class="sr-only"> members</span>
           </button>
           <button type="button" class="tool-btn" aria-pressed={panel?.kind === 'pinned'} onClick={() => toggle('pinned')} title="Pinned messages">
-            📌 <span>{pinnedCount ?? ''}</span>
+            <Icon name="pin" /> <span>{pinnedCount ?? ''}</span>
             <span class="sr-only"> pinned messages</span>
           </button>
           <form
@@ -67,7 +68,7 @@ export function ChannelView() {
               title="Leave channel"
               onClick={() => void leaveChannel(ch.id).then(() => navigate(channelPath(team.name, 'town-square')))}
             >
-              Leave
+                Leave
             </button>
           )}
         </div>

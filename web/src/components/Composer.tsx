@@ -167,7 +167,7 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
     .filter(([id, at]) => now - at < TYPING_SHOWN_MS && id !== state.value.me)
     .map(([id]) => state.value.users[id]?.username ?? 'Someone');
   const ch = state.value.channels[channelId];
-  const placeholder = rootId ? 'Reply…' : `Write to ${ch ? (ch.type === 'O' || ch.type === 'P' ? '~' : '@') + channelTitle(ch) : ''}`;
+  const placeholder = rootId ? 'Reply…' : `Write to ${ch ? (ch.type === 'D' ? '@' : '') + channelTitle(ch) : ''}`;
   const over = text.length > MAX;
 
   return (

@@ -8,6 +8,7 @@ import { currentTeam, displayName, me, rightPanel, showToast, state, type Pendin
 import { cx, fullDate, timeOf } from '../util.ts';
 import { PostAttachments } from './Attachments.tsx';
 import { Avatar } from './Avatar.tsx';
+import { Icon } from './Icon.tsx';
 import { confirmDialog } from './Modal.tsx';
 
 /** The post being edited inline (Up arrow in the composer sets it). */
@@ -64,7 +65,11 @@ export function Message({ post, grouped, inThread }: { post: Post; grouped?: boo
             <time class="muted small" dateTime={new Date(post.create_at).toISOString()} title={fullDate(post.create_at)}>
               {timeOf(post.create_at)}
             </time>
-            {post.is_pinned && <span class="pin-tag small">📌 Pinned</span>}
+            {post.is_pinned && (
+              <span class="pin-tag small">
+                <Icon name="pin" /> Pinned
+              </span>
+            )}
           </div>
         )}
         {editing ? (
@@ -98,27 +103,27 @@ export function Message({ post, grouped, inThread }: { post: Post; grouped?: boo
       </div>
       <div class="post-actions" role="toolbar" aria-label="Message actions">
         <button type="button" class="icon-btn" title="Add reaction" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}>
-          ☺
+          <Icon name="smile" />
         </button>
         {!inThread && (
           <button type="button" class="icon-btn" title="Reply in thread" aria-label="Reply in thread" onClick={() => openThread(post.root_id || post.id)}>
-            ↩
+            <Icon name="reply" />
           </button>
         )}
         <button type="button" class="icon-btn" title={post.is_pinned ? 'Unpin' : 'Pin'} aria-label={post.is_pinned ? 'Unpin' : 'Pin'} onClick={() => setPin(post.id, !post.is_pinned).catch((e) => showToast(e.message))}>
-          📌
+          <Icon name="pin" />
         </button>
         <button type="button" class="icon-btn" title="Copy link" aria-label="Copy link" onClick={copyLink}>
-          🔗
+          <Icon name="link" />
         </button>
         {mine && (
           <button type="button" class="icon-btn" title="Edit" aria-label="Edit" onClick={() => (editingPostId.value = post.id)}>
-            ✎
+            <Icon name="edit" />
           </button>
         )}
         {(mine || isAdmin) && (
           <button type="button" class="icon-btn" title="Delete" aria-label="Delete" onClick={remove}>
-            🗑
+            <Icon name="trash" />
           </button>
         )}
       </div>

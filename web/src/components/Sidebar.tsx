@@ -4,6 +4,7 @@ import { channelPath } from '../router.ts';
 import { channelTitle, currentChannelId, currentTeam, dmPartner, me, state, unreadOf, type Channel } from '../state.ts';
 import { nextTheme, setTheme, theme } from '../theme.ts';
 import { cx } from '../util.ts';
+import { Icon } from './Icon.tsx';
 import { Avatar, PresenceDot } from './Avatar.tsx';
 import { BrowseChannels, CreateChannel, InvitePeople, NewDirect } from './SidebarDialogs.tsx';
 import { mobilePane } from './Workspace.tsx';
@@ -40,7 +41,7 @@ export function Sidebar() {
           onClick={() => (mobilePane.value = 'channel')}
         >
           <span class="ch-icon" aria-hidden="true">
-            {c.type === 'O' ? '#' : c.type === 'P' ? '🔒' : partner ? <PresenceDot userId={partner} /> : '👥'}
+            {c.type === 'O' ? <Icon name="hash" /> : c.type === 'P' ? <Icon name="lock" /> : partner ? <PresenceDot userId={partner} /> : <Icon name="group" />}
           </span>
           <span class="ch-name">{channelTitle(c, s)}</span>
           {u.mentions > 0 && (
@@ -98,10 +99,10 @@ export function Sidebar() {
           <div class="section-head">
             <h2 id="sec-channels">Channels</h2>
             <button type="button" class="icon-btn" aria-label="Browse channels" title="Browse channels" onClick={() => setDialog('browse')}>
-              ☰
+              <Icon name="list" />
             </button>
             <button type="button" class="icon-btn" aria-label="Create channel" title="Create channel" onClick={() => setDialog('create')}>
-              +
+              <Icon name="plus" />
             </button>
           </div>
           <ul aria-labelledby="sec-channels">{channels.map(item)}</ul>
@@ -110,7 +111,7 @@ export function Sidebar() {
           <div class="section-head">
             <h2 id="sec-dms">Direct messages</h2>
             <button type="button" class="icon-btn" aria-label="Start a direct message" title="Start a direct message" onClick={() => setDialog('dm')}>
-              +
+              <Icon name="plus" />
             </button>
           </div>
           <ul aria-labelledby="sec-dms">{directs.map(item)}</ul>

@@ -91,7 +91,7 @@ function Users() {
                   </td>
                   <td>{String(u.email ?? '')}</td>
                   <td>
-                    <select aria-label={`Role of ${u.username}`} value={admin ? 'system_admin' : 'system_user'} onChange={(e) => change(u, { role: e.currentTarget.value, roles: e.currentTarget.value === 'system_admin' ? 'system_user system_admin' : 'system_user' })}>
+                    <select aria-label={`Role of ${u.username}`} value={admin ? 'system_admin' : 'system_user'} onChange={(e) => change(u, { role: e.currentTarget.value })}>
                       <option value="system_user">Member</option>
                       <option value="system_admin">System admin</option>
                     </select>
@@ -135,7 +135,7 @@ function SiteSettings() {
     }
   }
   if (!cfg) return <p class="muted">Loading…</p>;
-  const c = cfg.settings ?? cfg;
+  const c = cfg;
   return (
     <form class="card page-section form" onSubmit={submit} aria-labelledby="site-h">
       <h2 id="site-h">Site settings</h2>
@@ -144,7 +144,7 @@ function SiteSettings() {
         <input name="site_name" defaultValue={String(c.site_name ?? 'RustChat')} maxLength={64} />
       </label>
       <label class="check">
-        <input type="checkbox" name="open_signup" defaultChecked={!!(c.open_signup ?? c.enable_open_signup)} /> Anyone can sign up
+        <input type="checkbox" name="open_signup" defaultChecked={!!c.open_signup} /> Anyone can sign up
       </label>
       <button class="btn primary" type="submit">
         Save

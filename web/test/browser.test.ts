@@ -1,0 +1,263 @@
+/**
+ * The web client in a real browser (Debian's chromium via playwright-core) against a real server
+ * process: two users in two browser contexts go through the chat features, the server restarts
+ * mid-test, and the pages recover without a reload. Skipped (one "[skip]" line) when chromium
+ * is not installed; CI installs it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, Page } from 'playwright-core';
+import { browserUnavailable, ensureWebBuilt, launch, openClient, sendMessage, signUp, startServer, type Client } from './harness.ts';
+import type { ServerProcess } from '../../test/process.ts';
+
+const skip = browserUnavailable();
+
+let server: ServerProcess;
+let browser: Browser;
+let A: Client; // alice: first user (system admin), creates the team
+let B: Client; // bob: joins by invite
+let inviteLink = '';
+const PW = 'correct-horse-battery';
+
+const post = (page: Page, text: string) => page.locator('.messages .post[data-post-id]', { hasText: text });
+const sidebarItem = (page: Page, name: string) => page.locator(`.ch-item[data-channel="${name}"]`);
+
+test.before(async () => {
+  if (skip) return;
+  await ensureWebBuilt();
+  server = await startServer();
+  browser = await launch();
+  A = await openClient(browser, server.url);
+  B = await openClient(browser, server.url);
+});
+
+test.after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+});
+
+if (skip) {
+  console.log(`[skip] browser suite skipped: ${skip}`);
+} else {
+  test('the page is served with a strict CSP and loads the app shell', async () => {
+    const res = await A.page.goto('/');
+    const csp = res!.headers()['content-security-policy'] ?? '';
+    assert.match(csp, "script-src 'self'");
+    assert.match(csp, "frame-ancestors 'none'");
+    assert.not.match(csp, 'unsafe-inline');
+    await A.page.waitForSelector('form.auth-card');
+    // Nothing inline: every script is an external module file.
+    const inline = await A.page.evaluate(() => [...document.scripts].filter((s) => !s.src).length + document.querySelectorAll('style').length);
+    assert.is(inline, 0);
+  });
+
+  test('alice signs up, is walked through creating a team, and creates a channel', async () => {
+    await A.page.click('text=Create an account');
+    await signUp(A.page, { email: 'alice@example.com', username: 'alice', password: PW, display_name: 'Alice Liddell' });
+    await A.page.waitForSelector('input[name=team_name]');
+    await A.page.fill('input[name=team_name]', 'Acme');
+    await A.page.click('button[type=submit]');
+    await A.page.waitForURL('**/acme/channels/town-square');
+    await sidebarItem(A.page, 'town-square').waitFor();
+    await A.page.click('button[aria-label="Create channel"]');
+    await A.page.fill('input[name=channel_name]', 'Project X');
+    await A.page.fill('input[name=purpose]', 'Ship **it**');
+    await A.page.click('.modal button[type=submit]');
+    await A.page.waitForURL('**/acme/channels/project-x');
+    await sidebarItem(A.page, 'project-x').waitFor();
+    assert.is(await A.page.locator('.ch-title h1').innerText(), 'Project X');
+  });
+
+  test('bob joins by invite link and joins the channel', async () => {
+    await A.page.click('.team-name');
+    await A.page.click('text=Invite people');
+    inviteLink = await A.page.inputValue('input[aria-label="Invite link"]');
+    assert.match(inviteLink, /\/invite\/[a-z0-9]{26}\/[a-z0-9]+$/);
+    await A.page.keyboard.press('Escape');
+
+    await B.page.goto(inviteLink);
+    await B.page.waitForURL(/\/signup\?/);
+    await signUp(B.page, { email: 'bob@example.com', username: 'bob', password: PW });
+    await B.page.waitForURL('**/acme/channels/town-square');
+    await B.page.click('button[aria-label="Browse channels"]');
+    await B.page.locator('.pick-list li', { hasText: 'Project X' }).locator('button').click();
+    await B.page.waitForURL('**/acme/channels/project-x');
+    await sidebarItem(B.page, 'project-x').waitFor();
+  });
+
+  test('a post appears live for the other user', async () => {
+    await sendMessage(A.page, 'Hello **bob**, welcome to Project X');
+    await post(B.page, 'Hello bob, welcome to Project X').waitFor();
+    assert.is(await post(B.page, 'Hello bob').locator('strong', { hasText: 'bob' }).count(), 1);
+  });
+
+  test('reactions: bob reacts, alice sees it and who reacted', async () => {
+    const p = post(B.page, 'Hello bob');
+    await p.hover();
+    await p.locator('button[aria-label="Add reaction"]').click();
+    await p.locator('.emoji-picker button[data-emoji="+1"]').click();
+    const chip = post(A.page, 'Hello bob').locator('.reaction[data-emoji="+1"]');
+    await chip.waitFor();
+    assert.match(await chip.innerText(), '1');
+    assert.match((await chip.getAttribute('title')) ?? '', 'bob');
+    // Alice toggles the same reaction on: the count goes to 2 for both.
+    await chip.click();
+    await B.page.locator('.reaction[data-emoji="+1"]', { hasText: '2' }).waitFor();
+  });
+
+  test('reply in a thread', async () => {
+    const p = post(B.page, 'Hello bob');
+    await p.hover();
+    await p.locator('button[aria-label="Reply in thread"]').click();
+    await B.page.waitForSelector('.rpanel .thread');
+    await sendMessage(B.page, 'Thanks, replying in the thread', 'textarea[aria-label="Reply in thread"]');
+    // Alice sees the reply count live and opens the thread.
+    const link = post(A.page, 'Hello bob').locator('.replies-link');
+    await link.waitFor();
+    assert.match(await link.innerText(), '1 reply');
+    await link.click();
+    await A.page.locator('.rpanel .post', { hasText: 'Thanks, replying in the thread' }).waitFor();
+    await A.page.click('button[aria-label="Close panel"]');
+    await B.page.click('button[aria-label="Close panel"]');
+  });
+
+  test('edit the last message with the Up arrow', async () => {
+    await sendMessage(A.page, 'Deploy at 5pm');
+    await post(B.page, 'Deploy at 5pm').waitFor();
+    await A.page.focus('textarea[aria-label="Write a message"]');
+    await A.page.keyboard.press('ArrowUp');
+    const box = A.page.locator('textarea[aria-label="Edit message"]');
+    await box.waitFor();
+    await box.fill('Deploy at 6pm');
+    await box.press('Enter');
+    await post(B.page, 'Deploy at 6pm').locator('.edited').waitFor();
+    assert.is(await post(B.page, 'Deploy at 5pm').count(), 0);
+  });
+
+  test('delete with confirmation', async () => {
+    await sendMessage(A.page, 'Oops, wrong channel');
+    await post(B.page, 'Oops, wrong channel').waitFor();
+    const p = post(A.page, 'Oops, wrong channel');
+    await p.hover();
+    await p.locator('button[aria-label="Delete"]').click();
+    await A.page.locator('.modal', { hasText: 'Delete this message?' }).locator('button.danger').click();
+    await post(A.page, 'Oops, wrong channel').waitFor({ state: 'detached' });
+    await post(B.page, 'Oops, wrong channel').waitFor({ state: 'detached' });
+    assert.is(A.dialogs.length + B.dialogs.length, 0, 'no browser dialogs: confirmation is in the page');
+  });
+
+  test('unread and mention badges, and marking read', async () => {
+    await B.page.click('.ch-item[data-channel="town-square"]');
+    await B.page.waitForURL('**/town-square');
+    await sendMessage(A.page, 'Plain update, no mention');
+    await B.page.locator('.ch-item.unread[data-channel="project-x"]').waitFor();
+    assert.is(await sidebarItem(B.page, 'project-x').locator('.badge').count(), 0, 'unread without a mention has no badge');
+    await sendMessage(A.page, '@bob can you review?');
+    const badge = sidebarItem(B.page, 'project-x').locator('.badge');
+    await badge.waitFor();
+    assert.is(await badge.innerText(), '1');
+    await B.page.waitForFunction(() => document.title.startsWith('(1)'));
+    // Opening the channel marks it read: bold and badge go away, the "new messages" line shows.
+    await sidebarItem(B.page, 'project-x').click();
+    await B.page.locator('.new-sep').waitFor();
+    await B.page.locator('.ch-item.unread[data-channel="project-x"]').waitFor({ state: 'detached' });
+    await badge.waitFor({ state: 'detached' });
+    await B.page.waitForFunction(() => !document.title.startsWith('('));
+    assert.is(await post(B.page, '@bob can you review?').locator('.mention-me').count(), 1);
+  });
+
+  test('Esc marks the channel read', async () => {
+    // Bob looks at town-square; alice posts there while his tab is hidden, so it stays unread.
+    await B.page.click('.ch-item[data-channel="town-square"]');
+    await B.page.waitForURL('**/town-square');
+    // (String scripts: tsx would wrap named functions in a helper the page does not have.)
+    await B.page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, get() { return 'hidden'; } })`);
+    await A.page.click('.ch-item[data-channel="town-square"]');
+    await A.page.waitForURL('**/town-square');
+    await sendMessage(A.page, 'Lunch at noon?');
+    await post(B.page, 'Lunch at noon?').waitFor();
+    await B.page.locator('.ch-item.unread[data-channel="town-square"]').waitFor();
+    await B.page.evaluate(`delete document.visibilityState`);
+    await B.page.locator('.messages').click();
+    await B.page.keyboard.press('Escape');
+    await B.page.locator('.ch-item.unread[data-channel="town-square"]').waitFor({ state: 'detached' });
+  });
+
+  test('search and jump to the result', async () => {
+    await A.page.click('.ch-item[data-channel="town-square"]');
+    await A.page.fill('input[aria-label="Search messages"]', 'welcome');
+    await A.page.press('input[aria-label="Search messages"]', 'Enter');
+    const result = A.page.locator('.rpanel .result', { hasText: 'welcome to Project X' });
+    await result.waitFor();
+    await result.click();
+    await A.page.waitForURL('**/acme/channels/project-x');
+    await A.page.locator('.post.highlight', { hasText: 'welcome to Project X' }).waitFor();
+  });
+
+  test('direct message', async () => {
+    await A.page.click('button[aria-label="Start a direct message"]');
+    await A.page.fill('input[aria-label="Find people"]', 'bo');
+    await A.page.locator('.user-row[data-username="bob"]').click();
+    await A.page.locator('.modal button', { hasText: 'Go' }).click();
+    await A.page.waitForSelector('.ch-title h1:has-text("bob")');
+    await sendMessage(A.page, 'Psst, a private hello');
+    // Bob gets the new DM in his sidebar, unread with a badge, and reads it.
+    const dm = B.page.locator('.ch-item', { hasText: 'alice' });
+    await dm.waitFor();
+    await dm.locator('.badge').waitFor();
+    await dm.click();
+    await post(B.page, 'Psst, a private hello').waitFor();
+  });
+
+  test('the server restarts; the pages reconnect without a reload and keep working', async () => {
+    await A.page.evaluate(() => ((window as any).__sameDocument = 1));
+    await B.page.evaluate(() => ((window as any).__sameDocument = 1));
+    const port = server.port;
+    const dataDir = server.dataDir;
+    await server.stop();
+    await A.page.locator('.banner', { hasText: 'Reconnecting' }).waitFor();
+    await B.page.locator('.banner', { hasText: 'Reconnecting' }).waitFor();
+    server = await startServer({ dataDir, port });
+    await A.page.locator('.banner').waitFor({ state: 'detached', timeout: 30_000 });
+    await B.page.locator('.banner').waitFor({ state: 'detached', timeout: 30_000 });
+    // Both in the DM: a new message still arrives live.
+    await sendMessage(A.page, 'Still here after the restart');
+    await post(B.page, 'Still here after the restart').waitFor();
+    assert.is(await A.page.evaluate(() => (window as any).__sameDocument), 1);
+    assert.is(await B.page.evaluate(() => (window as any).__sameDocument), 1);
+  });
+
+  test('XSS payloads render as inert text', async () => {
+    await A.page.click('.ch-item[data-channel="project-x"]');
+    await B.page.click('.ch-item[data-channel="project-x"]');
+    await A.page.waitForURL('**/project-x');
+    const scriptsBefore = await B.page.evaluate(() => document.scripts.length);
+    const payloads = [
+      '<script>alert("xss-script")</script>',
+      '<img src=x onerror="alert(\'xss-img\')">',
+      '[click me](javascript:alert("xss-link"))',
+      '<svg onload="alert(\'xss-svg\')"><script>alert(1)</script></svg>',
+      '[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)',
+    ];
+    for (const p of payloads) await sendMessage(A.page, p);
+    for (const c of [A, B]) {
+      await post(c.page, 'xss-svg').waitFor();
+      const bodies = c.page.locator('.messages .post-body');
+      const html = await c.page.locator('.messages').innerHTML();
+      assert.not.match(html, /<script|<img|<svg[^>]*onload|href="javascript:|href="data:/i);
+      assert.is(await c.page.locator('.messages a[href^="javascript:"], .messages img, .messages iframe, .messages .post-body svg').count(), 0);
+      const texts = (await bodies.allInnerTexts()).join('\n');
+      assert.match(texts, '<script>alert("xss-script")</script>');
+      assert.match(texts, '[click me](javascript:alert("xss-link"))');
+      assert.is(c.dialogs.length, 0, `no dialog fired: ${c.dialogs.join(', ')}`);
+    }
+    assert.is(await B.page.evaluate(() => document.scripts.length), scriptsBefore, 'no script element was created');
+  });
+
+  test('no page errors or CSP violations in either page', () => {
+    assert.equal(A.problems.filter((p) => !p.includes('WebSocket')), []);
+    assert.equal(B.problems.filter((p) => !p.includes('WebSocket')), []);
+  });
+}
+
+test.run();
