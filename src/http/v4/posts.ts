@@ -10,7 +10,7 @@ import { createPost, deletePost, editPost, getPost, getThread, listChannelPosts,
 import { setPostPinned } from '../../actions/pins.ts';
 import { getChannel } from '../../actions/channels.ts';
 import { searchPosts, SEARCH_MAX_LIMIT } from '../../actions/search.ts';
-import { presentMmPost, presentMmPostList, type MmPost } from './presenters.ts';
+import { presentMmFileInfo, presentMmPost, presentMmPostList, type MmPost } from './presenters.ts';
 import { mmJson, mmOk } from './respond.ts';
 import { intQuery, mmId, paging } from './params.ts';
 import { notImplemented } from './errors.ts';
@@ -190,6 +190,11 @@ export function postRoutes() {
   r.post('/teams/:tid/posts/search', async (c) => search(c, mmId(c, 'tid')));
 
   r.get('/posts/:pid', async (c) => mmJson(c, mm(await getPost(c.get('deps'), c.get('auth'), mmId(c, 'pid')))));
+
+  r.get('/posts/:pid/files/info', async (c) => {
+    const view = await getPost(c.get('deps'), c.get('auth'), mmId(c, 'pid'));
+    return mmJson(c, view.files.map(presentMmFileInfo));
+  });
 
   r.get('/posts/:pid/thread', async (c) => {
     const deps = c.get('deps');
