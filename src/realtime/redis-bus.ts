@@ -41,6 +41,8 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
   const pub = createClient({ url: o.url, socket, disableOfflineQueue: true });
   const sub = pub.duplicate();
   let closing = false;
+  /** The subscription is confirmed live: a probe we published came back to us. */
+  let subscribed = false;
   let lostSubscriber = false;
   let lastError = 0;
   const onError = (which: string) => (err: Error) => {
@@ -48,35 +50,53 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
     if (now - lastError > 5000) o.log.warn('redis bus error', { connection: which, err: err.message });
     lastError = now;
   };
+  const lost = () => {
+    if (closing) return;
+    subscribed = false;
+    lostSubscriber = true;
+  };
   pub.on('error', onError('publisher'));
   sub.on('error', onError('subscriber'));
-  sub.on('end', () => (lostSubscriber = true));
-  sub.on('reconnecting', () => (lostSubscriber = true));
-  sub.on('ready', () => {
-    if (!lostSubscriber || closing) return;
-    lostSubscriber = false;
-    o.log.info('redis bus reconnected');
-    local({ control: 'bus_reconnected' });
-  });
+  sub.on('end', lost);
+  sub.on('reconnecting', lost);
 
   const listener = (raw: string) => {
-    let env: { n: string; m: BusMessage };
+    let env: { n: string; m?: BusMessage; probe?: true };
     try {
       env = JSON.parse(raw);
     } catch {
       return;
     }
-    if (env.n === node) return;
+    if (env.n === node) {
+      if (env.probe && !subscribed) {
+        subscribed = true;
+        if (lostSubscriber) {
+          // Only now (the subscription is proven) is it safe to tell the hub to restart streams.
+          lostSubscriber = false;
+          o.log.info('redis bus reconnected');
+          local({ control: 'bus_reconnected' });
+        }
+      }
+      return;
+    }
+    if (!env.m) return;
     stats.received++;
     local(env.m);
   };
+  // Until a probe comes back, publish one every 200 ms (node-redis resubscribes by itself on reconnect).
+  const prober = setInterval(() => {
+    if (subscribed || closing || !pub.isReady || !sub.isReady) return;
+    pub.publish(channel, JSON.stringify({ n: node, probe: true })).catch(() => {});
+  }, 200);
+  prober.unref();
 
   const start = (async () => {
     await Promise.all([pub.connect(), sub.connect()]);
     await sub.subscribe(channel, listener);
   })();
   start.catch((e) => o.log.warn('redis bus not connected yet; serving this process only until it is', { err: (e as Error).message }));
-  await Promise.race([start.catch(() => {}), new Promise((r) => setTimeout(r, o.connectWaitMs ?? 3000).unref())]);
+  const waitUntil = Date.now() + (o.connectWaitMs ?? 3000);
+  while (!subscribed && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 20));
 
   return {
     stats,
@@ -94,9 +114,10 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
       subs.add(fn);
       return () => subs.delete(fn);
     },
-    status: () => (pub.isReady && sub.isReady ? 'ok' : 'degraded'),
+    status: () => (pub.isReady && sub.isReady && subscribed ? 'ok' : 'degraded'),
     async close() {
       closing = true;
+      clearInterval(prober);
       subs.clear();
       for (const c of [pub, sub]) {
         // close() waits for pending replies; destroy() ends a client that is still reconnecting.
