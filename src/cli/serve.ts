@@ -74,6 +74,9 @@ export function serveCommand(): Command {
           process.once('SIGTERM', () => void stop('SIGTERM'));
           process.once('SIGINT', () => void stop('SIGINT'));
         });
+        // Everything is closed; a handle someone forgot (a reconnect timer, a socket still in its
+        // handshake) must not keep the process alive. Unref'd: a clean exit happens sooner.
+        setTimeout(() => process.exit(), 200).unref();
       }),
     );
 }
