@@ -4,13 +4,14 @@ import { dayStart, parseQuery, pickTimeZone } from './search.ts';
 import { AppError } from '../errors.ts';
 
 test('parseQuery: terms, phrases, exclusions and filters', () => {
-  assert.equal(parseQuery('quick  brown "lazy dog" -cat -"red fox" from:@Bob in:~Town-Square channel:off-topic on:2024-02-29 before:2024-03-01 after:2024-01-01'), {
+  assert.equal(parseQuery('quick  brown dep* "lazy dog" -cat -"red fox" from:@Bob in:~Town-Square channel:off-topic in:@Carol on:2024-02-29 before:2024-03-01 after:2024-01-01'), {
     terms: ['quick', 'brown'],
+    prefixes: ['dep'],
     phrases: ['lazy dog'],
     excludedTerms: ['cat'],
     excludedPhrases: ['red fox'],
     from: ['bob'],
-    in: ['town-square', 'off-topic'],
+    in: ['town-square', 'off-topic', '@carol'],
     on: '2024-02-29',
     before: '2024-03-01',
     after: '2024-01-01',
@@ -21,9 +22,11 @@ test('parseQuery: hostile and odd input stays literal text', () => {
   assert.equal(parseQuery("' OR 1=1--").terms, ["'", 'OR', '1=1--']);
   assert.equal(parseQuery('% _ \\').terms, ['%', '_', '\\']);
   assert.equal(parseQuery('"unterminated phrase').phrases, ['unterminated phrase']);
-  assert.equal(parseQuery('- -- ""'), { terms: [], phrases: [], excludedTerms: [], excludedPhrases: [], from: [], in: [] }, 'dashes and an empty phrase are ignored');
+  assert.equal(parseQuery('- -- ""'), { terms: [], prefixes: [], phrases: [], excludedTerms: [], excludedPhrases: [], from: [], in: [] }, 'dashes and an empty phrase are ignored');
   assert.equal(parseQuery('from: in:').from, [], 'empty filters are ignored');
   assert.equal(parseQuery('in:"my channel"').in, ['my channel']);
+  assert.equal(parseQuery("a* %* *").prefixes, ['a'], 'only letters and digits make a prefix');
+  assert.equal(parseQuery("a* %* *").terms, ['%*', '*']);
   assert.equal(parseQuery('-from:bob').excludedTerms, ['from:bob'], 'negated filters are plain words');
 });
 

@@ -13,10 +13,13 @@ export const SEARCH_MAX_LIMIT = 100;
 /** A search string taken apart (see docs/api/search.md for the syntax). */
 export interface ParsedQuery {
   terms: string[];
+  /** `deploy*`: words starting with these (letters and digits only). */
+  prefixes: string[];
   phrases: string[];
   excludedTerms: string[];
   excludedPhrases: string[];
   from: string[];
+  /** Channel names; `@username` names the caller's DM with that user. */
   in: string[];
   before?: string;
   after?: string;
@@ -26,12 +29,12 @@ export interface ParsedQuery {
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
- * Parses a Mattermost-style search string: words (AND-ed), "exact phrases", -excluded words or
- * -"phrases", from:user, in:channel, before:/after:/on:YYYY-MM-DD. Nothing here is SQL: every
+ * Parses a Mattermost-style search string: words (AND-ed), prefix*, "exact phrases", -excluded
+ * words or -"phrases", from:user, in:channel or in:@user (a DM), before:/after:/on:YYYY-MM-DD. Nothing here is SQL: every
  * piece is later bound as a parameter, so quotes, %, _ and backslashes are just characters.
  */
 export function parseQuery(q: string): ParsedQuery {
-  const out: ParsedQuery = { terms: [], phrases: [], excludedTerms: [], excludedPhrases: [], from: [], in: [] };
+  const out: ParsedQuery = { terms: [], prefixes: [], phrases: [], excludedTerms: [], excludedPhrases: [], from: [], in: [] };
   let i = 0;
   const n = q.length;
   const isSpace = (ch: string) => /\s/.test(ch);
@@ -71,11 +74,14 @@ export function parseQuery(q: string): ParsedQuery {
       value = value.trim();
       if (!value) continue;
       if (key === 'from') out.from.push(value.replace(/^@/, '').toLowerCase());
-      else if (key === 'in' || key === 'channel') out.in.push(value.replace(/^~/, '').toLowerCase());
+      else if (key === 'in' || key === 'channel') out.in.push(value.replace(/^~/, '').replace(/^@+/, '@').toLowerCase());
       else out[key as 'before' | 'after' | 'on'] = value;
       continue;
     }
-    if (word && word !== '-') (negate ? out.excludedTerms : out.terms).push(word);
+    if (!word || word === '-') continue;
+    const prefix = /^([\p{L}\p{N}]+)\*+$/u.exec(word);
+    if (prefix && !negate) out.prefixes.push(prefix[1].toLowerCase());
+    else (negate ? out.excludedTerms : out.terms).push(word);
   }
   return out;
 }
@@ -164,7 +170,7 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
   if (!Number.isInteger(limit) || limit < 1) throw badRequest('invalid_limit', `limit must be an integer from 1 to ${SEARCH_MAX_LIMIT}`);
 
   const p = parseQuery(input.q);
-  const clauses = p.terms.length + p.phrases.length + p.excludedTerms.length + p.excludedPhrases.length + p.from.length + p.in.length;
+  const clauses = p.terms.length + p.prefixes.length + p.phrases.length + p.excludedTerms.length + p.excludedPhrases.length + p.from.length + p.in.length;
   if (clauses > MAX_CLAUSES) throw badRequest('query_too_complex', `At most ${MAX_CLAUSES} terms and filters`);
   if (!clauses && !p.before && !p.after && !p.on) throw badRequest('invalid_query', 'q has no terms or filters');
 
@@ -193,11 +199,13 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
     userId: auth.user.id,
     teamId: input.team_id,
     terms: p.terms,
+    prefixes: p.prefixes,
     phrases: p.phrases,
     excludedTerms: p.excludedTerms,
     excludedPhrases: p.excludedPhrases,
     from: p.from,
-    in: p.in,
+    in: p.in.filter((c) => !c.startsWith('@')),
+    inDirect: p.in.filter((c) => c.startsWith('@')).map((c) => c.slice(1)),
     afterMs,
     beforeMs,
     beforeSeq,
@@ -211,7 +219,7 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
     deps.db,
     page.map(({ headline: _h, ...row }) => row),
   );
-  return { items: views, next_cursor: more ? page[page.length - 1].id : null, matches, terms: [...p.terms, ...p.phrases.map((s) => `"${s}"`)] };
+  return { items: views, next_cursor: more ? page[page.length - 1].id : null, matches, terms: [...p.terms, ...p.prefixes.map((s) => `${s}*`), ...p.phrases.map((s) => `"${s}"`)] };
 }
 
 function dayStartCheck(date: string, name: string): string {

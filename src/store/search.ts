@@ -6,6 +6,8 @@ export interface SearchSpec {
   userId: string;
   teamId?: string;
   terms: string[];
+  /** Letters and digits only (the parser guarantees it): safe inside to_tsquery syntax. */
+  prefixes: string[];
   phrases: string[];
   excludedTerms: string[];
   excludedPhrases: string[];
@@ -13,6 +15,8 @@ export interface SearchSpec {
   from: string[];
   /** Lowercased channel names (OR-ed). */
   in: string[];
+  /** Usernames: the caller's DM with each (OR-ed with `in`). */
+  inDirect: string[];
   /** create_at >= afterMs and < beforeMs. */
   afterMs?: number;
   beforeMs?: number;
@@ -42,6 +46,7 @@ export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRo
   // comes from the input; their text is always a bound parameter.
   const parts = [
     ...s.terms.map((t) => `plainto_tsquery('english', ${bind(t)})`),
+    ...s.prefixes.map((t) => `to_tsquery('english', ${bind(`${t}:*`)})`),
     ...s.phrases.map((t) => `phraseto_tsquery('english', ${bind(t)})`),
     ...s.excludedTerms.map((t) => `(!! plainto_tsquery('english', ${bind(t)}))`),
     ...s.excludedPhrases.map((t) => `(!! phraseto_tsquery('english', ${bind(t)}))`),
@@ -51,7 +56,16 @@ export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRo
   if (tsq) where.push(`p.search_vector @@ ${tsq}`);
   if (s.teamId) where.push(`(c.team_id = ${bind(s.teamId)} or c.team_id = '')`);
   if (s.from.length) where.push(`p.user_id in (select u.id from users u where lower(u.username) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.from))}::text::jsonb)))`);
-  if (s.in.length) where.push(`lower(c.name) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.in))}::text::jsonb))`);
+  const inChannel: string[] = [];
+  if (s.in.length) inChannel.push(`lower(c.name) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.in))}::text::jsonb))`);
+  if (s.inDirect.length) {
+    // A DM's name is the two user ids in byte order joined by '__'.
+    inChannel.push(
+      `(c.type = 'D' and c.name in (select case when u.id collate "C" < $1 collate "C" then u.id || '__' || $1 else $1 || '__' || u.id end
+         from users u where lower(u.username) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.inDirect))}::text::jsonb))))`,
+    );
+  }
+  if (inChannel.length) where.push(`(${inChannel.join(' or ')})`);
   if (s.afterMs !== undefined) where.push(`p.create_at >= ${bind(s.afterMs)}`);
   if (s.beforeMs !== undefined) where.push(`p.create_at < ${bind(s.beforeMs)}`);
   if (s.beforeSeq !== undefined) where.push(`p.seq < ${bind(s.beforeSeq)}`);

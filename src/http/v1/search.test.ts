@@ -74,12 +74,24 @@ test('"exact phrase" and -excluded', async () => {
   assert.equal(await found(alice, 'lazy -fox'), ['lazy']);
 });
 
+test('prefix* search', async () => {
+  assert.equal(await found(alice, 'qui*'), ['fox2', 'fox1']);
+  assert.equal(await found(alice, 'laz* -fox'), ['lazy']);
+  assert.equal(await found(alice, 'fal* budg*'), ['secret2']);
+  assert.equal(await found(bob, 'fal*'), [], 'prefixes obey membership too');
+});
+
 test('from: and in: filters', async () => {
   assert.equal(await found(alice, `fox from:${bob.username}`), ['fox2']);
   assert.equal(await found(alice, `from:@${alice.username.toUpperCase()}`), ['sql', 'secret1', 'fox1']);
   assert.equal(await found(alice, `fox in:${secret.name}`), ['secret1']);
   assert.equal(await found(alice, `fox in:${general.name} in:${secret.name}`), ['secret1', 'fox2', 'fox1']);
   assert.equal(await found(alice, `fox from:nobody-here`), []);
+  // in:@user is the caller's DM with that user.
+  assert.equal(await found(carol, `fox in:@${eve.username}`), ['dm1']);
+  assert.equal(await found(eve, `in:@${carol.username.toUpperCase()}`), ['dm1']);
+  assert.equal(await found(alice, `fox in:@${eve.username}`), [], 'no DM with eve');
+  assert.equal(await found(carol, `fox in:@${eve.username} in:${general.name}`), ['dm1', 'fox2', 'fox1']);
 });
 
 test('dates: before/after/on in UTC by default, or in a time zone', async () => {
