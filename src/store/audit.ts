@@ -18,7 +18,7 @@ export type NewAudit = Omit<AuditRow, 'id' | 'details' | 'target_type' | 'target
 export async function insertAudit(q: Queryable, a: NewAudit): Promise<void> {
   await q.query(
     `insert into audit_log (create_at, actor_id, action, target_type, target_id, ip, success, details)
-     values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8::text::jsonb)`,
     [a.create_at, a.actor_id, a.action, a.target_type ?? '', a.target_id ?? '', a.ip ?? '', a.success ?? true, JSON.stringify(a.details ?? {})],
   );
 }

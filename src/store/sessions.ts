@@ -16,7 +16,7 @@ export interface SessionRow {
 export async function insertSession(q: Queryable, s: Omit<SessionRow, 'revoked_at' | 'props'> & { props?: Record<string, unknown> }): Promise<SessionRow> {
   const rows = await q.query<SessionRow>(
     `insert into sessions (id, user_id, create_at, expires_at, last_activity_at, ip, user_agent, device_id, props)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb) returning *`,
     [s.id, s.user_id, s.create_at, s.expires_at, s.last_activity_at, s.ip, s.user_agent, s.device_id, JSON.stringify(s.props ?? {})],
   );
   return rows[0];

@@ -7,7 +7,7 @@ export async function getSettings(q: Queryable): Promise<Record<string, unknown>
 }
 
 export async function putSetting(q: Queryable, key: string, value: unknown): Promise<void> {
-  await q.query('insert into site_settings (key, value) values ($1, $2::jsonb) on conflict (key) do update set value = excluded.value', [key, JSON.stringify(value)]);
+  await q.query('insert into site_settings (key, value) values ($1, $2::text::jsonb) on conflict (key) do update set value = excluded.value', [key, JSON.stringify(value)]);
 }
 
 export async function deleteSetting(q: Queryable, key: string): Promise<void> {

@@ -132,7 +132,7 @@ export async function updateProfile(q: Queryable, id: string, patch: ProfilePatc
     const v = patch[col];
     if (v === undefined) continue;
     params.push(col === 'timezone' ? JSON.stringify(v) : v);
-    sets.push(`${col} = $${params.length}${col === 'timezone' ? '::jsonb' : ''}`);
+    sets.push(`${col} = $${params.length}${col === 'timezone' ? '::text::jsonb' : ''}`);
   }
   const rows = await q.query<UserRow>(`update users set ${[...sets, 'update_at = $2'].join(', ')} where id = $1 returning *`, params);
   return rows[0];
