@@ -8,6 +8,7 @@ import { v1Routes } from './http/v1/index.ts';
 import { isUploadRequest } from './http/v1/files.ts';
 import { v4Routes } from './http/v4/index.ts';
 import { renderMmError } from './http/v4/errors.ts';
+import { wsMmUpgrade } from './http/v4/websocket.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
 import { wsV1Upgrade, type UpgradeHandler } from './realtime/ws-v1.ts';
 import { getHub } from './realtime/hub.ts';
@@ -39,7 +40,10 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   app.use('/api/*', (c, next) => (isUploadRequest(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   // WebSocket endpoints served by the realtime hub on raw `ws` (realtime/ws-v1.ts); other
   // upgrade paths still go through Hono's helper.
-  const upgrades = new Map<string, UpgradeHandler>([['/api/v1/ws', wsV1Upgrade(deps, { maxPayload: WS_MAX_PAYLOAD })]]);
+  const upgrades = new Map<string, UpgradeHandler>([
+    ['/api/v1/ws', wsV1Upgrade(deps, { maxPayload: WS_MAX_PAYLOAD })],
+    ['/api/v4/websocket', wsMmUpgrade(deps, { maxPayload: WS_MAX_PAYLOAD })],
+  ]);
   app.route('/api/v1', v1Routes());
   app.route('/api/v4', v4Routes());
   if (opts.web) app.use('*', serveWeb(opts.web));

@@ -23,6 +23,8 @@ export interface MultipartUpload {
   parts: AsyncIterable<UploadPart>;
   /** Stops parsing and discards the rest of the body (after an error). */
   abort(): void;
+  /** Every value of a repeated field seen so far, in order (Mattermost's `client_ids`). */
+  all(name: string): string[];
 }
 
 /**
@@ -51,7 +53,11 @@ export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD)
     fieldsDone?.();
     wake?.();
   };
-  bb.on('field', (name, value) => fields.set(name, value));
+  const repeated: [string, string][] = [];
+  bb.on('field', (name, value) => {
+    fields.set(name, value);
+    if (repeated.length < 100) repeated.push([name, value]);
+  });
   bb.on('file', (_name, stream, info) => push({ filename: info.filename ?? '', mime: info.mimeType ?? '', stream }));
   bb.on('close', () => push(null));
   bb.on('error', (e) => push(badRequest('invalid_multipart', `Malformed multipart body: ${(e as Error).message}`)));
@@ -66,6 +72,7 @@ export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD)
   return {
     fields,
     abort,
+    all: (name: string) => repeated.filter(([n]) => n === name).map(([, v]) => v),
     parts: {
       async *[Symbol.asyncIterator]() {
         for (;;) {
