@@ -40,10 +40,7 @@ if (skip) {
     await A.page.waitForSelector('input[name=team_name]');
     await A.page.fill('input[name=team_name]', 'Uploads');
     await A.page.click('button[type=submit]');
-    await A.page.waitForURL('**/uploads/channels/town-square').catch(async (e) => {
-      if (process.env.H7_SHOT) await A.page.screenshot({ path: '/tmp/h7-shot.png' });
-      throw e;
-    });
+    await A.page.waitForURL('**/uploads/channels/town-square');
   });
 
   test('attach by button: progress, then the image inline and a download card', async () => {
