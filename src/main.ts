@@ -5,6 +5,7 @@ import { migrateCommand } from './cli/migrate.ts';
 import { configCommand } from './cli/config.ts';
 import { versionCommand } from './cli/version.ts';
 import { userCommand } from './cli/user.ts';
+import { backupCommand } from './cli/backup.ts';
 
 /** The `rustchat` command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand()]) program.addCommand(cmd);
   program.addCommand(userCommand());
+  program.addCommand(backupCommand());
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

@@ -1,0 +1,110 @@
+// `rustchat backup` as processes: a backup of a running embedded server through its admin socket,
+// --keep pruning, list, restore into a fresh data directory, and the refusals (non-empty target,
+// server running).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { runCli, spawnServer, tempDir, type ServerProcess } from '../../test/process.ts';
+import { multipart } from '../files/testing.ts';
+
+const dirs: string[] = [];
+const dir = () => {
+  const d = tempDir();
+  dirs.push(d);
+  return d;
+};
+let server: ServerProcess | undefined;
+
+test.after(async () => {
+  await server?.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function api(base: string, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+test('backup a running embedded server over the admin socket, prune, list, restore elsewhere', async () => {
+  const a = dir();
+  server = await spawnServer({ dataDir: a });
+  const base = server.url;
+  const reg = await api(base, 'POST', '/api/v1/auth/register', undefined, { email: 'ann@example.com', username: 'ann', password: 'correct horse battery' });
+  assert.is(reg.status, 201, JSON.stringify(reg.body));
+  const token = reg.body.token;
+  const team = await api(base, 'POST', '/api/v1/teams', token, { name: 'acme', display_name: 'Acme' });
+  assert.is(team.status, 201, JSON.stringify(team.body));
+  const channels = await api(base, 'GET', `/api/v1/teams/${team.body.id}/channels`, token);
+  const items = channels.body.items ?? channels.body;
+  const channelId = items.find((c: any) => c.name === 'town-square').id;
+  const bytes = randomBytes(200_000);
+  const mp = multipart([{ name: 'channel_id', value: channelId }, { name: 'files', filename: 'data.bin', data: bytes }]);
+  const up = await fetch(`${base}/api/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': mp.contentType }, body: new Uint8Array(mp.body) });
+  assert.is(up.status, 201);
+  const fileId = (await up.json()).items[0].id;
+  const post = await api(base, 'POST', `/api/v1/channels/${channelId}/posts`, token, { message: 'the data', file_ids: [fileId] });
+  assert.is(post.status, 201, JSON.stringify(post.body));
+
+  const out = dir();
+  for (let i = 0; i < 3; i++) {
+    const r = await runCli(['backup', 'create', '--data-dir', a, '--output', `${out}/`, '--keep', '2', '--json']);
+    assert.is(r.code, 0, r.stderr);
+    const res = JSON.parse(r.stdout);
+    assert.is(res.manifest.files.count, 1);
+    assert.is(res.manifest.tables.find((t: any) => t.name === 'posts').rows >= 1, true);
+    if (i < 2) await new Promise((resolve) => setTimeout(resolve, 1100)); // names carry the second
+  }
+  assert.match(server.output(), /backup created/, 'the server made the backups');
+  const kept = readdirSync(out).filter((n) => n.endsWith('.tar.gz'));
+  assert.is(kept.length, 2, `kept ${kept.join(', ')}`);
+  const list = await runCli(['backup', 'list', out, '--json']);
+  assert.is(list.code, 0, list.stderr);
+  const listed = JSON.parse(list.stdout);
+  assert.is(listed.length, 2);
+  assert.is(listed[0].rows.users, 1);
+
+  // Restore refuses to touch a data directory a server is using.
+  const busy = await runCli(['backup', 'restore', join(out, kept[0]), '--data-dir', a]);
+  assert.is(busy.code, 1);
+  assert.match(busy.stderr, /in use/);
+  await server.stop();
+  server = undefined;
+
+  const b = dir();
+  const restored = await runCli(['backup', 'restore', join(out, kept[1]), '--data-dir', b]);
+  assert.is(restored.code, 0, restored.stderr);
+  assert.match(restored.stdout, /restored \d+ rows and 1 files/);
+  const again = await runCli(['backup', 'restore', join(out, kept[1]), '--data-dir', b]);
+  assert.is(again.code, 1);
+  assert.match(again.stderr, /not empty.*--force/);
+
+  server = await spawnServer({ dataDir: b });
+  const login = await api(server.url, 'POST', '/api/v1/auth/login', undefined, { login_id: 'ann', password: 'correct horse battery' });
+  assert.is(login.status, 200, JSON.stringify(login.body));
+  const res = await fetch(`${server.url}/api/v1/files/${fileId}`, { headers: { authorization: `Bearer ${login.body.token}` } });
+  assert.is(res.status, 200);
+  assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes), 'file bytes survive the move');
+  const posts = await api(server.url, 'GET', `/api/v1/channels/${channelId}/posts`, login.body.token);
+  assert.ok(JSON.stringify(posts.body).includes('the data'));
+});
+
+test('bad usage: --keep with stdout, list of a missing directory, restore of a missing file', async () => {
+  const d = dir();
+  let r = await runCli(['backup', 'create', '--data-dir', d, '--output', '-', '--keep', '2']);
+  assert.is(r.code, 2);
+  r = await runCli(['backup', 'list', join(d, 'nope')]);
+  assert.is(r.code, 2);
+  r = await runCli(['backup', 'restore', join(d, 'nope.tar.gz'), '--data-dir', d]);
+  assert.is(r.code, 2);
+  r = await runCli(['backup', 'create', '--keep', '0', '--data-dir', d]);
+  assert.is(r.code, 2);
+});
+
+test.run();

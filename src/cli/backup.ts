@@ -1,0 +1,178 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { action, configFrom, dataOptions, jsonOption, printJson, UsageError } from './common.ts';
+import type { Config } from '../config.ts';
+import { openDatabase } from '../boot.ts';
+import { openStorage } from '../files/storage.ts';
+import { createLogger } from '../log.ts';
+import { callAdminRaw, AdminUnavailableError } from '../admin/socket.ts';
+import { DataDirLockedError } from '../db/lock.ts';
+import { createBackup } from '../backup/create.ts';
+import { restoreBackup, readManifest } from '../backup/restore.ts';
+import { listBackups, pruneBackups } from '../backup/list.ts';
+import { backupFileName } from '../backup/format.ts';
+import { stderrProgress, type Progress } from '../backup/progress.ts';
+
+type Common = { config?: string; dataDir?: string; json?: boolean; quiet?: boolean };
+
+const count = (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return Number(v);
+};
+
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+
+/** Streams the backup of a running embedded server (admin socket) into out; false when no server listens. */
+async function viaSocket(config: Config, files: boolean, out: Writable, progress: Progress): Promise<boolean> {
+  let res;
+  try {
+    res = await callAdminRaw(config.server.data_dir, 'backup.create', { files });
+  } catch (e) {
+    if (e instanceof AdminUnavailableError) return false;
+    throw e;
+  }
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      bytes += chunk.length;
+      progress('backup bytes from server', bytes, 0);
+      cb(null, chunk);
+    },
+  });
+  // The server aborts the response when the backup fails; a cut stream must not look complete.
+  let complete = false;
+  res.on('end', () => (complete = true));
+  await pipeline(res, counter, out);
+  if (!complete) throw new Error('the server aborted the backup (see its log)');
+  return true;
+}
+
+/** Runs a backup in this process: the database (PostgreSQL, or embedded under its lock) and storage. */
+async function direct(config: Config, files: boolean, out: Writable, progress: Progress, tmpDir: string | undefined) {
+  let opened;
+  try {
+    opened = await openDatabase(config, createLogger('error', (l) => process.stderr.write(l + '\n')));
+  } catch (e) {
+    if (e instanceof DataDirLockedError) throw new Error(`${e.message} (a running server answers backups over its admin socket; is ${join(config.server.data_dir, 'admin.sock')} missing?)`);
+    throw e;
+  }
+  const storage = files ? await openStorage(config) : undefined;
+  try {
+    await createBackup({ db: opened.db, storage }, out, { files, progress, tmpDir, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+  } finally {
+    await storage?.close();
+    await opened.db.close();
+    opened.lock?.release();
+  }
+}
+
+function createCommand(): Command {
+  return jsonOption(dataOptions(new Command('create')))
+    .description('write a backup archive (.tar.gz) of the database and the files')
+    .option('-o, --output <path>', 'archive file, a directory to put it in, or - for stdout (default: <data_dir>/backups/)')
+    .option('--no-files', 'leave the stored files out (database only)')
+    .option('--keep <n>', 'afterwards delete all but the newest N backups in the output directory', count)
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(
+      action(async (opts: Common & { output?: string; files: boolean; keep?: number }) => {
+        const config = configFrom(opts);
+        const progress = stderrProgress({ quiet: opts.quiet });
+        const now = Date.now();
+        if (opts.output === '-') {
+          if (opts.keep) throw new UsageError('--keep needs an output directory, not stdout');
+          if (process.stdout.isTTY) throw new UsageError('refusing to write a binary archive to a terminal; redirect stdout or use --output FILE');
+          const out = process.stdout as unknown as Writable;
+          if (!(await viaSocket(config, opts.files, out, progress))) await direct(config, opts.files, out, progress, undefined);
+          progress.end();
+          return;
+        }
+        const target = resolve(opts.output ?? join(config.server.data_dir, 'backups') + '/');
+        const isDir = (opts.output === undefined || opts.output.endsWith('/') || (existsSync(target) && statSync(target).isDirectory()));
+        const dir = isDir ? target : dirname(target);
+        const name = isDir ? backupFileName(now) : basename(target);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const final = join(dir, name);
+        const tmp = join(dir, `.${name}.${process.pid}.partial`);
+        const out: WriteStream = createWriteStream(tmp, { mode: 0o600, flags: 'wx' });
+        try {
+          if (!(await viaSocket(config, opts.files, out, progress))) await direct(config, opts.files, out, progress, dir);
+          if (!out.closed) await once(out, 'close');
+          renameSync(tmp, final);
+        } catch (e) {
+          out.destroy();
+          rmSync(tmp, { force: true });
+          throw e;
+        } finally {
+          progress.end();
+        }
+        const manifest = await readManifest(final);
+        const bytes = statSync(final).size;
+        const pruned = opts.keep ? pruneBackups(dir, opts.keep) : [];
+        if (opts.json) printJson({ file: final, bytes, pruned, manifest });
+        else {
+          const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);
+          process.stdout.write(`${final}  ${mib(bytes)}  ${rows} rows in ${manifest.tables.length} tables, ${manifest.files ? `${manifest.files.count} files` : 'files not included'}\n`);
+          for (const p of pruned) process.stdout.write(`pruned ${p}\n`);
+        }
+      }),
+    );
+}
+
+function restoreCommand(): Command {
+  return jsonOption(dataOptions(new Command('restore')))
+    .description('restore a backup archive into an empty installation (stop the server first)')
+    .argument('<file>', 'the .tar.gz written by backup create')
+    .option('--force', 'replace the data of a non-empty installation')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(
+      action(async (file: string, opts: Common & { force?: boolean }) => {
+        const config = configFrom(opts);
+        if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+        const progress = stderrProgress({ quiet: opts.quiet });
+        const { db, lock } = await openDatabase(config, createLogger('error', (l) => process.stderr.write(l + '\n')));
+        try {
+          const storage = await openStorage(config);
+          try {
+            const r = await restoreBackup({ db, storage }, file, { force: opts.force, progress });
+            progress.end();
+            if (opts.json) printJson({ file, rows: r.rows, files: r.files, migrations_applied: r.migrationsApplied, manifest: r.manifest });
+            else process.stdout.write(`restored ${r.rows} rows and ${r.files} files from ${file} (made ${r.manifest.created_at_iso} by RustChat ${r.manifest.app_version}, schema ${r.manifest.schema_version})\n`);
+          } finally {
+            await storage.close();
+          }
+        } finally {
+          progress.end();
+          await db.close();
+          lock?.release();
+        }
+      }),
+    );
+}
+
+function listCommand(): Command {
+  return jsonOption(new Command('list'))
+    .description('list the backups in a directory, newest first')
+    .argument('<dir>', 'directory holding rustchat-backup-*.tar.gz files')
+    .action(
+      action(async (dir: string, opts: { json?: boolean }) => {
+        if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`not a directory: ${dir}`);
+        const items = await listBackups(dir);
+        if (opts.json) return printJson(items);
+        if (!items.length) process.stdout.write('no backups\n');
+        for (const b of items) {
+          if (b.error) process.stdout.write(`${basename(b.file)}  ${mib(b.bytes)}  UNREADABLE: ${b.error}\n`);
+          else process.stdout.write(`${basename(b.file)}  ${b.created_at}  ${mib(b.bytes)}  v${b.app_version} schema ${b.schema_version}  ${b.rows?.users ?? 0} users, ${b.rows?.posts ?? 0} posts, ${b.files ?? 'no'} files\n`);
+        }
+        return undefined;
+      }),
+    );
+}
+
+/** `rustchat backup create|restore|list` (docs/backup.md). */
+export function backupCommand(): Command {
+  return new Command('backup').description('back up and restore the database and files').addCommand(createCommand()).addCommand(restoreCommand()).addCommand(listCommand());
+}
