@@ -240,6 +240,29 @@ test('idempotency: the same client_msg_id returns the same post, also under 20 c
   assert.is((await channelRow(c.id)).total_msg_count, before.total_msg_count + 1);
 });
 
+test('a member removed while posts arrive gets exactly the posts committed before the removal', async () => {
+  const c = await fxChannel(t.deps, team.id, alice, { type: 'P', members: [bob, carol] });
+  t.takeEvents();
+  const sends = Array.from({ length: 40 }, (_, i) => post(carol, c.id, { message: `race ${i}` }));
+  await sends[3]; // some posts are in, most are still queued on the channel lock
+  const rem = await t.req('DELETE', `/api/v1/channels/${c.id}/members/${bob.id}`, { token: alice.token });
+  const posted = await Promise.all(sends);
+  assert.is(rem.status, 200, JSON.stringify(rem.body));
+  assert.ok(posted.every((r) => r.status === 201));
+  // The channel row lock orders each post against the removal; seq follows that order. So bob is
+  // a recipient of a prefix of the posts (by seq) and of none after it.
+  const events = t.takeEvents();
+  const seqs = await t.deps.db.query<{ id: string; seq: number }>('select id, seq from posts where channel_id = $1 order by seq', [c.id]);
+  const toBob = new Set(only(events, 'posted').filter((e) => e.broadcast.user_ids.includes(bob.id)).map((e) => (e.data.post as any).id));
+  const pattern = seqs.map((s) => (toBob.has(s.id) ? 'b' : '-')).join('');
+  assert.ok(/^b*-*$/.test(pattern), `bob received posts out of order with his removal: ${pattern}`);
+  // Events are published after COMMIT: nothing published after user_removed may still name bob.
+  const removedAt = events.findIndex((e) => e.event === 'user_removed');
+  assert.ok(removedAt >= 0);
+  const late = events.slice(removedAt + 1).filter((e) => e.event === 'posted' && e.broadcast.user_ids.includes(bob.id));
+  assert.is(late.length, 0, `${late.length} posts reached bob after his removal was published`);
+});
+
 test('edit own post: edit_at, mentions re-parsed, post_edited event; others cannot edit', async () => {
   const p = (await post(alice, chan.id, { message: 'draft' })).body;
   t.takeEvents();
