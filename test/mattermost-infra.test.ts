@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from './app.ts';
-import { fxUser, type FxUser } from './fixtures.ts';
+import { fxChannel, fxTeam, fxUser, type FxUser } from './fixtures.ts';
 
 let t: TestContext;
 let alice: FxUser;
@@ -174,6 +174,63 @@ test('body over the limit: 413 in Mattermost shape', async () => {
   assert.is(r.status, 413);
   assertMmHeaders(r.headers);
   assert.is(r.body.status_code, 413);
+});
+
+test('users: by usernames, search, autocomplete, patch, default image', async () => {
+  const team = await fxTeam(t.deps, alice, { members: [bob] });
+  const ch = await fxChannel(t.deps, team.id, alice, { type: 'O' });
+  const byName = await t.req('POST', '/api/v4/users/usernames', { token: alice.token, body: [bob.username, bob.username.toUpperCase(), 'nobody-here'] });
+  assert.is(byName.status, 200);
+  assert.equal(byName.body.map((u: any) => u.id), [bob.id]);
+  assert.is(byName.body[0].email, '', 'no email of others');
+  const search = await t.req('POST', '/api/v4/users/search', { token: alice.token, body: { term: bob.username.slice(0, 5), team_id: team.id } });
+  assert.ok(search.body.some((u: any) => u.id === bob.id));
+  const ac = await t.req('GET', `/api/v4/users/autocomplete?in_team=${team.id}&in_channel=${ch.id}&name=`, { token: alice.token });
+  assert.equal(ac.body.users.map((u: any) => u.id), [alice.id]);
+  assert.ok(ac.body.out_of_channel.some((u: any) => u.id === bob.id));
+  const patched = await t.req('PUT', '/api/v4/users/me/patch', { token: bob.token, body: { first_name: 'Bob', last_name: 'B', timezone: { useAutomaticTimezone: 'false', manualTimezone: 'Europe/Paris' } } });
+  assert.is(patched.status, 200, JSON.stringify(patched.body));
+  assert.is(patched.body.first_name, 'Bob');
+  assert.equal(patched.body.timezone, { useAutomaticTimezone: 'false', automaticTimezone: '', manualTimezone: 'Europe/Paris' });
+  const other = await t.req('PUT', `/api/v4/users/${alice.id}/patch`, { token: bob.token, body: { first_name: 'Mallory' } });
+  assert.is(other.status, 403);
+  const img = await t.req('GET', `/api/v4/users/${bob.id}/image`, { token: alice.token });
+  assert.is(img.status, 200);
+  assert.is(img.headers.get('content-type'), 'image/png');
+  assert.ok(img.headers.get('x-version-id'));
+  const tm = await t.req('GET', `/api/v4/teams/${team.id}/members/${bob.id}`, { token: alice.token });
+  assert.is(tm.body.roles, 'team_user');
+  const tmAdmin = await t.req('GET', `/api/v4/teams/${team.id}/members/me`, { token: alice.token });
+  assert.is(tmAdmin.body.roles, 'team_user team_admin');
+  assert.is((await t.req('GET', `/api/v4/teams/${team.id}/members/${bob.id}`, { token: admin.token })).status, 200);
+  assert.is((await t.req('GET', `/api/v4/teams/${team.id}/members/${alice.id}`, { token: (await fxUser(t.deps)).token })).status, 403);
+});
+
+test('roles: the apps get permissions that match what the actions allow', async () => {
+  const r = await t.req('POST', '/api/v4/roles/names', { token: alice.token, body: ['channel_user', 'team_user', 'system_user', 'made_up'] });
+  assert.equal(r.body.map((x: any) => x.name).sort(), ['channel_user', 'system_user', 'team_user']);
+  const cu = r.body.find((x: any) => x.name === 'channel_user');
+  assert.ok(cu.permissions.includes('create_post'));
+  assert.not.ok(cu.permissions.includes('delete_others_posts'));
+  assert.is((await t.req('GET', '/api/v4/roles/name/made_up', { token: alice.token })).status, 404);
+});
+
+test('sidebar categories are derived from channels and favorite preferences', async () => {
+  const team = await fxTeam(t.deps, alice, { members: [bob] });
+  const a = await fxChannel(t.deps, team.id, alice, { name: 'alpha' });
+  const z = await fxChannel(t.deps, team.id, alice, { name: 'zulu' });
+  await t.req('PUT', '/api/v4/users/me/preferences', { token: alice.token, body: [{ user_id: alice.id, category: 'favorite_channel', name: z.id, value: 'true' }] });
+  const dm = await t.req('POST', '/api/v4/channels/direct', { token: alice.token, body: [alice.id, bob.id] });
+  assert.is(dm.status, 201);
+  const r = await t.req('GET', `/api/v4/users/me/teams/${team.id}/channels/categories`, { token: alice.token });
+  assert.is(r.status, 200);
+  const byType = Object.fromEntries(r.body.categories.map((c: any) => [c.type, c.channel_ids]));
+  assert.equal(byType.favorites, [z.id]);
+  assert.equal(byType.channels, [a.id]);
+  assert.equal(byType.direct_messages, [dm.body.id]);
+  assert.equal(r.body.order, r.body.categories.map((c: any) => c.id));
+  const put = await t.req('PUT', `/api/v4/users/me/teams/${team.id}/channels/categories`, { token: alice.token, body: [] });
+  assert.is(put.status, 501);
 });
 
 test.run();

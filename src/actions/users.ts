@@ -6,7 +6,7 @@ import { accessChannel } from './access.ts';
 import { inTx } from './tx.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import type { AppEvent } from '../realtime/protocol.ts';
-import { getUser, listUsers, updateProfile, usersByIds, usersSharingWith, type UserRow } from '../store/users.ts';
+import { getUser, listUsers, updateProfile, usersByIds, usersByUsernames, usersSharingWith, type UserRow } from '../store/users.ts';
 
 /** Who is looking at a user: emails are shown only to the user themself and to system admins. */
 export interface Viewer {
@@ -137,5 +137,11 @@ export async function searchUsers(deps: Deps, auth: Auth, query: UserListQuery) 
 
 export async function getUsersByIds(deps: Deps, auth: Auth, ids: string[]) {
   const rows = await usersByIds(deps.db, [...new Set(ids)]);
+  return { items: rows.map((r) => presentUser(r, auth)), next_cursor: null };
+}
+
+/** Users by username, presented for the caller. Added for the v4 adapter (POST /users/usernames). */
+export async function getUsersByUsernames(deps: Deps, auth: Auth, names: string[]) {
+  const rows = await usersByUsernames(deps.db, [...new Set(names)].slice(0, 1000));
   return { items: rows.map((r) => presentUser(r, auth)), next_cursor: null };
 }

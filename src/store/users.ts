@@ -175,3 +175,9 @@ export async function usersSharingWith(q: Queryable, userId: string): Promise<st
   );
   return rows.map((r) => r.user_id);
 }
+
+/** Users by username (case-insensitive). Added for the v4 adapter (POST /users/usernames). */
+export async function usersByUsernames(q: Queryable, names: string[]): Promise<UserRow[]> {
+  if (!names.length) return [];
+  return q.query<UserRow>('select * from users where lower(username) = any($1::text[]) order by username', [names.map((n) => n.toLowerCase())]);
+}

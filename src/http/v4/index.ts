@@ -12,6 +12,8 @@ import { channelRoutes } from './channels.ts';
 import { postRoutes } from './posts.ts';
 import { reactionRoutes } from './reactions.ts';
 import { fileRoutes } from './files.ts';
+import { roleRoutes } from './roles.ts';
+import { categoryRoutes } from './categories.ts';
 
 /**
  * `/api/v4`: the Mattermost-compatible adapter. Every route is a thin translation over the same
@@ -40,7 +42,9 @@ export function v4Routes() {
   api.route('/', reactionRoutes());
   api.route('/', userRoutes());
   api.route('/', teamRoutes());
+  api.route('/', categoryRoutes());
   api.route('/', channelRoutes());
+  api.route('/', roleRoutes());
   api.route('/', postRoutes());
   api.route('/', fileRoutes());
 

@@ -9,6 +9,7 @@ import { presentMmTeam, presentMmTeamMember, presentMmTeamUnread } from './prese
 import { mmJson, mmOk } from './respond.ts';
 import { mmId, paging } from './params.ts';
 import { notImplemented } from './errors.ts';
+import { notFound } from '../../errors.ts';
 
 const showInvite = (auth: Auth, member?: { role: string }) => auth.isSystemAdmin || member?.role === 'team_admin';
 
@@ -77,6 +78,21 @@ export function teamRoutes() {
     const tid = mmId(c, 'tid');
     const items = await pageOf((cursor, limit) => listTeamMembers(c.get('deps'), c.get('auth'), tid, { cursor, limit }), page, perPage);
     return mmJson(c, items.map(presentMmTeamMember));
+  });
+  r.get('/teams/:tid/members/:uid', async (c) => {
+    const tid = mmId(c, 'tid');
+    const uid = mmId(c, 'uid', true);
+    const deps = c.get('deps');
+    const auth = c.get('auth');
+    // listTeamMembers authorizes (team members, system admins); walk it to the one member.
+    let cursor: string | undefined;
+    for (;;) {
+      const res = await listTeamMembers(deps, auth, tid, { cursor, limit: 200 });
+      const m = res.items.find((x) => x.user_id === uid);
+      if (m) return mmJson(c, presentMmTeamMember(m));
+      if (!res.next_cursor) throw notFound('member_not_found', 'That user is not a member of this team');
+      cursor = res.next_cursor;
+    }
   });
   r.post('/teams/:tid/members', async (c) => {
     const auth = c.get('auth');

@@ -9,7 +9,7 @@ import { badRequest } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { login, register } from '../../actions/accounts.ts';
 import { logout } from '../../actions/sessions.ts';
-import { getUserProfile, getUsersByIds, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
+import { getUserProfile, getUsersByIds, getUsersByUsernames, patchProfile, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
 import { presentMmUser } from './presenters.ts';
 import { mmJson, mmOk, mmHeaders } from './respond.ts';
 import { AUTH_COOKIE, CSRF_COOKIE, USER_COOKIE } from './auth.ts';
@@ -92,6 +92,64 @@ export function userRoutes() {
     const ids = await readJson(c, z.array(z.string().max(26)).max(1000));
     const { items } = await getUsersByIds(c.get('deps'), c.get('auth'), ids.filter((id) => /^[a-z0-9]{26}$/.test(id)));
     return mmJson(c, items.map(presentMmUser));
+  });
+  r.post('/users/usernames', async (c) => {
+    const names = await readJson(c, z.array(z.string().max(64)).max(1000));
+    const { items } = await getUsersByUsernames(c.get('deps'), c.get('auth'), names);
+    return mmJson(c, items.map(presentMmUser));
+  });
+  r.post('/users/search', async (c) => {
+    const body = await readJson(c, z.object({ term: z.string().max(64), team_id: z.string().optional(), in_channel_id: z.string().optional(), not_in_channel_id: z.string().optional(), limit: z.number().int().min(1).max(USER_PAGE_MAX).optional() }).passthrough());
+    if (body.not_in_channel_id) throw notImplemented('POST', '/api/v4/users/search with not_in_channel_id');
+    const { items } = await searchUsers(c.get('deps'), c.get('auth'), { q: body.term || undefined, team_id: body.team_id || undefined, channel_id: body.in_channel_id || undefined, limit: body.limit ?? 100 });
+    return mmJson(c, items.map(presentMmUser));
+  });
+  // @-mention autocomplete: users of the channel, and users of the team who are not in it.
+  r.get('/users/autocomplete', async (c) => {
+    const name = (c.req.query('name') ?? '').slice(0, 64) || undefined;
+    const teamId = c.req.query('in_team') || undefined;
+    const channelId = c.req.query('in_channel') || undefined;
+    const limit = Math.min(Number(c.req.query('limit')) || 25, 100);
+    const deps = c.get('deps');
+    const auth = c.get('auth');
+    if (!channelId) {
+      const { items } = await searchUsers(deps, auth, { q: name, team_id: teamId, limit });
+      return mmJson(c, { users: items.map(presentMmUser) });
+    }
+    const inChannel = (await searchUsers(deps, auth, { q: name, channel_id: channelId, limit })).items;
+    const ids = new Set(inChannel.map((u) => u.id));
+    const outOf = teamId ? (await searchUsers(deps, auth, { q: name, team_id: teamId, limit: limit + inChannel.length })).items.filter((u) => !ids.has(u.id)).slice(0, limit) : [];
+    return mmJson(c, { users: inChannel.map(presentMmUser), out_of_channel: outOf.map(presentMmUser) });
+  });
+  r.put('/users/:uid/patch', async (c) => {
+    const body = await readJson(
+      c,
+      z.object({
+        first_name: z.string().optional(),
+        last_name: z.string().optional(),
+        nickname: z.string().optional(),
+        position: z.string().optional(),
+        locale: z.string().optional(),
+        timezone: z.object({ useAutomaticTimezone: z.union([z.string(), z.boolean()]).optional(), automaticTimezone: z.string().optional(), manualTimezone: z.string().optional() }).optional(),
+        username: z.string().optional(),
+        email: z.string().optional(),
+        notify_props: z.unknown().optional(),
+        props: z.unknown().optional(),
+      }),
+    );
+    if (body.username !== undefined || body.email !== undefined) throw notImplemented('PUT', '/api/v4/users/{id}/patch with username or email');
+    const { timezone, username: _u, email: _e, notify_props: _n, props: _p, ...rest } = body;
+    const patch: Record<string, unknown> = { ...rest };
+    if (timezone) {
+      const auto = timezone.useAutomaticTimezone;
+      patch.timezone = {
+        ...(auto !== undefined ? { useAutomaticTimezone: auto === true || auto === 'true' } : {}),
+        ...(timezone.automaticTimezone !== undefined ? { automaticTimezone: timezone.automaticTimezone } : {}),
+        ...(timezone.manualTimezone !== undefined ? { manualTimezone: timezone.manualTimezone } : {}),
+      };
+    }
+    const user = await patchProfile(c.get('deps'), c.get('auth'), mmId(c, 'uid', true), patch as any);
+    return mmJson(c, presentMmUser(user));
   });
   r.get('/users', async (c) => {
     for (const unsupported of ['not_in_team', 'not_in_channel', 'without_team', 'in_group', 'not_in_group']) {
