@@ -168,15 +168,29 @@ function forgetChannel(s: ClientState, channelId: string): ClientState {
   };
 }
 
-function upsertPost(s: ClientState, post: Post): ClientState {
+/**
+ * Splits a presented post: `metadata.reactions` goes to `state.reactions` (kept current by
+ * reaction events), the rest is the stored post.
+ */
+function splitPost(post: Post): { post: Post; reactions?: Reaction[] } {
+  const meta = post.metadata as Record<string, unknown> | undefined;
+  if (!meta || typeof meta !== 'object' || !('reactions' in meta)) return { post };
+  const { reactions, ...rest } = meta;
+  return { post: { ...post, metadata: rest }, reactions: Array.isArray(reactions) ? (reactions as Reaction[]) : undefined };
+}
+
+function upsertPost(s: ClientState, raw: Post): ClientState {
+  const { post, reactions: rs } = splitPost(raw);
   const posts = put(s.posts, post.id, { ...s.posts[post.id], ...post });
+  let reactions = s.reactions;
+  if (rs) reactions = rs.length ? put(reactions, post.id, rs) : without(reactions, post.id);
   let pinned = s.pinned;
   const list = s.pinned[post.channel_id];
   if (list) {
     const next = post.is_pinned ? insertOrdered(list, post.id, posts) : removeId(list, post.id);
     if (next !== list) pinned = put(pinned, post.channel_id, next);
   }
-  return { ...s, posts, pinned };
+  return { ...s, posts, pinned, reactions };
 }
 
 /**
@@ -217,17 +231,21 @@ export function applyEvent(s: ClientState, ev: ClientEvent): ClientState {
           member = { ...m, msg_count: channel.total_msg_count!, mention_count: 0, last_viewed_at: Math.max(m.last_viewed_at, post.create_at) };
           if (m.msg_count_root !== undefined) member.msg_count_root = channel.total_msg_count_root;
           if (m.mention_count_root !== undefined) member.mention_count_root = 0;
+          if (m.last_update_at !== undefined) member.last_update_at = Math.max(Number(m.last_update_at), post.create_at);
         } else {
           const mentions: string[] = Array.isArray(d.mentions) ? d.mentions : Array.isArray(post.mentions) ? (post.mentions as string[]) : [];
           const mentioned = mentions.includes(s.me) || d.mention_channel === true || post.mention_channel === true;
           member = mentioned ? { ...m, mention_count: m.mention_count + 1 } : m;
+          if (mentioned && m.last_update_at !== undefined) member.last_update_at = Math.max(Number(m.last_update_at), post.create_at);
           if (mentioned && isRoot && m.mention_count_root !== undefined) member.mention_count_root = m.mention_count_root + 1;
         }
         if (member !== m) next.members = put(next.members, chId, member);
       }
       if (!isRoot) {
-        next.threads = put(next.threads, post.root_id, insertOrdered(next.threads[post.root_id], post.id, next.posts));
         const root = next.posts[post.root_id];
+        // A root with no replies so far has a fully known (empty) thread: start it.
+        const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
+        next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
         if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: (root.reply_count ?? 0) + 1, last_reply_at: Math.max(root.last_reply_at ?? 0, post.create_at) });
       }
       return next;
@@ -314,7 +332,8 @@ export function applyEvent(s: ClientState, ev: ClientEvent): ClientState {
     }
     case 'added_to_team': {
       if (d.user_id !== s.me || !d.team) return s;
-      return { ...s, teams: put(s.teams, d.team_id, d.team as Team) };
+      // GET /teams items carry my team membership as `member`; so does the event.
+      return { ...s, teams: put(s.teams, d.team_id, d.member ? { ...(d.team as Team), member: d.member } : (d.team as Team)) };
     }
     case 'leave_team':
     case 'team_deleted': {
@@ -367,6 +386,66 @@ export function applyEvent(s: ClientState, ev: ClientEvent): ClientState {
     default:
       return s;
   }
+}
+
+// ------------------------------------------------------------ loading REST results
+
+/** My teams (GET /teams). Replaces the set. */
+export function loadTeams(s: ClientState, teams: Team[]): ClientState {
+  return { ...s, teams: Object.fromEntries(teams.map((t) => [t.id, t])) };
+}
+
+/**
+ * My channels with their `member` (GET /teams/:id/channels or /channels items). Adds or
+ * replaces those channels and my memberships; `unread` is derived, so it is not stored.
+ */
+export function loadMyChannels(s: ClientState, items: (Channel & { member?: Member; unread?: unknown })[]): ClientState {
+  const channels = { ...s.channels };
+  const members = { ...s.members };
+  for (const it of items) {
+    const { member, unread: _unread, ...ch } = it;
+    channels[ch.id] = ch as Channel;
+    if (member) members[ch.id] = member;
+  }
+  return { ...s, channels, members };
+}
+
+function loadPostList(s: ClientState, posts: Post[]): { s: ClientState; ids: string[] } {
+  let next = s;
+  for (const p of posts) if (!p.delete_at) next = upsertPost(next, p);
+  const ids = [...new Set(posts.filter((p) => !p.delete_at).map((p) => p.id))];
+  ids.sort((a, b) => (next.posts[a].create_at - next.posts[b].create_at) || (a < b ? -1 : 1));
+  return { s: next, ids };
+}
+
+/** A channel's posts (any order; a complete history, e.g. all pages of GET /channels/:id/posts). */
+export function loadChannelPosts(s: ClientState, channelId: string, posts: Post[]): ClientState {
+  const r = loadPostList(s, posts);
+  return { ...r.s, postsInChannel: put(r.s.postsInChannel, channelId, r.ids) };
+}
+
+/** A thread's replies (GET /posts/:id/thread; the root may be included). */
+export function loadThread(s: ClientState, rootId: string, posts: Post[]): ClientState {
+  const r = loadPostList(s, posts);
+  return { ...r.s, threads: put(r.s.threads, rootId, r.ids.filter((id) => id !== rootId)) };
+}
+
+/** A channel's pinned posts (GET /channels/:id/pinned). */
+export function loadPinned(s: ClientState, channelId: string, posts: Post[]): ClientState {
+  const r = loadPostList(s, posts);
+  return { ...r.s, pinned: put(r.s.pinned, channelId, r.ids) };
+}
+
+export function loadUsers(s: ClientState, users: User[]): ClientState {
+  const next = { ...s.users };
+  for (const u of users) next[u.id] = u;
+  return { ...s, users: next };
+}
+
+export function loadStatuses(s: ClientState, statuses: Status[]): ClientState {
+  const next = { ...s.statuses };
+  for (const st of statuses) next[st.user_id] = st;
+  return { ...s, statuses: next };
 }
 
 /** Applies events in order. */
