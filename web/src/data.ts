@@ -71,7 +71,20 @@ export async function loadChannels(teamId: string) {
     mergeChannels(inTeam, teamId);
     if (direct.length) mergeChannels(direct);
   });
-  await loadMissingUsers(Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : [])));
+  const partners = Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : []));
+  await loadMissingUsers(partners);
+  await loadStatuses(partners);
+}
+
+/** Presence of the given users (the dots next to DMs and members). */
+export async function loadStatuses(ids: string[]) {
+  const want = [...new Set(ids)].filter(Boolean);
+  if (!want.length) return;
+  try {
+    setStatuses(items<any>(await post('/users/status/ids', { ids: want })));
+  } catch {
+    /* presence is optional */
+  }
 }
 
 export async function loadMissingUsers(ids: string[]) {
@@ -135,12 +148,7 @@ export async function loadChannelMembers(channelId: string) {
   mergeUsers(users);
   setChannelMembers(channelId, ids);
   await loadMissingUsers(ids);
-  try {
-    const st = items<any>(await post('/users/status/ids', { ids }));
-    setStatuses(st);
-  } catch {
-    /* presence is optional */
-  }
+  await loadStatuses(ids);
 }
 
 export async function markRead(channelId: string) {

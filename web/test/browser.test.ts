@@ -146,6 +146,25 @@ if (skip) {
     assert.is(A.dialogs.length + B.dialogs.length, 0, 'no browser dialogs: confirmation is in the page');
   });
 
+  test('typing indicator for the other user', async () => {
+    // The server forwards one typing event per user and channel every few seconds, so keep
+    // typing (as a person would) until bob sees it.
+    const seen = B.page.locator('.composer-foot', { hasText: 'alice is typing' });
+    for (let i = 0; i < 40 && !(await seen.isVisible()); i++) await A.page.type('textarea[aria-label="Write a message"]', 'thinking ', { delay: 25 });
+    await seen.waitFor();
+    await A.page.fill('textarea[aria-label="Write a message"]', '');
+  });
+
+  test('pin a message; it shows in the pinned panel', async () => {
+    const p = post(A.page, 'Deploy at 6pm');
+    await p.hover();
+    await p.locator('button[aria-label="Pin"]').click();
+    await post(B.page, 'Deploy at 6pm').locator('.pin-tag').waitFor();
+    await B.page.click('button[title="Pinned messages"]');
+    await B.page.locator('.rpanel .result', { hasText: 'Deploy at 6pm' }).waitFor();
+    await B.page.click('button[aria-label="Close panel"]');
+  });
+
   test('unread and mention badges, and marking read', async () => {
     await B.page.click('.ch-item[data-channel="town-square"]');
     await B.page.waitForURL('**/town-square');
@@ -207,6 +226,37 @@ if (skip) {
     await dm.locator('.badge').waitFor();
     await dm.click();
     await post(B.page, 'Psst, a private hello').waitFor();
+  });
+
+  test('quick switcher (Ctrl+K) jumps to a channel', async () => {
+    await A.page.keyboard.press('Control+k');
+    await A.page.fill('input[aria-label="Channel or person"]', 'town');
+    await A.page.keyboard.press('Enter');
+    await A.page.waitForURL('**/acme/channels/town-square');
+    await A.page.keyboard.press('Control+k');
+    await A.page.fill('input[aria-label="Channel or person"]', 'bob');
+    await A.page.keyboard.press('Enter');
+    await A.page.waitForSelector('.ch-title h1:has-text("bob")');
+  });
+
+  test('phone width: one column with navigation between list and channel', async () => {
+    const P = await openClient(browser, server.url, { width: 390, height: 800 });
+    await P.page.goto('/login');
+    await P.page.fill('input[name=login_id]', 'bob@example.com');
+    await P.page.fill('input[name=password]', PW);
+    await P.page.click('button[type=submit]');
+    await P.page.waitForURL('**/acme/channels/**');
+    await P.page.locator('.chan .ch-header').waitFor();
+    assert.not.ok(await P.page.locator('.sidebar').isVisible(), 'the channel list is hidden while a channel shows');
+    await P.page.click('button[aria-label="Back to channels"]');
+    await sidebarItem(P.page, 'project-x').waitFor();
+    assert.not.ok(await P.page.locator('.chan').isVisible());
+    await sidebarItem(P.page, 'project-x').click();
+    await P.page.waitForURL('**/project-x');
+    await post(P.page, 'Deploy at 6pm').waitFor();
+    assert.not.ok(await P.page.locator('.sidebar').isVisible());
+    assert.equal(P.problems, []);
+    await P.ctx.close();
   });
 
   test('the server restarts; the pages reconnect without a reload and keep working', async () => {

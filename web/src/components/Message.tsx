@@ -72,6 +72,11 @@ export function Message({ post, grouped, inThread }: { post: Post; grouped?: boo
             )}
           </div>
         )}
+        {grouped && post.is_pinned && (
+          <div class="pin-tag small">
+            <Icon name="pin" /> Pinned
+          </div>
+        )}
         {editing ? (
           <EditBox post={post} />
         ) : (

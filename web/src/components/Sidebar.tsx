@@ -45,7 +45,7 @@ export function Sidebar() {
           </span>
           <span class="ch-name">{channelTitle(c, s)}</span>
           {u.mentions > 0 && (
-            <span class="badge" aria-label={`${u.mentions} mentions`}>
+            <span class="badge" aria-label={`${u.mentions} ${u.mentions === 1 ? 'mention' : 'mentions'}`}>
               {u.mentions}
             </span>
           )}

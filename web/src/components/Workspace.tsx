@@ -1,7 +1,7 @@
 import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { get } from '../api.ts';
-import { joinChannel, joinTeam, loadChannels, loadPost, loadPosts, loadThread, markRead } from '../data.ts';
+import { joinChannel, joinTeam, loadChannels, loadPost, loadPosts, loadStatuses, loadThread, markRead } from '../data.ts';
 import { channelPath, navigate, route } from '../router.ts';
 import { connection, currentChannelId, currentTeamId, focusPostId, rightPanel, showToast, state, type Channel } from '../state.ts';
 import { ChannelView } from './ChannelView.tsx';
@@ -91,6 +91,19 @@ export function Workspace() {
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
+  }, []);
+
+  // Presence is polled (status_change only reaches the user's own sockets, as in Mattermost).
+  useEffect(() => {
+    const t = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      const st = state.value;
+      const ids = new Set<string>(st.channelMembers[currentChannelId.value] ?? []);
+      for (const c of Object.values(st.channels)) if (c.type === 'D') for (const id of c.name.split('__')) ids.add(id);
+      ids.delete(st.me);
+      void loadStatuses([...ids].slice(0, 200));
+    }, 60_000);
+    return () => clearInterval(t);
   }, []);
 
   const conn = connection.value;
