@@ -9,7 +9,9 @@ import { cpus } from 'node:os';
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const jobs = Number(process.env.TEST_JOBS || Math.max(1, Math.min(cpus().length, 4)));
-const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 10 * 60_000);
+const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 5 * 60_000);
+// A suite that printed its summary but keeps running has a handle left open (a timer, a socket).
+const lingerMs = 5000;
 
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -51,14 +53,29 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    let linger;
+    let lingered = false;
+    const onData = (d) => {
+      out += d;
+      if (!linger && /Duration:\s+[\d.]+m?s/.test(out)) {
+        linger = setTimeout(() => {
+          lingered = true;
+          child.kill('SIGKILL');
+        }, lingerMs);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timer = setTimeout(() => {
       out += `\n[test runner] ${file} timed out after ${timeoutMs} ms; killed\n`;
       child.kill('SIGKILL');
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(linger);
+      // Judge a lingering suite by its own summary (failed = total - passed - skipped); the leak is
+      // reported as a warning, not counted as a failure.
+      if (lingered) code = 0;
       const num = (label) => {
         const m = new RegExp(`${label}:\\s+(\\d+)`).exec(out);
         return m ? Number(m[1]) : undefined;
@@ -76,7 +93,8 @@ function runFile(file) {
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       const mark = f ? 'FAIL' : 'ok  ';
       process.stdout.write(`${mark} ${file}  ${p} passed${f ? `, ${f} failed` : ''}${skip ? `, ${skip} skipped` : ''}  (${secs}s)\n`);
-      const notes = out.split('\n').filter((l) => l.startsWith('[skip]'));
+      if (lingered) out += `\n[warn] ${file} did not exit ${lingerMs / 1000} s after its summary (an open handle); killed\n`;
+      const notes = out.split('\n').filter((l) => l.startsWith('[skip]') || l.startsWith('[warn]'));
       for (const n of notes) process.stdout.write(`     ${n}\n`);
       if (f) failures.push({ file, out });
       resolve();
