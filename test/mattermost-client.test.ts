@@ -381,6 +381,9 @@ test('websocket: hello at seq 0, posted/edited/deleted/reactions as JSON strings
   assert.type(posted.data.post, 'string');
   assert.is(JSON.parse(posted.data.post).message, 'live!');
   assert.is(posted.data.channel_type, 'O');
+  assert.is(posted.data.channel_name, 'eng');
+  assert.is(posted.data.channel_display_name, 'Eng');
+  assert.is(posted.data.sender_name, 'alice');
   assert.is(posted.broadcast.channel_id, S.eng.id);
   await S.c_alice.patchPost({ id: post.id, message: 'live! (edited)' } as any);
   const edited = await S.wsB.next((e: any) => e.event === 'post_edited' && JSON.parse(e.data.post).id === post.id);

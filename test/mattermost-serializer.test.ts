@@ -1,0 +1,78 @@
+/**
+ * The Mattermost frame encoder (src/realtime/serializer-mm.ts): every native event name maps to
+ * Mattermost's event and data shape, with post/reaction/channel/team/preferences as JSON strings.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mmSerializer, translateEvent } from '../src/realtime/serializer-mm.ts';
+import { EVENT_NAMES, type AppEvent } from '../src/realtime/protocol.ts';
+
+const A = 'a'.repeat(26);
+const B = 'b'.repeat(26);
+const C = 'c'.repeat(26);
+const post = { id: 'p'.repeat(26), channel_id: C, user_id: A, root_id: '', message: 'hi', type: '', props: {}, file_ids: [], client_msg_id: 'pend', create_at: 1, update_at: 1, edit_at: 0, delete_at: 0, is_pinned: false, reply_count: 0, last_reply_at: 0, metadata: { reactions: [], files: [] } };
+const ev = (event: AppEvent['event'], data: Record<string, unknown>, broadcast: AppEvent['broadcast'] = { user_ids: [A, B], channel_id: C }): AppEvent => ({ event, data, broadcast });
+
+test('frames: envelope with broadcast block and seq', () => {
+  const p = mmSerializer.prepare(ev('posted', { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: 't', mentions: [B], sender_name: 'alice' }), 5)!;
+  const f = JSON.parse(p.frame(7));
+  assert.is(f.event, 'posted');
+  assert.is(f.seq, 7);
+  assert.equal(f.broadcast, { omit_users: null, user_id: '', channel_id: C, team_id: '', connection_id: '', omit_connection_id: '' });
+  assert.type(f.data.post, 'string');
+  const mp = JSON.parse(f.data.post);
+  assert.is(mp.pending_post_id, 'pend');
+  assert.is(mp.message, 'hi');
+  assert.is(f.data.mentions, JSON.stringify([B]));
+  assert.is(f.data.channel_name, 'eng');
+  assert.is(f.data.channel_display_name, 'Eng');
+  const hello = JSON.parse(mmSerializer.hello({ connection_id: 'x', user_id: A, server_version: '10.11.0' }));
+  assert.equal([hello.event, hello.seq, hello.data.connection_id, hello.data.server_version], ['hello', 0, 'x', '10.11.0']);
+  assert.equal(JSON.parse(mmSerializer.reply(3, true)), { status: 'OK', seq_reply: 3 });
+  const fail = JSON.parse(mmSerializer.reply(4, false, undefined, { code: 'bad_action', message: 'nope' }));
+  assert.is(fail.status, 'FAIL');
+  assert.is(fail.error.id, 'api.web_socket_router.bad_action.app_error');
+  assert.ok(mmSerializer.sequenceEphemeral, 'typing takes a seq: the client closes on gaps');
+});
+
+test('every native event is either translated or deliberately dropped', () => {
+  const dropped = new Set(['hello', 'unread_updated']);
+  for (const name of EVENT_NAMES) {
+    const t = translateEvent(ev(name, { post, reaction: { post_id: post.id, user_id: A, emoji_name: 'x', create_at: 1 }, channel: { id: C, type: 'O', name: 'n' }, team: { id: 't', name: 't' }, user: { id: A, username: 'a' }, user_id: A, channel_id: C, team_id: 't', preferences: [] }));
+    if (dropped.has(name)) assert.is(t, null, name);
+    else assert.ok(t && typeof t.event === 'string', name);
+  }
+});
+
+test('shapes of the other events', () => {
+  const typing = translateEvent({ ...ev('typing', { channel_id: C, root_id: post.id, user_id: A }), broadcast: { user_ids: [A, B], omit_user_id: A, channel_id: C }, ephemeral: true })!;
+  assert.equal(typing, { event: 'typing', data: { parent_id: post.id, user_id: A } });
+  const typingFrame = JSON.parse(mmSerializer.prepare({ ...ev('typing', { channel_id: C, user_id: A }), broadcast: { user_ids: [A, B], omit_user_id: A, channel_id: C }, ephemeral: true }, 0)!.frame(2));
+  assert.equal(typingFrame.broadcast.omit_users, { [A]: true });
+  assert.is(typingFrame.seq, 2);
+  const r = translateEvent(ev('reaction_added', { reaction: { post_id: post.id, user_id: A, emoji_name: 'tada', create_at: 3 }, channel_id: C }))!;
+  assert.equal(JSON.parse(r.data.reaction), { user_id: A, post_id: post.id, emoji_name: 'tada', create_at: 3, update_at: 3, delete_at: 0, remote_id: '', channel_id: C });
+  const pin = translateEvent(ev('post_pinned', { post: { ...post, is_pinned: true }, channel_id: C }))!;
+  assert.is(pin.event, 'post_edited');
+  assert.is(JSON.parse(pin.data.post).is_pinned, true);
+  const dm = translateEvent({ ...ev('channel_created', { channel: { id: C, type: 'D', name: [A, B].sort().join('__'), creator_id: A } }), broadcast: { user_ids: [B], channel_id: C } })!;
+  assert.equal(dm, { event: 'direct_added', data: { creator_id: A, teammate_id: B, channel_id: C } });
+  const gm = translateEvent({ ...ev('channel_created', { channel: { id: C, type: 'G', name: 'h' } }), broadcast: { user_ids: [A, B], channel_id: C } })!;
+  assert.is(gm.event, 'group_added');
+  assert.equal(JSON.parse(gm.data.teammate_ids), [A, B]);
+  const viewed = translateEvent(ev('channel_viewed', { channel_id: C, last_viewed_at: 42 }))!;
+  assert.equal(viewed, { event: 'multiple_channels_viewed', data: { channel_times: { [C]: 42 } } });
+  const sc = translateEvent({ ...ev('status_change', { user_id: A, status: 'dnd', manual: true }), broadcast: { user_ids: [A] } })!;
+  assert.equal(sc, { event: 'status_change', data: { status: 'dnd', user_id: A } });
+  const scFrame = JSON.parse(mmSerializer.prepare({ ...ev('status_change', { user_id: A, status: 'dnd' }), broadcast: { user_ids: [A] } }, 0)!.frame(1));
+  assert.is(scFrame.broadcast.user_id, A);
+  const prefs = translateEvent(ev('preferences_changed', { preferences: [{ user_id: A, category: 'c', name: 'n', value: 'v' }] }))!;
+  assert.equal(JSON.parse(prefs.data.preferences), [{ user_id: A, category: 'c', name: 'n', value: 'v' }]);
+  const deleted = translateEvent(ev('post_deleted', { post: { ...post, delete_at: 9, message: '' } }))!;
+  assert.is(JSON.parse(deleted.data.post).delete_at, 9);
+  const uu = translateEvent(ev('user_updated', { user: { id: A, username: 'alice' } }))!;
+  assert.is(uu.data.user.username, 'alice');
+  assert.is(uu.data.user.email, '');
+});
+
+test.run();
