@@ -33,7 +33,7 @@ import {
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 22;
 /** Names that collide with mentions (@all, @channel, @here) or impersonate the system. */
-export const RESERVED_USERNAMES = new Set(['all', 'channel', 'here', 'everyone', 'system', 'admin', 'root']);
+export const RESERVED_USERNAMES = new Set(['all', 'channel', 'here', 'everyone', 'system']);
 
 // Zero-width characters, the BOM, soft hyphen and bidirectional controls: invisible in a UI, so a
 // name containing one can impersonate another. Reported separately from "other characters".
