@@ -198,6 +198,24 @@ test('users: by usernames, search, autocomplete, patch, default image', async ()
   assert.is(img.status, 200);
   assert.is(img.headers.get('content-type'), 'image/png');
   assert.ok(img.headers.get('x-version-id'));
+  const un = await t.req('GET', `/api/v4/users/username/${bob.username}`, { token: alice.token });
+  assert.is(un.body.id, bob.id);
+  assert.is((await t.req('GET', '/api/v4/users/username/nobody-at-all', { token: alice.token })).status, 404);
+  // Member roles: Mattermost's space-separated list onto our one role.
+  await t.req('POST', `/api/v4/channels/${ch.id}/members`, { token: alice.token, body: { user_id: bob.id } });
+  const promote = await t.req('PUT', `/api/v4/channels/${ch.id}/members/${bob.id}/roles`, { token: alice.token, body: { roles: 'channel_user channel_admin' } });
+  assert.is(promote.status, 200, JSON.stringify(promote.body));
+  assert.is((await t.req('GET', `/api/v4/channels/${ch.id}/members/${bob.id}`, { token: alice.token })).body.roles, 'channel_user channel_admin');
+  const badRole = await t.req('PUT', `/api/v4/channels/${ch.id}/members/${bob.id}/roles`, { token: alice.token, body: { roles: 'system_admin' } });
+  assert.is(badRole.status, 400);
+  const teamRole = await t.req('PUT', `/api/v4/teams/${team.id}/members/${bob.id}/roles`, { token: bob.token, body: { roles: 'team_user team_admin' } });
+  assert.is(teamRole.status, 403, 'a team user cannot promote themself');
+  // Archived channels appear only with include_deleted=true.
+  await t.req('DELETE', `/api/v4/channels/${ch.id}`, { token: alice.token });
+  const live = await t.req('GET', `/api/v4/users/me/teams/${team.id}/channels`, { token: alice.token });
+  assert.not.ok(live.body.some((x: any) => x.id === ch.id));
+  const all = await t.req('GET', `/api/v4/users/me/teams/${team.id}/channels?include_deleted=true`, { token: alice.token });
+  assert.ok(all.body.some((x: any) => x.id === ch.id && x.delete_at > 0));
   const tm = await t.req('GET', `/api/v4/teams/${team.id}/members/${bob.id}`, { token: alice.token });
   assert.is(tm.body.roles, 'team_user');
   const tmAdmin = await t.req('GET', `/api/v4/teams/${team.id}/members/me`, { token: alice.token });

@@ -19,6 +19,7 @@ import {
   patchChannel,
   removeChannelMember,
   setChannelArchived,
+  setChannelMemberRole,
 } from '../../actions/channels.ts';
 import { listAllMyChannels, listMyTeamChannels, markChannelRead } from '../../actions/unreads.ts';
 import { listPinned } from '../../actions/pins.ts';
@@ -39,7 +40,9 @@ export function channelRoutes() {
   r.get('/users/:uid/teams/:tid/channels', async (c) => {
     selfOnly(c.req.param('uid'), c.get('auth').user.id, '/api/v4/users/{other user}/teams/{tid}/channels');
     const { items } = await listMyTeamChannels(c.get('deps'), c.get('auth'), mmId(c, 'tid'));
-    return mmJson(c, items.map(presentMmChannel));
+    // Archived channels only on request, as in Mattermost.
+    const withDeleted = c.req.query('include_deleted') === 'true';
+    return mmJson(c, items.filter((ch) => withDeleted || ch.delete_at === 0).map(presentMmChannel));
   });
   r.get('/users/:uid/teams/:tid/channels/members', async (c) => {
     selfOnly(c.req.param('uid'), c.get('auth').user.id, '/api/v4/users/{other user}/teams/{tid}/channels/members');
@@ -156,6 +159,15 @@ export function channelRoutes() {
       out.push(presentMmChannelMember(member));
     }
     return mmJson(c, body.user_ids ? out : out[0], 201);
+  });
+  // Mattermost roles are space-separated lists; RustChat has exactly these two per channel.
+  r.put('/channels/:cid/members/:uid/roles', async (c) => {
+    const body = await readJson(c, z.object({ roles: z.string().max(200) }));
+    const roles = new Set(body.roles.split(/\s+/).filter(Boolean));
+    const role = roles.has('channel_admin') ? 'channel_admin' : 'channel_user';
+    if (![...roles].every((r) => r === 'channel_user' || r === 'channel_admin')) throw badRequest('invalid_input', 'roles may only name channel_user and channel_admin');
+    await setChannelMemberRole(c.get('deps'), c.get('auth'), mmId(c, 'cid'), mmId(c, 'uid', true), { role });
+    return mmOk(c);
   });
   r.delete('/channels/:cid/members/:uid', async (c) => {
     await removeChannelMember(c.get('deps'), c.get('auth'), mmId(c, 'cid'), mmId(c, 'uid', true));

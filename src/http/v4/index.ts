@@ -38,9 +38,9 @@ export function v4Routes() {
   api.route('/', preferenceRoutes());
   // Order matters where paths overlap: fixed segments (/users/ids, /users/status/ids,
   // /posts/ids/reactions) are registered before the `:param` routes that would also match.
+  api.route('/', userRoutes());
   api.route('/', statusRoutes());
   api.route('/', reactionRoutes());
-  api.route('/', userRoutes());
   api.route('/', teamRoutes());
   api.route('/', categoryRoutes());
   api.route('/', channelRoutes());

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import type { Auth } from '../../actions/tokens.ts';
 import { readJson } from '../validate.ts';
-import { addTeamMember, createTeam, getTeam, getTeamByName, joinTeam, listJoinableTeams, listMyTeams, listTeamMembers, removeTeamMember } from '../../actions/teams.ts';
+import { addTeamMember, createTeam, getTeam, getTeamByName, joinTeam, listJoinableTeams, listMyTeams, listTeamMembers, removeTeamMember, setTeamMemberRole } from '../../actions/teams.ts';
 import { getUnreads } from '../../actions/unreads.ts';
 import { presentMmTeam, presentMmTeamMember, presentMmTeamUnread } from './presenters.ts';
 import { mmJson, mmOk } from './respond.ts';
 import { mmId, paging } from './params.ts';
 import { notImplemented } from './errors.ts';
-import { notFound } from '../../errors.ts';
+import { badRequest, notFound } from '../../errors.ts';
 
 const showInvite = (auth: Auth, member?: { role: string }) => auth.isSystemAdmin || member?.role === 'team_admin';
 
@@ -101,6 +101,13 @@ export function teamRoutes() {
     // Adding yourself is joining (open team); adding others needs team admin (the action checks).
     const { member } = body.user_id === auth.user.id ? await joinTeam(c.get('deps'), auth, tid) : await addTeamMember(c.get('deps'), auth, tid, { user_id: body.user_id });
     return mmJson(c, presentMmTeamMember(member), 201);
+  });
+  r.put('/teams/:tid/members/:uid/roles', async (c) => {
+    const body = await readJson(c, z.object({ roles: z.string().max(200) }));
+    const roles = new Set(body.roles.split(/\s+/).filter(Boolean));
+    if (![...roles].every((r) => r === 'team_user' || r === 'team_admin')) throw badRequest('invalid_input', 'roles may only name team_user and team_admin');
+    await setTeamMemberRole(c.get('deps'), c.get('auth'), mmId(c, 'tid'), mmId(c, 'uid', true), { role: roles.has('team_admin') ? 'team_admin' : 'team_user' });
+    return mmOk(c);
   });
   r.delete('/teams/:tid/members/:uid', async (c) => {
     await removeTeamMember(c.get('deps'), c.get('auth'), mmId(c, 'tid'), mmId(c, 'uid', true));

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import { clientIp } from '../middleware.ts';
 import { readJson } from '../validate.ts';
-import { badRequest } from '../../errors.ts';
+import { badRequest, notFound } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { login, register } from '../../actions/accounts.ts';
 import { logout } from '../../actions/sessions.ts';
@@ -92,6 +92,11 @@ export function userRoutes() {
     const ids = await readJson(c, z.array(z.string().max(26)).max(1000));
     const { items } = await getUsersByIds(c.get('deps'), c.get('auth'), ids.filter((id) => /^[a-z0-9]{26}$/.test(id)));
     return mmJson(c, items.map(presentMmUser));
+  });
+  r.get('/users/username/:name', async (c) => {
+    const { items } = await getUsersByUsernames(c.get('deps'), c.get('auth'), [c.req.param('name').slice(0, 64)]);
+    if (!items.length) throw notFound('user_not_found', 'User not found');
+    return mmJson(c, presentMmUser(items[0]));
   });
   r.post('/users/usernames', async (c) => {
     const names = await readJson(c, z.array(z.string().max(64)).max(1000));
