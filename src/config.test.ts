@@ -123,6 +123,16 @@ test('`config check` prints the effective configuration with secrets redacted (t
   assert.is(parsed.server.data_dir, dir);
 });
 
+test('precedence through the command line: file < RUSTCHAT_* < --data-dir', async () => {
+  const toml = file('cli-prec.toml', '[server]\ndata_dir = "/from/file"\nport = 1111\nhost = "10.1.1.1"\n');
+  const r = await runCli(['config', 'check', '--json', '--config', toml, '--data-dir', '/from/flag'], { env: { RUSTCHAT_DATA_DIR: '/from/env', RUSTCHAT_PORT: '2222' } });
+  assert.is(r.code, 0, r.stderr);
+  const cfg = JSON.parse(r.stdout);
+  assert.equal([cfg.server.data_dir, cfg.server.port, cfg.server.host], ['/from/flag', 2222, '10.1.1.1']);
+  const viaEnvFile = await runCli(['config', 'check', '--json'], { env: { RUSTCHAT_CONFIG: toml, RUSTCHAT_DATA_DIR: '/from/env' } });
+  assert.is(JSON.parse(viaEnvFile.stdout).server.data_dir, '/from/env');
+});
+
 test('`config check` exits 2 naming the bad key, and warns about unknown keys', async () => {
   const [badFile, badEnv, unknown] = await Promise.all([
     runCli(['config', 'check', '--config', file('cli-bad.toml', '[database]\npool_size = "many"\n')]),
