@@ -82,10 +82,6 @@ export function renderMmError(err: unknown, c: Context<AppEnv>): Response {
       const retry = (err.details as { retry_after?: number } | undefined)?.retry_after;
       if (retry) c.header('Retry-After', String(retry));
     }
-    if (err.status === 401) {
-      // Mattermost's web app treats this header as "log in again"; harmless for the others.
-      c.header('Token', undefined);
-    }
   } else {
     c.get('deps')?.log.error('unhandled error', { err, request_id: requestId, path: c.req.path });
   }

@@ -19,7 +19,15 @@ export function intQuery(c: Context<AppEnv>, name: string, def: number, max = Nu
   return Math.min(Number(raw), max);
 }
 
-/** Mattermost's paging: `page` (from 0) and `per_page` (default 60, at most 200). */
+/**
+ * Deepest `page` served. Our lists page by cursor, so page N costs N+1 queries; past this,
+ * clients must use the `before`/`after` cursors (as the Mattermost apps do for history).
+ */
+export const MAX_PAGE = 200;
+
+/** Mattermost's paging: `page` (from 0, at most MAX_PAGE) and `per_page` (default 60, at most 200). */
 export function paging(c: Context<AppEnv>, defPerPage = 60, maxPerPage = 200): { page: number; perPage: number } {
-  return { page: intQuery(c, 'page', 0, 100_000), perPage: Math.max(1, intQuery(c, 'per_page', defPerPage, maxPerPage)) };
+  const page = intQuery(c, 'page', 0);
+  if (page > MAX_PAGE) throw badRequest('invalid_param', `page must be at most ${MAX_PAGE}; use before/after cursors to go further`);
+  return { page, perPage: Math.max(1, intQuery(c, 'per_page', defPerPage, maxPerPage)) };
 }

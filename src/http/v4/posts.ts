@@ -12,7 +12,7 @@ import { getChannel } from '../../actions/channels.ts';
 import { searchPosts, SEARCH_MAX_LIMIT } from '../../actions/search.ts';
 import { presentMmFileInfo, presentMmPost, presentMmPostList, type MmPost } from './presenters.ts';
 import { mmJson, mmOk } from './respond.ts';
-import { intQuery, mmId, paging } from './params.ts';
+import { intQuery, MAX_PAGE, mmId, paging } from './params.ts';
 import { notImplemented } from './errors.ts';
 
 const mm = (v: PostView) => presentMmPost(v.row, v);
@@ -254,7 +254,7 @@ const searchSchema = z.object({
   is_or_search: z.boolean().optional(),
   time_zone_offset: z.number().optional(),
   include_deleted_channels: z.boolean().optional(),
-  page: z.number().int().min(0).max(1000).optional(),
+  page: z.number().int().min(0).max(MAX_PAGE).optional(),
   per_page: z.number().int().min(1).max(200).optional(),
 });
 
