@@ -104,6 +104,26 @@ try {
   await shoot('admin', { path: '/admin/users', prepare: (p) => p.locator('tr[data-username="dave"]').waitFor() });
   await shoot('phone', { width: 390, height: 844, path: '/acme/channels/launch', prepare: inChannel });
   await shoot('dark', { dark: true, path: '/acme/channels/launch', prepare: inChannel });
+
+  // ------------------------------------------------------------ first load (cold cache, localhost)
+  const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const firstLoad = async (token, path, selector, hasText) => {
+    const times = [];
+    for (let i = 0; i < 7; i++) {
+      const ctx = await browser.newContext({ baseURL: server.url });
+      if (token) await ctx.addInitScript(`localStorage.setItem('rustchat.token', ${JSON.stringify(token)})`);
+      const page = await ctx.newPage();
+      const t0 = performance.now();
+      await page.goto(path, { waitUntil: 'commit' });
+      await page.locator(selector, hasText ? { hasText } : undefined).first().waitFor();
+      times.push(performance.now() - t0);
+      await ctx.close();
+    }
+    return Math.round(median(times));
+  };
+  const shellMs = await firstLoad('', '/login', 'form.auth-card');
+  const channelMs = await firstLoad(alice.token, '/acme/channels/launch', '.post', 'I will take the release notes');
+  console.log(`first load on localhost (median of 7, cold cache): app shell (login form) ${shellMs} ms; signed in, channel with messages ${channelMs} ms`);
   await browser.close();
 } finally {
   await server.stop();

@@ -1,6 +1,7 @@
 /** REST loaders and user operations. Responses are merged into the state (see state.ts). */
 import { batch } from '@preact/signals';
 import { applyEvent } from '../../src/realtime/reducer.ts';
+import { route } from './router.ts';
 import { del, get, items, patch, post, qs, type Page } from './api.ts';
 import {
   currentChannelId,
@@ -72,8 +73,8 @@ export async function loadChannels(teamId: string) {
     if (direct.length) mergeChannels(direct);
   });
   const partners = Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : []));
+  void loadStatuses(partners);
   await loadMissingUsers(partners);
-  await loadStatuses(partners);
 }
 
 /** Presence of the given users (the dots next to DMs and members). */
@@ -279,8 +280,14 @@ export async function joinTeam(teamId: string, inviteId?: string) {
 /** Everything the screen shows, again (after a fresh hello or a long sleep). */
 export async function refetchAll() {
   const teams = await loadTeams();
-  const teamId = currentTeamId.value && teams.some((t) => t.id === currentTeamId.value) ? currentTeamId.value : teams[0]?.id;
-  if (teamId) await loadChannels(teamId);
+  const r = route.value;
+  const wanted = 'team' in r ? teams.find((t) => t.name === r.team) : undefined;
+  const teamId = currentTeamId.value && teams.some((t) => t.id === currentTeamId.value) ? currentTeamId.value : (wanted ?? teams[0])?.id;
+  if (teamId) {
+    await loadChannels(teamId);
+    // The workspace loads channels when the team changes; this one is loaded already.
+    if (!currentTeamId.value) currentTeamId.value = teamId;
+  }
   const chId = currentChannelId.value;
   if (chId && state.value.channels[chId]) await loadPosts(chId);
   const panel = rightPanel.value;
