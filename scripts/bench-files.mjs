@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Files and backup benchmarks (docs/benchmarks.md, "Files and backup"). Run: npm run bench:files
 //
-// 1. Upload and download throughput through a real server process (local storage), and the
+// 1. Upload and download throughput through a real server process (local storage, then S3 against
+//    s3rver), and the
 //    server's RSS while one 64 MiB and one 1 GiB file are uploaded: the peak must not grow with
 //    the file size (uploads are streamed).
 // 2. Backup and restore of BENCH_POSTS posts (default 1,000,000, seeded with SQL) on the embedded
 //    database (PGlite on disk) and on PostgreSQL when RUSTCHAT_TEST_DATABASE_URL is set.
 //
-// Environment: BENCH_POSTS, BENCH_UPLOAD_MIB (default 1024), BENCH_SKIP_UPLOAD=1, BENCH_SKIP_BACKUP=1.
+// Environment: BENCH_POSTS, BENCH_UPLOAD_MIB (default 1024), BENCH_S3_MIB (default 256), BENCH_SKIP_UPLOAD=1,
+// BENCH_SKIP_S3=1, BENCH_SKIP_BACKUP=1.
 // Needs tsx (node --import tsx) for the TypeScript modules.
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -34,10 +36,10 @@ function rssMiB(pid) {
   }
 }
 
-async function startServer(dataDir) {
+async function startServer(dataDir, extraEnv = {}) {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     cwd: root,
-    env: { ...process.env, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024 * 1024), RUSTCHAT_DATABASE_URL: '' },
+    env: { ...process.env, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024 * 1024), RUSTCHAT_DATABASE_URL: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Wait for the "listening" log line with the port.
@@ -55,7 +57,7 @@ async function startServer(dataDir) {
     proc.stdout.on('data', on);
     proc.stderr.on('data', on);
   });
-  return { proc, url: `http://127.0.0.1:${port}` };
+  return { proc, url: `http://127.0.0.1:${port}`, output: () => out };
 }
 
 async function api(base, method, path, token, body) {
@@ -113,9 +115,9 @@ async function download(base, token, id) {
   return { ms: performance.now() - started, bytes };
 }
 
-async function benchUpload() {
+async function benchUpload(label = 'local storage', sizes = [64, UPLOAD_MIB], extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'rustchat-bench-files-'));
-  const { proc, url } = await startServer(dataDir);
+  const { proc, url, output } = await startServer(dataDir, extraEnv);
   try {
     const reg = await api(url, 'POST', '/api/v1/auth/register', undefined, { email: 'bench@example.com', username: 'bench', password: 'benchmark password 1' });
     const token = reg.body.token;
@@ -123,15 +125,18 @@ async function benchUpload() {
     const chans = await api(url, 'GET', `/api/v1/teams/${team.body.id}/channels`, token);
     const channelId = (chans.body.items ?? chans.body).find((c) => c.name === 'town-square').id;
     const idle = rssMiB(proc.pid);
-    for (const mib of [64, UPLOAD_MIB]) {
+    for (const mib of sizes) {
       const size = mib * 1024 * 1024;
       const up = await upload(url, token, channelId, size, proc.pid);
       const down = await download(url, token, up.id);
       if (down.bytes !== size) throw new Error(`downloaded ${down.bytes} of ${size} bytes`);
-      results.push({ what: `upload ${mib} MiB (local storage)`, value: `${mbps(size, up.ms)} MB/s`, note: `server RSS idle ${idle.toFixed(0)} MiB, peak during upload ${up.peak.toFixed(0)} MiB` });
-      results.push({ what: `download ${mib} MiB (local storage)`, value: `${mbps(size, down.ms)} MB/s`, note: '' });
-      log(`${mib} MiB: upload ${mbps(size, up.ms)} MB/s (peak RSS ${up.peak.toFixed(0)} MiB, idle ${idle.toFixed(0)} MiB), download ${mbps(size, down.ms)} MB/s`);
+      results.push({ what: `upload ${mib} MiB (${label})`, value: `${mbps(size, up.ms)} MB/s`, note: `server RSS idle ${idle.toFixed(0)} MiB, peak during upload ${up.peak.toFixed(0)} MiB` });
+      results.push({ what: `download ${mib} MiB (${label})`, value: `${mbps(size, down.ms)} MB/s`, note: '' });
+      log(`${label}, ${mib} MiB: upload ${mbps(size, up.ms)} MB/s (peak RSS ${up.peak.toFixed(0)} MiB, idle ${idle.toFixed(0)} MiB), download ${mbps(size, down.ms)} MB/s`);
     }
+  } catch (e) {
+    log(output().split('\n').filter((l) => /"level":"(error|warn)"/.test(l)).slice(-5).join('\n'));
+    throw e;
   } finally {
     proc.kill('SIGTERM');
     await once(proc, 'exit');
@@ -223,6 +228,20 @@ async function benchBackup(kind) {
 }
 
 if (!process.env.BENCH_SKIP_UPLOAD) await benchUpload();
+if (!process.env.BENCH_SKIP_S3) {
+  // The same through S3 multipart uploads, against s3rver on this machine (itself the bottleneck).
+  const { startS3rver } = await import('../src/files/testing.ts');
+  const s3 = await startS3rver();
+  try {
+    const mib = Number(process.env.BENCH_S3_MIB || 256);
+    await benchUpload('S3 via s3rver', [64, mib], {
+      RUSTCHAT_S3_ENDPOINT: s3.endpoint, RUSTCHAT_S3_BUCKET: 'bench', RUSTCHAT_S3_ACCESS_KEY: 'S3RVER', RUSTCHAT_S3_SECRET_KEY: 'S3RVER',
+      RUSTCHAT_S3_FORCE_PATH_STYLE: 'true', RUSTCHAT_S3_CREATE_BUCKET: 'true',
+    });
+  } finally {
+    await s3.cleanup();
+  }
+}
 if (!process.env.BENCH_SKIP_BACKUP) {
   await benchBackup('pglite');
   if (PG_URL) await benchBackup('postgres');

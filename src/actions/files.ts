@@ -60,9 +60,12 @@ export function presentFile(f: FileRow) {
   };
 }
 
-/** Counts, hashes and keeps the head of a stream; fails with 413 past `max` bytes. */
+/**
+ * Counts, hashes and keeps the head of a stream; fails with 413 past `max` bytes. (The counter is
+ * not called `size`: lib-storage reads `Body.size` as the total length.)
+ */
 class Inspector extends Transform {
-  size = 0;
+  bytes = 0;
   readonly hash = createHash('sha256');
   private head: Buffer[] = [];
   private headLen = 0;
@@ -70,8 +73,8 @@ class Inspector extends Transform {
     super();
   }
   _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {
-    this.size += chunk.length;
-    if (this.size > this.max) return cb(tooLarge('file_too_large', `A file exceeds the upload limit of ${this.max} bytes`));
+    this.bytes += chunk.length;
+    if (this.bytes > this.max) return cb(tooLarge('file_too_large', `A file exceeds the upload limit of ${this.max} bytes`));
     this.hash.update(chunk);
     if (this.headLen < SNIFF_BYTES) {
       this.head.push(chunk);
@@ -122,10 +125,11 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
         await storage.putStream(key, body, { contentType: 'application/octet-stream' });
       } catch (e) {
         part.stream.resume();
+        if (!(e instanceof AppError)) deps.log.error('file storage write failed', { err: e, cause: (e as { cause?: unknown })?.cause, key });
         throw storageAppError(e);
       }
       const image = sniffImage(inspector.headBytes());
-      row.size = inspector.size;
+      row.size = inspector.bytes;
       row.sha256 = inspector.hash.digest('hex');
       row.mime_type = decideMime(part.mime, extension, image);
       row.width = image?.width ?? 0;
@@ -215,6 +219,7 @@ export async function openFileContent(
     const storage = await storageOf(deps);
     stream = file.size === 0 ? (await import('node:stream')).Readable.from([]) : await storage.getStream(file.storage_key, range ?? undefined);
   } catch (e) {
+    deps.log.error('file storage read failed', { err: e, cause: (e as { cause?: unknown })?.cause, key: file.storage_key });
     throw storageAppError(e);
   }
   return { file, stream, range: range ?? undefined, disposition, contentType };

@@ -32,7 +32,7 @@ function s3Error(e: unknown, what: string): StorageError {
   const name = err?.name ?? err?.Code ?? '';
   if (NOT_FOUND.has(name) || err?.$metadata?.httpStatusCode === 404) return new StorageError('not_found', `${what}: not found`, { cause: e });
   if (FULL.has(name) || err?.$metadata?.httpStatusCode === 507) return new StorageError('full', `${what}: storage is full (${name})`, { cause: e });
-  return new StorageError('unavailable', `${what}: ${name || err?.code || err?.message || 'S3 error'}`, { cause: e });
+  return new StorageError('unavailable', `${what}: ${[name, err?.code, err?.message].filter(Boolean).join(': ') || 'S3 error'}`, { cause: e });
 }
 
 /**

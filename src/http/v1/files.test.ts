@@ -4,7 +4,10 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { testApp, type TestContext } from '../../../test/app.ts';
+import { Readable } from 'node:stream';
+import { testApp, testConfig, type TestContext } from '../../../test/app.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { uploadFiles } from '../../actions/files.ts';
 import { fxUser, fxTeam, fxChannel, type FxUser } from '../../../test/fixtures.ts';
 import { newId } from '../../ids.ts';
 import { openLocalStorage } from '../../files/local.ts';
@@ -162,6 +165,28 @@ test('S3 storage (s3rver): upload, download, ranges, access, 413', async () => {
     await roundTrip(storage);
   } finally {
     ctx.deps.storage = local;
+    await storage.close();
+  }
+});
+
+test('S3 multipart: a file of several parts goes through the upload action intact', async () => {
+  const storage = await openS3Storage({ endpoint: s3.endpoint, bucket: 'rustchat-test', accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1', forcePathStyle: true, createBucket: true, partSize: 5 * 1024 * 1024 });
+  try {
+    const deps = { ...ctx.deps, storage, config: testConfig({ 'files.max_upload_bytes': 64 * 1024 * 1024 }) };
+    const big = randomBytes(12 * 1024 * 1024 + 123);
+    const auth = await authenticate(ctx.deps, alice.token);
+    async function* parts() {
+      // Uneven chunks, like a network stream.
+      const chunks = [];
+      for (let i = 0; i < big.length; i += 777_777) chunks.push(big.subarray(i, i + 777_777));
+      yield { filename: 'big.bin', mime: 'application/octet-stream', stream: Readable.from(chunks) };
+    }
+    const [row] = await uploadFiles(deps, auth, channelId, parts());
+    assert.is(row.size, big.length);
+    const got: Buffer[] = [];
+    for await (const c of await storage.getStream(row.storage_key)) got.push(c as Buffer);
+    assert.ok(Buffer.concat(got).equals(big));
+  } finally {
     await storage.close();
   }
 });
