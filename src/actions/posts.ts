@@ -226,9 +226,8 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
     }
 
     const parsed = parseMentions(message);
-    const mentions = await resolveMentions(tx, channelId, auth.user.id, parsed);
     const now = deps.now();
-    const row = await store.insertPost(tx, {
+    const created = await store.insertPost(tx, {
       id: newId(),
       channel_id: channelId,
       user_id: auth.user.id,
@@ -237,20 +236,20 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
       props,
       file_ids: fileIds,
       client_msg_id: clientMsgId,
-      mentions,
+      mention_usernames: parsed.usernames,
       mention_channel: parsed.channel,
       create_at: now,
     });
-    if (!row) {
+    if (!created) {
       // A retry: this user already used this client_msg_id. (When another transaction took it
       // concurrently, ON CONFLICT waited for its commit, so the row is visible now.)
       const prior = await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId!);
       if (!prior) throw conflict('client_msg_id_conflict', 'client_msg_id is in use');
       return replay(tx, prior, channelId);
     }
-
+    const { row, memberIds: members } = created;
+    const mentions = row.mentions;
     const files = await attachFiles(tx, auth, channelId, row.id, fileIds);
-    const members = await store.recordPost(tx, { channelId, authorId: auth.user.id, rootId, mentions, mentionAll: parsed.channel, at: now });
     const notified = parsed.channel ? members.filter((id) => id !== auth.user.id) : mentions;
     emit({
       event: 'posted',

@@ -36,30 +36,83 @@ export interface NewPost {
   id: string;
   channel_id: string;
   user_id: string;
+  /** '' for a root post (the caller has checked a reply's root). */
   root_id: string;
   message: string;
   type?: string;
   props: Record<string, unknown>;
   file_ids: string[];
   client_msg_id: string | null;
-  mentions: string[];
+  /** Lowercased usernames the message mentions; members among them (not the author) are stored. */
+  mention_usernames: string[];
+  /** @channel / @all / @here: counts a mention for every member but the author. */
   mention_channel: boolean;
   create_at: number;
 }
 
 /**
- * Inserts a post. With a client_msg_id that this user already used, inserts nothing and
- * returns undefined (the caller then loads the existing post).
+ * Inserts a post and applies everything it changes, in ONE statement (round trips are what a
+ * post costs, on PGlite most of all): mentions resolved against current members, the root's
+ * reply counters, the channel's totals, mention counters, the author's read state (the author
+ * has seen their own post: counts follow the new totals, mentions clear). Returns the row and the
+ * channel's current member ids (the recipients of `posted`).
+ *
+ * With a client_msg_id this user already used, nothing is inserted or counted (every update is
+ * gated on the insert) and it returns undefined: the caller loads the earlier post.
+ * Caller holds FOR UPDATE on the channel row. The member updates touch disjoint rows.
  */
-export async function insertPost(q: Queryable, p: NewPost): Promise<PostRow | undefined> {
-  const rows = await q.query<PostRow>(
-    `insert into posts (id, channel_id, user_id, root_id, message, type, props, file_ids, client_msg_id, mentions, mention_channel, create_at, update_at)
-     values ($1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb, $9, $10::text::jsonb, $11, $12, $12)
-     on conflict (user_id, client_msg_id) where client_msg_id is not null do nothing
-     returning ${POST_COLUMNS}`,
-    [p.id, p.channel_id, p.user_id, p.root_id, p.message, p.type ?? '', JSON.stringify(p.props), JSON.stringify(p.file_ids), p.client_msg_id, JSON.stringify(p.mentions), p.mention_channel, p.create_at],
+export async function insertPost(q: Queryable, p: NewPost): Promise<{ row: PostRow; memberIds: string[] } | undefined> {
+  const rows = await q.query<PostRow & { member_ids: string[] }>(
+    `with mention_ids as (
+       select coalesce(jsonb_agg(u.id order by u.id), '[]'::jsonb) as ids
+         from users u join channel_members cm on cm.user_id = u.id and cm.channel_id = $2
+        where lower(u.username) in (select jsonb_array_elements_text($12::text::jsonb)) and u.id <> $3
+     ), ins as (
+       insert into posts (id, channel_id, user_id, root_id, message, type, props, file_ids, client_msg_id, mentions, mention_channel, create_at, update_at)
+       select $1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb, $9, m.ids, $10, $11, $11 from mention_ids m
+       on conflict (user_id, client_msg_id) where client_msg_id is not null do nothing
+       returning ${POST_COLUMNS}
+     ), root as (
+       update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $11), update_at = greatest(update_at, $11)
+        where $4 <> '' and id = $4 and exists (select 1 from ins)
+     ), ch as (
+       update channels set total_msg_count = total_msg_count + 1,
+           total_msg_count_root = total_msg_count_root + case when $4 = '' then 1 else 0 end,
+           last_post_at = greatest(last_post_at, $11),
+           last_root_post_at = case when $4 = '' then greatest(last_root_post_at, $11) else last_root_post_at end
+        where id = $2 and exists (select 1 from ins)
+        returning total_msg_count, total_msg_count_root
+     ), mentioned as (
+       update channel_members set mention_count = mention_count + 1,
+           mention_count_root = mention_count_root + case when $4 = '' then 1 else 0 end,
+           last_update_at = $11
+        where channel_id = $2 and user_id <> $3 and exists (select 1 from ins)
+          and ($10 or user_id in (select jsonb_array_elements_text(ins.mentions) from ins))
+     ), author as (
+       update channel_members m set last_viewed_at = greatest(m.last_viewed_at, $11), msg_count = ch.total_msg_count,
+           msg_count_root = ch.total_msg_count_root, mention_count = 0, mention_count_root = 0, last_update_at = $11
+         from ch where m.channel_id = $2 and m.user_id = $3
+     )
+     select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids
+       from ins`,
+    [
+      p.id,
+      p.channel_id,
+      p.user_id,
+      p.root_id,
+      p.message,
+      p.type ?? '',
+      JSON.stringify(p.props),
+      JSON.stringify(p.file_ids),
+      p.client_msg_id,
+      p.mention_channel,
+      p.create_at,
+      JSON.stringify(p.mention_usernames),
+    ],
   );
-  return rows[0];
+  if (!rows[0]) return undefined;
+  const { member_ids, ...row } = rows[0];
+  return { row, memberIds: member_ids };
 }
 
 export async function getPost(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<PostRow | undefined> {
@@ -164,52 +217,6 @@ export async function touchPost(q: Queryable, id: string, at: number): Promise<v
 }
 
 // ---- unread counters (semantics: docs/api/posts.md, "Unread counters") ----
-
-export interface RecordPost {
-  channelId: string;
-  authorId: string;
-  /** '' for a root post. */
-  rootId: string;
-  /** Members to count a mention for (not the author). */
-  mentions: string[];
-  /** @channel / @all / @here: every member but the author. */
-  mentionAll: boolean;
-  at: number;
-}
-
-/**
- * Everything a new post changes besides its own row, in one statement (one round trip): the
- * root's reply counters, the channel's totals, mention counters, the author's read state (the
- * author has seen their own post: counts follow the new totals, mentions clear). Returns the
- * channel's current member ids, the recipients of `posted`. Caller holds FOR UPDATE on the
- * channel row. The CTEs update disjoint rows (mentions never include the author).
- */
-export async function recordPost(q: Queryable, r: RecordPost): Promise<string[]> {
-  const rows = await q.query<{ user_id: string }>(
-    `with root as (
-       update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $5), update_at = greatest(update_at, $5)
-        where $3 <> '' and id = $3
-     ), ch as (
-       update channels set total_msg_count = total_msg_count + 1,
-           total_msg_count_root = total_msg_count_root + case when $3 = '' then 1 else 0 end,
-           last_post_at = greatest(last_post_at, $5),
-           last_root_post_at = case when $3 = '' then greatest(last_root_post_at, $5) else last_root_post_at end
-        where id = $1 returning total_msg_count, total_msg_count_root
-     ), mentioned as (
-       update channel_members set mention_count = mention_count + 1,
-           mention_count_root = mention_count_root + case when $3 = '' then 1 else 0 end,
-           last_update_at = $5
-        where channel_id = $1 and user_id <> $2 and ($4 or user_id in (select jsonb_array_elements_text($6::text::jsonb)))
-     ), author as (
-       update channel_members m set last_viewed_at = greatest(m.last_viewed_at, $5), msg_count = ch.total_msg_count,
-           msg_count_root = ch.total_msg_count_root, mention_count = 0, mention_count_root = 0, last_update_at = $5
-         from ch where m.channel_id = $1 and m.user_id = $2
-     )
-     select user_id from channel_members where channel_id = $1 order by user_id`,
-    [r.channelId, r.authorId, r.rootId, r.mentionAll, r.at, JSON.stringify(r.mentions)],
-  );
-  return rows.map((x) => x.user_id);
-}
 
 /** Current member ids of a channel: the recipients of its events (read inside the writing transaction). */
 export async function channelMemberIds(q: Queryable, channelId: string): Promise<string[]> {
