@@ -450,6 +450,56 @@ test('websocket: a server restart gives a fresh hello and fires the missed-messa
   await B.next((e: any) => e.event === 'posted' && JSON.parse(e.data.post).id === post.id, 10_000);
 });
 
+/** A raw socket to /api/v4/websocket: its frames, its close code, or its refused upgrade status. */
+function raw(headers: Record<string, string> = {}) {
+  const frames: any[] = [];
+  const ws = new WsWebSocket(server.url.replace('http', 'ws') + '/api/v4/websocket', { headers });
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  const refused = new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+  ws.on('error', () => {});
+  const next = () =>
+    new Promise<any>((resolve) => {
+      if (frames.length) return resolve(frames.shift());
+      ws.once('message', () => resolve(frames.shift()));
+    });
+  ws.on('message', (d) => frames.push(JSON.parse(String(d))));
+  const open = new Promise<void>((resolve) => ws.on('open', () => resolve()));
+  return { ws, next, closed, refused, open };
+}
+
+test('websocket edge cases: cookie auth, bad token, actions before auth, unknown action, big frame, auth timeout', async () => {
+  const token = S.c_alice.getToken();
+  const byCookie = raw({ Cookie: `MMAUTHTOKEN=${token}` });
+  const hello = await byCookie.next();
+  assert.equal([hello.event, hello.seq], ['hello', 0]);
+  byCookie.ws.send(JSON.stringify({ action: 'ping', seq: 1 }));
+  const pong = await byCookie.next();
+  assert.equal([pong.status, pong.seq_reply, pong.data.text], ['OK', 1, 'pong']);
+  byCookie.ws.send(JSON.stringify({ action: 'no_such_action', seq: 2 }));
+  const fail = await byCookie.next();
+  assert.equal([fail.status, fail.seq_reply], ['FAIL', 2]);
+  assert.type(fail.error.id, 'string');
+  byCookie.ws.send('x'.repeat(9 * 1024));
+  assert.is(await byCookie.closed, 1009);
+
+  const bad = raw({ Authorization: 'Bearer not-a-token' });
+  assert.is(await bad.refused, 401);
+
+  const anon = raw();
+  await anon.open;
+  anon.ws.send(JSON.stringify({ action: 'ping', seq: 1 }));
+  const denied = await anon.next();
+  assert.is(denied.status, 'FAIL');
+  anon.ws.send(JSON.stringify({ action: 'authentication_challenge', seq: 2, data: { token: 'nope' } }));
+  assert.is(await anon.closed, 4001);
+
+  const idle = raw();
+  await idle.open;
+  const t0 = Date.now();
+  assert.is(await idle.closed, 4001);
+  assert.ok(Date.now() - t0 >= 4000, 'closed by the 5 s authentication timeout');
+});
+
 test('logout: the token then fails', async () => {
   const C: Client = S.c_carol;
   await C.logout();
