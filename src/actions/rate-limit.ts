@@ -156,7 +156,10 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 /** The process's rate-limit store: Redis when configured, else in-process. */
 export function rateLimitStore(deps: Deps): RateLimitStore {
   return localState(deps, 'rate-limit-store', () =>
-    deps.config.redis.url ? createRedisRateLimitStore(deps.config.redis.url, { log: deps.log }) : createMemoryRateLimitStore(),
+    deps.config.redis.url
+      ? // Same prefix as the bus channel, so installations sharing one Redis keep separate counts.
+        createRedisRateLimitStore(deps.config.redis.url, { log: deps.log, prefix: `${deps.config.redis.channel_prefix || 'rustchat'}:rl:` })
+      : createMemoryRateLimitStore(),
   );
 }
 

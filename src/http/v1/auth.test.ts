@@ -121,7 +121,7 @@ test('login by username or email, any case; wrong password and unknown user look
   assert.is(byEmail.status, 200);
 
   const wrong = await login('alice', 'not her password', ip(2));
-  const unknown = await login('nobody-here', 'not her password', ip(2));
+  const unknown = await login(`nobody-${run}`, 'not her password', ip(2));
   assert.is(wrong.status, 401);
   assert.is(unknown.status, 401);
   const strip = (b: any) => ({ ...b.error, request_id: undefined });

@@ -1,0 +1,70 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { testApp } from '../../test/app.ts';
+import { checkEmail, checkUsername, setActive } from './accounts.ts';
+
+// Races that only a real concurrent database can lose (PostgreSQL pass); PGlite serialises them.
+const t = await testApp();
+const register = (username: string, email = `${username}@example.com`) =>
+  t.req('POST', '/api/v1/auth/register', { body: { email, username, password: 'race password' } });
+const code = (r: { body: any }) => r.body?.error?.code;
+
+test('simultaneous first registrations: exactly one system admin', async () => {
+  const rs = await Promise.all(Array.from({ length: 5 }, (_, i) => register(`first${i}`)));
+  assert.ok(rs.every((r) => r.status === 201), JSON.stringify(rs.map((r) => r.body)));
+  const admins = rs.filter((r) => r.body.user.roles.includes('system_admin'));
+  assert.is(admins.length, 1);
+});
+
+test('simultaneous registrations of one name (any case): one 201, the rest 409, no 500', async () => {
+  const rs = await Promise.all(['dup', 'DUP', 'Dup', 'dUp', 'duP'].map((u, i) => register(u, `dup${i}@example.com`)));
+  assert.equal(
+    rs.map((r) => r.status).sort(),
+    [201, 409, 409, 409, 409],
+  );
+  assert.ok(rs.filter((r) => r.status === 409).every((r) => code(r) === 'username_taken'));
+  const emails = await Promise.all([0, 1, 2].map((i) => register(`mail${i}`, i % 2 ? 'SAME@example.com' : 'same@example.com')));
+  assert.equal(
+    emails.map((r) => r.status).sort(),
+    [201, 409, 409],
+  );
+  assert.ok(emails.filter((r) => r.status === 409).every((r) => code(r) === 'email_taken'));
+});
+
+test('two admins deactivating each other at once: one always remains', async () => {
+  const [a] = await t.deps.db.query<{ id: string }>(`select id from users where roles like '%system_admin%'`);
+  const b = await register('second');
+  await t.deps.db.query(`update users set roles = 'system_user system_admin' where id = $1`, [b.body.user.id]);
+  const actor = { id: '', ip: 'test', via: 'api' as const };
+  const results = await Promise.allSettled([setActive(t.deps, actor, a.id, false), setActive(t.deps, actor, b.body.user.id, false)]);
+  assert.equal(
+    results.map((r) => r.status).sort(),
+    ['fulfilled', 'rejected'],
+  );
+  const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  assert.is(rejected.reason.code, 'last_admin');
+  const [{ n }] = await t.deps.db.query<{ n: number }>(`select count(*)::int as n from users where delete_at = 0 and roles like '%system_admin%'`);
+  assert.is(n, 1);
+});
+
+test('checkUsername / checkEmail normalise and reject precisely', () => {
+  assert.is(checkUsername('  Ada.Lovelace_1 '), 'ada.lovelace_1');
+  assert.is(checkEmail('  Ada@Example.COM '), 'Ada@Example.COM');
+  const reason = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (e: any) {
+      return `${e.code}:${e.details?.reason ?? ''}`;
+    }
+  };
+  assert.is(reason(() => checkUsername('İstanbul')), 'invalid_username:characters'); // not ASCII-lowercased into 'i̇'
+  assert.is(reason(() => checkUsername('a\u200dda')), 'invalid_username:invisible_characters'); // zero-width joiner
+  assert.is(reason(() => checkUsername('ada\u2068')), 'invalid_username:invisible_characters'); // first-strong isolate
+  assert.is(reason(() => checkUsername('here')), 'invalid_username:reserved');
+  assert.is(reason(() => checkEmail('a@b')), 'invalid_email:format');
+  assert.is(reason(() => checkEmail(`${'a'.repeat(250)}@b.io`)), 'invalid_email:format');
+});
+
+test.after(() => t.close());
+test.run();
