@@ -80,10 +80,13 @@ export function presentPost(row: PostRow, reactions: ReactionRow[] = [], files: 
 }
 export const presentView = (v: PostView) => presentPost(v.row, v.reactions, v.files);
 
-/** Loads reactions and files for rows in two queries. */
+/** Loads reactions and files for rows (at most two queries). */
 export async function loadViews(q: Queryable, rows: PostRow[]): Promise<PostView[]> {
-  const ids = rows.filter((r) => r.delete_at === 0).map((r) => r.id);
-  const [reactions, files] = await Promise.all([reactionsOfPosts(q, ids), store.filesOfPosts(q, ids)]);
+  const live = rows.filter((r) => r.delete_at === 0);
+  const ids = live.map((r) => r.id);
+  // file_ids is stored on the post: most pages need no files query at all.
+  const withFiles = live.filter((r) => r.file_ids.length).map((r) => r.id);
+  const [reactions, files] = await Promise.all([reactionsOfPosts(q, ids), store.filesOfPosts(q, withFiles)]);
   return rows.map((row) => ({
     row,
     reactions: reactions.filter((r) => r.post_id === row.id),
