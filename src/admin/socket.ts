@@ -134,6 +134,10 @@ async function handle(deps: Deps, req: import('node:http').IncomingMessage, res:
         deps.log.error('admin op stream failed', { op: m[1], err });
         res.destroy(err);
       });
+      // A client that goes away (Ctrl-C) stops the producer instead of leaving it stalled.
+      res.on('close', () => {
+        if (!res.writableFinished) result.stream.destroy();
+      });
       result.stream.pipe(res);
       return;
     }
