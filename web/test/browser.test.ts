@@ -21,6 +21,8 @@ const PW = 'correct-horse-battery';
 
 const post = (page: Page, text: string) => page.locator('.messages .post[data-post-id]', { hasText: text });
 const sidebarItem = (page: Page, name: string) => page.locator(`.ch-item[data-channel="${name}"]`);
+/** Alice's team id, read from the invite link she copied. */
+const teamId = async () => /\/invite\/([a-z0-9]{26})\//.exec(inviteLink)![1];
 
 test.before(async () => {
   if (skip) return;
@@ -302,6 +304,39 @@ if (skip) {
       assert.is(c.dialogs.length, 0, `no dialog fired: ${c.dialogs.join(', ')}`);
     }
     assert.is(await B.page.evaluate(() => document.scripts.length), scriptsBefore, 'no script element was created');
+  });
+
+  test('history: scrolling up loads older pages in order; jump to latest', async () => {
+    const token = await A.page.evaluate(`localStorage.getItem('rustchat.token')`);
+    const channels = await (await fetch(`${server.url}/api/v1/teams/${await teamId()}/channels`, { headers: { authorization: `Bearer ${token}` } })).json();
+    const offTopic = channels.items.find((c: { name: string }) => c.name === 'off-topic');
+    for (let i = 1; i <= 120; i++) {
+      const res = await fetch(`${server.url}/api/v1/channels/${offTopic.id}/posts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: `history #${i}.` }),
+      });
+      assert.is(res.status, 201);
+    }
+    await A.page.click('.ch-item[data-channel="off-topic"]');
+    await post(A.page, 'history #120.').waitFor();
+    assert.is(await post(A.page, 'history #1.').count(), 0, 'only the newest page is loaded at first');
+    const count = () => A.page.locator('.messages .post[data-post-id]').count();
+    for (let i = 0; i < 6 && (await post(A.page, 'history #1.').count()) === 0; i++) {
+      const before = await count();
+      await A.page.locator('.messages').evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await A.page.waitForFunction((n) => document.querySelectorAll('.messages .post[data-post-id]').length > n, before);
+    }
+    await post(A.page, 'history #1.').waitFor();
+    await A.page.locator('.channel-start').waitFor();
+    const texts = await A.page.locator('.messages .post-body').allInnerTexts();
+    const numbers = texts.map((t) => /history #(\d+)\./.exec(t)?.[1]).filter(Boolean).map(Number);
+    assert.equal(numbers, Array.from({ length: 120 }, (_, i) => i + 1), 'every post once, oldest first');
+    await A.page.locator('.jump-latest').click();
+    await A.page.locator('.jump-latest').waitFor({ state: 'detached' });
+    assert.ok(await post(A.page, 'history #120.').isVisible());
   });
 
   test('no page errors or CSP violations in either page', () => {
