@@ -151,10 +151,8 @@ export class Presence {
     if (!this.isOnline(uid)) target = 'offline';
     else if (why === 'connect' || why === 'activity') target = 'online';
     else target = row?.status === 'away' ? 'away' : 'online';
-    if (row && row.status === target) {
-      if (why !== 'disconnect') await upsertStatus(this.deps.db, { ...row, last_activity_at: now });
-      return;
-    }
+    // Unchanged: no write (a reconnect storm must not turn into a write storm).
+    if (row && row.status === target) return;
     await this.write({ user_id: uid, status: target, manual: false, last_activity_at: now });
   }
 

@@ -9,6 +9,9 @@ import { CLOSE, getHub, type Conn, type Hub } from './hub.ts';
 import { v1Serializer, type Serializer } from './serializer.ts';
 import { userTyping } from '../actions/typing.ts';
 import { setStatusFromSocket, getPresence } from '../actions/presence.ts';
+import { family, metricsSources } from '../http/metrics.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { localState } from '../deps.ts';
 
 /** Unauthenticated sockets are closed after this long. */
 export const AUTH_TIMEOUT_MS = 5000;
@@ -39,6 +42,29 @@ export function resumeParams(url: URL): { connectionId: string; nextSeq: number 
 export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?: Serializer }): UpgradeHandler {
   const hub = getHub(deps);
   getPresence(deps); // presence listens to the hub from the first socket on
+  localState(deps, 'metrics:hub', () => {
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    const sources = metricsSources(deps);
+    sources.push(() => {
+      const s = hub.stats;
+      // Event-loop delay since the previous scrape (the histogram restarts on every scrape).
+      const p99 = loop.count ? loop.percentile(99) / 1e6 : 0;
+      const max = loop.count ? loop.max / 1e6 : 0;
+      loop.reset();
+      return [
+        family('rustchat_websocket_connections', 'gauge', 'Authenticated WebSocket connections on this process.', [[{}, hub.connectionCount()]]),
+        family('rustchat_websocket_frames_sent_total', 'counter', 'Frames sent to WebSocket clients (events, replies, hellos).', [[{}, s.delivered]]),
+        family('rustchat_websocket_slow_dropped_total', 'counter', 'Sockets dropped because their send buffer was full.', [[{}, s.slowDropped]]),
+        family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
+        family('rustchat_websocket_resume_failed_total', 'counter', 'Reconnects that asked to resume but got a fresh hello.', [[{}, s.resumeFailed]]),
+        family('rustchat_websocket_reaped_total', 'counter', 'Sockets closed for not answering heartbeat pings.', [[{}, s.reaped]]),
+        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape.', [[{}, p99 / 1000]]),
+        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape.', [[{}, max / 1000]]),
+      ].join('\n');
+    });
+    return loop;
+  });
   const serializer = opts.serializer ?? v1Serializer;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
   return (req, socket, head) => {

@@ -1,0 +1,335 @@
+// `npm run bench:realtime` (node --import tsx scripts/bench-realtime.mjs [--quick]): the real-time
+// benchmark of docs/benchmarks.md. The server runs in its own process (`rustchat serve` from
+// source, or dist/rustchat with BENCH_BINARY=1), this process is the load generator, and a bare
+// `ws` server (scripts/bench-ws-baseline.mjs) doing the same deliveries is the baseline.
+//
+// Events are published at a fixed rate (open model: sends are scheduled by the clock, never
+// wait for deliveries). Latency is send -> receipt at each recipient (same clock). Two ways in:
+//   - "inject": the event is published on the Redis channel the servers subscribe to, as another
+//     RustChat process would; this isolates fan-out, and the baseline gets exactly the same input;
+//   - "rest": POST /api/v1/channels/:id/posts (HTTP + database + fan-out), ours only.
+// Needs Redis (RUSTCHAT_BENCH_REDIS_URL, RUSTCHAT_TEST_REDIS_URL or redis://127.0.0.1:6379);
+// PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
+// otherwise the embedded database and that run is skipped.
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { createClient } from 'redis';
+import postgres from 'postgres';
+import { loadConfig } from '../src/config.ts';
+import { openDeps } from '../src/boot.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { signSessionToken } from '../src/actions/tokens.ts';
+import { newId } from '../src/ids.ts';
+import { spawnServer } from '../test/process.ts';
+
+const quick = process.argv.includes('--quick');
+const N_IDLE = quick ? 2000 : 10_000;
+const BIG = 1000;
+const SMALL_CHANNELS = 200;
+const SMALL_SIZE = 10;
+const SECONDS = quick ? 4 : 10;
+const REDIS = process.env.RUSTCHAT_BENCH_REDIS_URL || process.env.RUSTCHAT_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
+const PG_ADMIN = process.env.RUSTCHAT_BENCH_DATABASE_URL || process.env.RUSTCHAT_TEST_DATABASE_URL || '';
+const root = new URL('..', import.meta.url).pathname;
+const secret = randomBytes(24).toString('hex');
+const prefix = `bench-${randomBytes(4).toString('hex')}`;
+const channelName = `${prefix}:events`;
+const log = (...a) => console.error(...a);
+
+// ---------------------------------------------------------------- process stats
+const TICK = 100; // clock ticks per second (Linux default)
+function cpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(parts[11]) + Number(parts[12])) * 1000) / TICK;
+}
+function rssKiB(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]);
+}
+const pct = (arr, p) => {
+  if (!arr.length) return NaN;
+  const s = Float64Array.from(arr).sort();
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const r1 = (x) => Math.round(x * 10) / 10;
+
+// ---------------------------------------------------------------- seeding
+async function seed() {
+  let dbUrl = '';
+  let dropDb = async () => {};
+  if (PG_ADMIN) {
+    const name = `rc_bench_${randomBytes(5).toString('hex')}`;
+    const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const u = new URL(PG_ADMIN);
+    u.pathname = `/${name}`;
+    dbUrl = u.toString();
+    dropDb = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end({ timeout: 5 });
+    };
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'rustchat-bench-'));
+  const config = loadConfig({ env: {}, flags: { 'server.data_dir': dataDir, 'database.url': dbUrl, 'auth.jwt_secret': secret }, warn: () => {} });
+  const { deps, close } = await openDeps(config);
+  await migrate(deps.db);
+  const now = Date.now();
+  const users = Array.from({ length: N_IDLE }, (_, i) => ({ id: newId(), sid: newId(), name: `bench${i}` }));
+  for (let i = 0; i < users.length; i += 2000) {
+    const part = users.slice(i, i + 2000);
+    await deps.db.query(
+      `insert into users (id, username, email, create_at, update_at) select id, name, name || '@example.com', $3, $3 from unnest($1::text[], $2::text[]) as t(id, name)`,
+      [part.map((u) => u.id), part.map((u) => u.name), now],
+    );
+    await deps.db.query(
+      `insert into sessions (id, user_id, create_at, expires_at, last_activity_at) select sid, uid, $3, $4, $3 from unnest($1::text[], $2::text[]) as t(sid, uid)`,
+      [part.map((u) => u.sid), part.map((u) => u.id), now, now + 86_400_000],
+    );
+  }
+  for (const u of users) u.token = await signSessionToken(deps, u.sid, u.id, now);
+  const teamId = newId();
+  await deps.db.query(`insert into teams (id, name, display_name, invite_id, creator_id, create_at, update_at) values ($1, 'bench', 'Bench', $2, $3, $4, $4)`, [teamId, newId(), users[0].id, now]);
+  await deps.db.query(`insert into team_members (team_id, user_id, create_at) select $1, id, $3 from unnest($2::text[]) as t(id)`, [teamId, users.slice(0, Math.max(BIG, SMALL_CHANNELS * SMALL_SIZE)).map((u) => u.id), now]);
+  const mkChannel = async (name, members) => {
+    const id = newId();
+    await deps.db.query(`insert into channels (id, team_id, type, name, display_name, creator_id, create_at, update_at) values ($1, $2, 'O', $3, $3, $4, $5, $5)`, [id, teamId, name, members[0].id, now]);
+    await deps.db.query(`insert into channel_members (channel_id, user_id, create_at, last_update_at) select $1, id, $3, $3 from unnest($2::text[]) as t(id)`, [id, members.map((u) => u.id), now]);
+    return { id, members: members.map((u) => u.id) };
+  };
+  const big = await mkChannel('big', users.slice(0, BIG));
+  const small = [];
+  for (let i = 0; i < SMALL_CHANNELS; i++) small.push(await mkChannel(`small-${i}`, users.slice(i * SMALL_SIZE, (i + 1) * SMALL_SIZE)));
+  await close();
+  return { users, big, small, dataDir, dbUrl, dropDb };
+}
+
+// ---------------------------------------------------------------- clients
+class Clients {
+  constructor() {
+    this.sockets = [];
+    this.onPost = null; // (userIndex, eventIndex, sentAt) => void
+  }
+  async connect(url, users, headersOf) {
+    const batch = 100;
+    for (let i = 0; i < users.length; i += batch) {
+      await Promise.all(
+        users.slice(i, i + batch).map(
+          (u, j) =>
+            new Promise((resolve, reject) => {
+              const idx = i + j;
+              const ws = new WebSocket(url, { headers: headersOf(u), perMessageDeflate: false });
+              ws.on('message', (d) => {
+                const s = d.toString();
+                if (!s.startsWith('{"event":"posted"')) return;
+                const f = JSON.parse(s);
+                // message = "<sent at> <event index>"
+                const [at, k] = f.data.post.message.split(' ').map(Number);
+                this.onPost?.(idx, k, at);
+              });
+              ws.once('open', () => resolve());
+              ws.once('error', reject);
+              this.sockets[idx] = ws;
+            }),
+        ),
+      );
+    }
+  }
+  async closeAll() {
+    await Promise.all(this.sockets.map((ws) => new Promise((r) => (ws.readyState === ws.CLOSED ? r() : (ws.once('close', r), ws.terminate())))));
+    this.sockets = [];
+  }
+}
+
+/**
+ * Publishes `rate`/s for SECONDS through `send(seq, sentAt)` and measures deliveries.
+ * expected(seq) is the number of recipients of event seq.
+ */
+async function run(clients, { rate, send, recipients, pid, label }) {
+  const total = Math.round(rate * SECONDS);
+  const sent = new Float64Array(total);
+  const got = new Int32Array(total);
+  const lastAt = new Float64Array(total);
+  const lat = [];
+  const seen = new Map(); // postKey -> Set of user idx (duplicate detection)
+  let dupes = 0;
+  let delivered = 0;
+  let expected = 0;
+  clients.onPost = (idx, k, at) => {
+    if (!(k >= 0 && k < total) || !sent[k]) return;
+    let s = seen.get(k);
+    if (!s) seen.set(k, (s = new Set()));
+    if (s.has(idx)) {
+      dupes++;
+      return;
+    }
+    s.add(idx);
+    const now = performance.now();
+    lat.push(now - at);
+    got[k]++;
+    lastAt[k] = Math.max(lastAt[k], now);
+    delivered++;
+  };
+  const cpu0 = cpuMs(pid);
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    sent[i] = performance.now();
+    expected += recipients(i);
+    send(i, sent[i]);
+  }
+  // Drain: until everything arrived or 5 s of silence.
+  let last = -1;
+  let quietSince = performance.now();
+  while (delivered < expected && performance.now() - quietSince < 5000) {
+    await sleep(50);
+    if (delivered !== last) {
+      last = delivered;
+      quietSince = performance.now();
+    }
+  }
+  const cpu = cpuMs(pid) - cpu0;
+  const toLast = [];
+  for (let i = 0; i < total; i++) if (got[i]) toLast.push(lastAt[i] - sent[i]);
+  clients.onPost = null;
+  const res = {
+    label,
+    events: total,
+    expected,
+    delivered,
+    lost: expected - delivered,
+    dupes,
+    p50: r1(pct(lat, 50)),
+    p99: r1(pct(lat, 99)),
+    max: r1(Math.max(...lat)),
+    p99_last: r1(pct(toLast, 99)),
+    cpu_us_per_delivery: r1((cpu * 1000) / Math.max(1, delivered)),
+  };
+  log(JSON.stringify(res));
+  return res;
+}
+
+/** Message text carrying the send time; post ids end in the event index for lookup. */
+const postId = (i) => `bench${String(i).padStart(8, '0')}`.padStart(26, 'x');
+const injectEvent = (ch, i, at) => ({ n: 'bench', m: { event: 'posted', data: { post: { id: postId(i), channel_id: ch.id, user_id: ch.members[0], root_id: '', message: `${at} ${i}`, create_at: Date.now(), update_at: 0, delete_at: 0 } }, broadcast: { user_ids: ch.members, channel_id: ch.id } } });
+
+async function scrapeEld(url) {
+  const t = await (await fetch(`${url}/api/v1/health/metrics`)).text();
+  const m = /nodejs_eventloop_delay_p99_seconds (\S+)/.exec(t);
+  return m ? r1(Number(m[1]) * 1000) : NaN;
+}
+
+async function main() {
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  log(`seeding ${N_IDLE} users, 1 channel of ${BIG}, ${SMALL_CHANNELS} channels of ${SMALL_SIZE} (${PG_ADMIN ? 'PostgreSQL' : 'embedded'})…`);
+  const w = await seed();
+  const env = { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: prefix, RUSTCHAT_LOG_LEVEL: 'info', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) };
+  const results = { config: { quick, seconds: SECONDS, database: w.dbUrl ? 'postgres' : 'pglite', node: process.version }, ours: {}, baseline: {}, two_process: null };
+  const publish = (obj) => void redis.publish(channelName, JSON.stringify(obj));
+  const bigInject = (i, at) => publish(injectEvent(w.big, i, at));
+  const smallInject = (i, at) => publish(injectEvent(w.small[i % SMALL_CHANNELS], i, at));
+
+  // ------------------------------------------------------------ ours
+  const A = await spawnServer({ env, dataDir: w.dataDir, binary: process.env.BENCH_BINARY === '1', timeoutMs: 120_000 });
+  const pidA = A.proc.pid;
+  await sleep(1000);
+  const rss0 = rssKiB(pidA);
+  const ours = new Clients();
+  const t0 = performance.now();
+  await ours.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, w.users, (u) => ({ authorization: `Bearer ${u.token}` }));
+  log(`ours: ${N_IDLE} sockets connected in ${Math.round(performance.now() - t0)} ms`);
+  await sleep(3000);
+  const rss1 = rssKiB(pidA);
+  results.ours.idle = { connections: N_IDLE, rss_before_kib: rss0, rss_after_kib: rss1, kib_per_connection: r1((rss1 - rss0) / N_IDLE) };
+  log(JSON.stringify(results.ours.idle));
+
+  await scrapeEld(A.url);
+  results.ours.big_inject = await run(ours, { rate: 20, send: bigInject, recipients: () => BIG, pid: pidA, label: `ours inject: 1 channel x ${BIG}, 20/s` });
+  results.ours.small_inject = await run(ours, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: pidA, label: `ours inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
+  results.ours.small_inject.eventloop_p99_ms = await scrapeEld(A.url);
+
+  // The real path: HTTP POST -> database -> fan-out, by the channel's first member.
+  const tokenOf = new Map(w.users.map((u) => [u.id, u.token]));
+  const restRun = (clients, url, label, rate, ch, size) =>
+    run(clients, {
+      rate,
+      label,
+      pid: pidA,
+      recipients: () => size,
+      send: (i, at) => {
+        const c = ch(i);
+        fetch(`${url}/api/v1/channels/${c.id}/posts`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf.get(c.members[0])}` },
+          body: JSON.stringify({ message: `${at} ${i}` }),
+        })
+          .then((r) => r.arrayBuffer())
+          .catch(() => {});
+      },
+    });
+  const smallOf = (i) => w.small[i % SMALL_CHANNELS];
+  await scrapeEld(A.url);
+  results.ours.big_rest = await restRun(ours, A.url, `ours REST: 1 channel x ${BIG}, 20/s`, 20, () => w.big, BIG);
+  results.ours.small_rest = await restRun(ours, A.url, `ours REST: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 200/s`, 200, smallOf, SMALL_SIZE);
+  results.ours.small_rest.eventloop_p99_ms = await scrapeEld(A.url);
+  await ours.closeAll();
+
+  // ------------------------------------------------------------ two processes (PostgreSQL only)
+  if (w.dbUrl) {
+    const B = await spawnServer({ env, dataDir: mkdtempSync(join(tmpdir(), 'rustchat-bench-b-')), binary: process.env.BENCH_BINARY === '1', args: ['--no-migrate'], timeoutMs: 120_000 });
+    const members = w.users.slice(0, SMALL_CHANNELS * SMALL_SIZE);
+    const auth = (u) => ({ authorization: `Bearer ${u.token}` });
+    results.two_process = { note: 'REST posts on A at 100/s into 200 channels of 10; 2000 clients on A (local delivery) vs on B (through Redis)' };
+    const onA = new Clients();
+    await onA.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, members, auth);
+    results.two_process.local = await restRun(onA, A.url, 'two-process: clients on A, REST on A, 100/s', 100, smallOf, SMALL_SIZE);
+    await onA.closeAll();
+    const onB = new Clients();
+    await onB.connect(`${B.url.replace('http', 'ws')}/api/v1/ws`, members, auth);
+    results.two_process.via_redis = await restRun(onB, A.url, 'two-process: clients on B, REST on A, 100/s', 100, smallOf, SMALL_SIZE);
+    await onB.closeAll();
+    results.two_process.added_p99_ms = r1(results.two_process.via_redis.p99 - results.two_process.local.p99);
+    await B.stop();
+  }
+  await A.stop();
+
+  // ------------------------------------------------------------ baseline
+  const base = spawn(process.execPath, [join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => base.stdout.on('data', (d) => resolve(JSON.parse(String(d)).port)));
+  await sleep(500);
+  const b0 = rssKiB(base.pid);
+  const bc = new Clients();
+  await bc.connect(`ws://127.0.0.1:${port}/`, w.users, (u) => ({ 'x-user': u.id }));
+  await sleep(3000);
+  const b1 = rssKiB(base.pid);
+  results.baseline.idle = { connections: N_IDLE, rss_before_kib: b0, rss_after_kib: b1, kib_per_connection: r1((b1 - b0) / N_IDLE) };
+  log(JSON.stringify(results.baseline.idle));
+  results.baseline.big_inject = await run(bc, { rate: 20, send: bigInject, recipients: () => BIG, pid: base.pid, label: `baseline inject: 1 channel x ${BIG}, 20/s` });
+  results.baseline.small_inject = await run(bc, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: base.pid, label: `baseline inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
+  await bc.closeAll();
+  base.kill('SIGTERM');
+
+  results.ratios = {
+    rss_per_connection: r1(results.ours.idle.kib_per_connection / results.baseline.idle.kib_per_connection),
+    cpu_per_delivery_big: r1(results.ours.big_inject.cpu_us_per_delivery / results.baseline.big_inject.cpu_us_per_delivery),
+    cpu_per_delivery_small: r1(results.ours.small_inject.cpu_us_per_delivery / results.baseline.small_inject.cpu_us_per_delivery),
+    p99_small: r1(results.ours.small_inject.p99 / results.baseline.small_inject.p99),
+  };
+  await redis.close();
+  await w.dropDb();
+  console.log(JSON.stringify(results, null, 2));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
