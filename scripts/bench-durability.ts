@@ -4,7 +4,7 @@
 // process dirties the page cache, and prints the worst and median exposure per run.
 //   node --import tsx scripts/bench-durability.ts [seconds-per-run]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPglite } from '../src/db/pglite.ts';
 
@@ -12,6 +12,7 @@ const root = new URL('..', import.meta.url).pathname;
 const seconds = Number(process.argv[2] ?? 10);
 
 async function run(intervalMs: number, background: boolean) {
+  mkdirSync(join(root, '.build'), { recursive: true });
   const dir = mkdtempSync(join(root, '.build', 'durability-'));
   const db = await openPglite({ dataDir: join(dir, 'pg'), flushIntervalMs: intervalMs });
   await db.exec('create table t (id serial primary key, body text not null, at bigint not null)');
