@@ -150,6 +150,13 @@ async function roundTrip(storage: Storage) {
   assert.is(tooBig.body.error.code, 'file_too_large');
   assert.is(await countRows(), rows);
   assert.is(await countObjects(storage), objects);
+  // A declared length that cannot fit is refused before the body is read.
+  const huge = await ctx.server.app.request('/api/v1/files', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(LIMIT * 20) },
+    body: new Uint8Array(10),
+  });
+  assert.is(huge.status, 413);
   // Exactly at the limit is fine.
   const exact = await upload(alice, [{ name: 'files', filename: 'exact.bin', data: randomBytes(LIMIT) }]);
   assert.is(exact.status, 201);

@@ -4,7 +4,8 @@ import busboy from 'busboy';
 import type { AppEnv } from '../env.ts';
 import { requireAuth } from '../middleware.ts';
 import { idParam } from '../validate.ts';
-import { badRequest } from '../../errors.ts';
+import { badRequest, tooLarge } from '../../errors.ts';
+import type { Deps } from '../../deps.ts';
 import { isId } from '../../ids.ts';
 import { getFileInfo, openFileContent, presentFile, uploadFiles, MAX_FILES_PER_UPLOAD, type UploadPart } from '../../actions/files.ts';
 
@@ -35,6 +36,11 @@ export interface MultipartUpload {
 export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD): Promise<MultipartUpload> {
   const type = c.req.header('content-type') ?? '';
   if (!/^multipart\/form-data/i.test(type)) throw badRequest('invalid_content_type', 'Expected a multipart/form-data body');
+  // A declared length that cannot fit (every file at the limit, plus room for the multipart
+  // framing) is refused before a byte is read.
+  const max = (c.get('deps') as Deps).config.files.max_upload_bytes;
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > max * maxFiles + 1024 * 1024) throw tooLarge('file_too_large', `A file exceeds the upload limit of ${max} bytes`);
   const body = c.req.raw.body;
   if (!body) throw badRequest('no_files', 'The upload contains no file');
   let bb: busboy.Busboy;
