@@ -113,13 +113,30 @@ export function checkMessage(message: unknown): string {
   return message;
 }
 
+/**
+ * Props only the server (webhooks, bots, system messages) may set: the Mattermost apps show
+ * `override_username` and friends instead of the real author, so a user setting them could
+ * impersonate anyone. Dropped silently, as Mattermost's Post.SanitizeInput does.
+ */
+export const RESERVED_PROPS = new Set([
+  'from_webhook',
+  'from_bot',
+  'from_plugin',
+  'from_oauth_app',
+  'override_username',
+  'override_icon_url',
+  'override_icon_emoji',
+  'webhook_display_name',
+  'add_channel_member',
+]);
+
 function checkProps(props: unknown): Record<string, unknown> {
   if (props === undefined || props === null) return {};
   if (typeof props !== 'object' || Array.isArray(props)) throw badRequest('invalid_props', 'props must be an object');
   const json = JSON.stringify(props);
   if (Buffer.byteLength(json) > MAX_PROPS_BYTES) throw badRequest('props_too_large', `props are larger than ${MAX_PROPS_BYTES} bytes`, { max: MAX_PROPS_BYTES });
   if (json.includes('\\u0000')) throw badRequest('invalid_characters', 'props contain a NUL character');
-  return props as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(props).filter(([k]) => !RESERVED_PROPS.has(k)));
 }
 
 function checkFileIds(fileIds: unknown): string[] {

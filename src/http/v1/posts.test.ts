@@ -67,6 +67,12 @@ test('create a post: 201, presented shape, posted event to current members only'
   assert.equal(ev[0].data.post, p);
 });
 
+test('props that would let a user impersonate someone are dropped', async () => {
+  const r = await post(alice, chan.id, { message: 'hi', props: { from_webhook: 'true', override_username: 'ceo', override_icon_url: 'x', attachments: [{ text: 'ok' }] } });
+  assert.is(r.status, 201);
+  assert.equal(r.body.props, { attachments: [{ text: 'ok' }] });
+});
+
 test('unread counters: totals, root totals, author viewed, mentions for members only', async () => {
   const c = await fxChannel(t.deps, team.id, alice, { members: [bob, carol] });
   // carol has looked at the channel before; her counters must not move except mentions.
