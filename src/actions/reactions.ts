@@ -11,6 +11,8 @@ import type { ReactionRow } from '../store/reactions.ts';
 export { presentReaction };
 
 const EMOJI_RE = /^[a-z0-9_+-]{1,64}$/;
+/** Distinct emoji on one post (Mattermost's UniqueEmojiReactionLimitPerPost default): every history page carries them. */
+export const MAX_EMOJI_PER_POST = 50;
 
 /** Validates an emoji name (Mattermost's short names: `+1`, `white_check_mark`, …). */
 export function checkEmojiName(v: unknown): string {
@@ -33,6 +35,10 @@ export async function addReaction(deps: Deps, auth: Auth, postId: string, emojiN
   const emoji = checkEmojiName(emojiName);
   return inTx(deps, async (tx, emit) => {
     const a = await accessPost(tx, auth, postId, { mode: 'write', lock: true });
+    const on = await store.emojiOnPost(tx, postId, emoji);
+    if (!on.present && on.distinct >= MAX_EMOJI_PER_POST) {
+      throw badRequest('too_many_reactions', `A post can have at most ${MAX_EMOJI_PER_POST} different emoji`, { max: MAX_EMOJI_PER_POST });
+    }
     const now = deps.now();
     const inserted = await store.insertReaction(tx, { post_id: postId, user_id: auth.user.id, emoji_name: emoji, channel_id: a.channel.id, create_at: now });
     if (!inserted) {

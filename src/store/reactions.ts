@@ -32,3 +32,12 @@ export async function reactionsOfPosts(q: Queryable, postIds: string[]): Promise
     [JSON.stringify(postIds)],
   );
 }
+
+/** How many distinct emoji a post has, and whether `emojiName` is among them. */
+export async function emojiOnPost(q: Queryable, postId: string, emojiName: string): Promise<{ distinct: number; present: boolean }> {
+  const [r] = await q.query<{ distinct: number; present: boolean }>(
+    'select count(distinct emoji_name)::int as distinct, coalesce(bool_or(emoji_name = $2), false) as present from reactions where post_id = $1',
+    [postId, emojiName],
+  );
+  return r;
+}

@@ -87,6 +87,19 @@ test('reactions: bad emoji names, non-members, deleted posts', async () => {
   assert.is(onDeleted.body.error.code, 'post_not_found');
 });
 
+test('at most 50 different emoji on a post; more of an existing one is fine', async () => {
+  const p = (await t.req('POST', `/api/v1/channels/${chan.id}/posts`, { token: alice.token, body: { message: 'popular' } })).body.id;
+  const now = Date.now();
+  for (let i = 0; i < 50; i++) {
+    await t.deps.db.query(`insert into reactions (post_id, user_id, emoji_name, channel_id, create_at) values ($1, $2, $3, $4, $5)`, [p, alice.id, `e${i}`, chan.id, now]);
+  }
+  const more = await t.req('POST', `/api/v1/posts/${p}/reactions`, { token: bob.token, body: { emoji_name: 'e50' } });
+  assert.is(more.status, 400);
+  assert.is(more.body.error.code, 'too_many_reactions');
+  const same = await t.req('POST', `/api/v1/posts/${p}/reactions`, { token: bob.token, body: { emoji_name: 'e7' } });
+  assert.is(same.status, 201);
+});
+
 test('pin and unpin: events, idempotent, pinned list newest first', async () => {
   const a = (await t.req('POST', `/api/v1/channels/${chan.id}/posts`, { token: alice.token, body: { message: 'pin a' } })).body;
   const b = (await t.req('POST', `/api/v1/channels/${chan.id}/posts`, { token: alice.token, body: { message: 'pin b' } })).body;
