@@ -12,16 +12,20 @@ export const TEST_REDIS_URL = process.env.RUSTCHAT_TEST_REDIS_URL || '';
 const root = new URL('..', import.meta.url).pathname;
 const cacheDir = join(root, 'node_modules', '.cache', 'rustchat-test');
 
+const pgliteVersion = JSON.parse(readFileSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')).version as string;
+
 /**
- * A migrated PGlite template, made once per set of migrations and reused by every test file
- * (initdb + migrations take ~2-3 s; loading the tarball takes a fraction of that).
+ * A PGlite template (migrated, or just initdb'ed), made once per PGlite version and set of
+ * migrations and reused by every test file (initdb + migrations take seconds; loading the
+ * tarball takes a fraction of that).
  */
-async function pgliteTemplate(): Promise<Blob> {
-  const hash = createHash('sha256').update(JSON.stringify(bundledMigrations())).digest('hex').slice(0, 16);
-  const file = join(cacheDir, `template-${hash}.tar.gz`);
+async function pgliteTemplate(migrated: boolean): Promise<Blob> {
+  const key = JSON.stringify([pgliteVersion, migrated ? bundledMigrations() : []]);
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  const file = join(cacheDir, `template-${migrated ? '' : 'empty-'}${hash}.tar.gz`);
   if (!existsSync(file)) {
     const db = await openPglite();
-    await migrate(db);
+    if (migrated) await migrate(db);
     const blob = await db.dump();
     await db.close();
     mkdirSync(cacheDir, { recursive: true });
@@ -46,7 +50,7 @@ export interface TestDb {
 export async function testDb(opts: { migrated?: boolean } = {}): Promise<TestDb> {
   const migrated = opts.migrated ?? true;
   if (!TEST_PG_URL) {
-    const db = await openPglite({ template: migrated ? await pgliteTemplate() : undefined });
+    const db = await openPglite({ template: await pgliteTemplate(migrated) });
     return { db, close: () => db.close() };
   }
   const name = `rc_test_${randomBytes(6).toString('hex')}`;
