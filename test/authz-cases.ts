@@ -74,8 +74,8 @@ export interface AuthzWorld {
 
 /**
  * Builds the world by direct SQL: a team with a private channel (owner + member; an ex-member
- * who was removed; a team member who never joined) and a DM between owner and member (an
- * outsider in the same team). Each target has a root post with a reply, a reaction and a pin.
+ * who was removed; a team member who never joined), a DM between owner and member (an outsider
+ * in the same team), and a public channel (a user of another team). Each target has a root post with a reply, a reaction and a pin.
  */
 export async function setupAuthzWorld(deps: Deps): Promise<AuthzWorld> {
   const db = deps.db;
@@ -86,6 +86,10 @@ export async function setupAuthzWorld(deps: Deps): Promise<AuthzWorld> {
   const bystander = await fxUser(deps);
   const team = await fxTeam(deps, owner, { members: [member, stranger, exMember, bystander] });
   const priv = await fxChannel(deps, team.id, owner, { type: 'P', members: [member, exMember] });
+  const pub = await fxChannel(deps, team.id, owner, { type: 'O', members: [member] });
+  // Not in the team at all (a public channel is still closed to them).
+  const foreigner = await fxUser(deps);
+  await fxTeam(deps, foreigner);
   await db.query('delete from channel_members where channel_id = $1 and user_id = $2', [priv.id, exMember.id]);
 
   const dmId = newId();
@@ -98,7 +102,9 @@ export async function setupAuthzWorld(deps: Deps): Promise<AuthzWorld> {
 
   const privPost = await seedPosts(db, priv.id, owner, member, 'zanzibarprivate', now);
   const dmPost = await seedPosts(db, dmId, owner, member, 'zanzibardirect', now);
+  const pubPost = await seedPosts(db, pub.id, owner, member, 'zanzibarpublic', now);
   const privTarget: Target = { channelId: priv.id, postId: privPost, teamId: team.id, userId: bystander.id, word: 'zanzibarprivate', channelName: priv.name };
+  const pubTarget: Target = { channelId: pub.id, postId: pubPost, teamId: team.id, userId: bystander.id, word: 'zanzibarpublic', channelName: pub.name };
   const dmTarget: Target = { channelId: dmId, postId: dmPost, teamId: '', userId: bystander.id, word: 'zanzibardirect', channelName: dmName };
   return {
     owner,
@@ -107,6 +113,7 @@ export async function setupAuthzWorld(deps: Deps): Promise<AuthzWorld> {
       { who: 'non-member of a private channel', user: stranger, target: privTarget },
       { who: 'removed member of a private channel', user: exMember, target: privTarget },
       { who: 'outsider to a DM', user: stranger, target: dmTarget },
+      { who: 'outsider to the team of a public channel', user: foreigner, target: pubTarget },
     ],
   };
 }
