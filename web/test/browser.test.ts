@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import type { Browser, Page } from 'playwright-core';
 import { browserUnavailable, ensureWebBuilt, launch, openClient, sendMessage, signUp, startServer, type Client } from './harness.ts';
 import type { ServerProcess } from '../../test/process.ts';
+import { createPgDatabase, TEST_REDIS_URL } from '../../test/db.ts';
 
 const skip = browserUnavailable();
 
@@ -24,18 +25,32 @@ const sidebarItem = (page: Page, name: string) => page.locator(`.ch-item[data-ch
 /** Alice's team id, read from the invite link she copied. */
 const teamId = async () => /\/invite\/([a-z0-9]{26})\//.exec(inviteLink)![1];
 
+// With RUSTCHAT_TEST_DATABASE_URL / RUSTCHAT_TEST_REDIS_URL the server runs on its own fresh
+// PostgreSQL database and the Redis bus; otherwise on the embedded defaults.
+let pg: Awaited<ReturnType<typeof createPgDatabase>>;
+let serverEnv: Record<string, string | undefined> = {};
+
 test.before(async () => {
   if (skip) return;
-  await ensureWebBuilt();
-  server = await startServer();
-  browser = await launch();
-  A = await openClient(browser, server.url);
-  B = await openClient(browser, server.url);
+  try {
+    await ensureWebBuilt();
+    pg = await createPgDatabase();
+    if (pg) serverEnv = { RUSTCHAT_DATABASE_URL: pg.url, RUSTCHAT_JWT_SECRET: 'browser-suite-secret-'.padEnd(40, 'x') };
+    if (TEST_REDIS_URL) serverEnv.RUSTCHAT_REDIS_URL = TEST_REDIS_URL;
+    server = await startServer({ env: serverEnv });
+    browser = await launch();
+    A = await openClient(browser, server.url);
+    B = await openClient(browser, server.url);
+  } catch (e) {
+    console.error('setup failed', e); // uvu does not print errors thrown by hooks
+    throw e;
+  }
 });
 
 test.after(async () => {
   await browser?.close().catch(() => {});
   await server?.stop();
+  await pg?.drop();
 });
 
 if (skip) {
@@ -269,7 +284,7 @@ if (skip) {
     await server.stop();
     await A.page.locator('.banner', { hasText: 'Reconnecting' }).waitFor();
     await B.page.locator('.banner', { hasText: 'Reconnecting' }).waitFor();
-    server = await startServer({ dataDir, port });
+    server = await startServer({ dataDir, port, env: serverEnv });
     await A.page.locator('.banner').waitFor({ state: 'detached', timeout: 30_000 });
     await B.page.locator('.banner').waitFor({ state: 'detached', timeout: 30_000 });
     // Both in the DM: a new message still arrives live.

@@ -40,11 +40,11 @@ export async function ensureWebBuilt(): Promise<void> {
   await mod.buildWeb(join(root, 'dist/web'));
 }
 
-export async function startServer(o: { dataDir?: string; port?: number } = {}): Promise<ServerProcess> {
+export async function startServer(o: { dataDir?: string; port?: number; env?: Record<string, string | undefined> } = {}): Promise<ServerProcess> {
   return spawnServer({
     dataDir: o.dataDir,
     args: o.port ? ['--port', String(o.port)] : [],
-    env: { RUSTCHAT_LOG_LEVEL: 'info' },
+    env: { RUSTCHAT_LOG_LEVEL: 'info', ...o.env },
     timeoutMs: 60_000,
   });
 }

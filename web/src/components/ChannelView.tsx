@@ -74,7 +74,7 @@ export function ChannelView() {
         </div>
       </header>
       <MessageList channelId={ch.id} />
-      {ch.delete_at ? <div class="archived-note">This channel is archived.</div> : <Composer channelId={ch.id} />}
+      {ch.delete_at ? <div class="archived-note">This channel is archived.</div> : <Composer key={ch.id} channelId={ch.id} />}
     </main>
   );
 }

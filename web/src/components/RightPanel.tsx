@@ -50,7 +50,7 @@ function Thread({ rootId }: { rootId: string }) {
           <PendingMessage key={x.client_msg_id} p={x} />
         ))}
       </div>
-      <Composer channelId={root.channel_id} rootId={rootId} />
+      <Composer key={rootId} channelId={root.channel_id} rootId={rootId} />
     </div>
   );
 }
