@@ -3,7 +3,8 @@
  * REST (boot, accounts, teams, channels, DMs, preferences, posts with their cursor ids, unreads,
  * reactions, files, search, statuses, errors) and /api/v4/websocket (hello, events, typing,
  * status_change, resume without a new hello, a fresh hello after a restart).
- * PGlite by default; PostgreSQL when RUSTCHAT_TEST_DATABASE_URL is set.
+ * PGlite by default; PostgreSQL when RUSTCHAT_TEST_DATABASE_URL is set. Runs dist/rustchat when it
+ * exists (as CI builds it), the TypeScript source with RUSTCHAT_TEST_SOURCE=1.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -111,7 +112,7 @@ function socket(token: string) {
 test.before(async () => {
   pg = await createPgDatabase();
   dataDir = tempDir('rustchat-mm-');
-  server = await spawnServer({ binary: false, dataDir, env: env() });
+  server = await spawnServer({ dataDir, env: env(), timeoutMs: 120_000 });
 });
 test.after(async () => {
   for (const s of [S.wsA, S.wsB]) s?.ws.close();
@@ -441,7 +442,7 @@ test('websocket: a server restart gives a fresh hello and fires the missed-messa
   const firstId = B.events[0].data.connection_id;
   const port = server.port;
   await server.stop();
-  server = await spawnServer({ binary: false, dataDir, env: env(), args: ['--port', String(port)] });
+  server = await spawnServer({ dataDir, env: env(), args: ['--port', String(port)], timeoutMs: 120_000 });
   const hello = await B.next((e: any) => e.event === 'hello' && e.data.connection_id !== firstId, 20_000);
   assert.is(hello.seq, 0);
   assert.ok(B.missed >= 1, 'missed-message listener fired');
