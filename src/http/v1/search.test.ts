@@ -148,7 +148,7 @@ test('team_id restricts to that team (plus DMs and groups)', async () => {
 test("hostile strings are literal: ' OR 1=1--, %, _, \\ match only what they say", async () => {
   assert.equal(await found(alice, "' OR 1=1--"), ['sql'], 'only the post containing 1=1');
   assert.equal(await found(eve, "' OR 1=1--"), [], 'and nothing for someone who cannot see it');
-  for (const q of ['%', '_', '\\', '%%', '_%_', "'", '"', '\\%', '*', '&', '|', '!', '<->', ':*', '(', ')']) {
+  for (const q of ['%', '_', '\\', '%%', '_%_', "'", '"', '\\%', '*', '&', '|', '!', '<->', ':*', '(', ')', '½*', 'x²*', '你好*', "a'*", 'a:*b', '**']) {
     const r = await search(alice, q);
     assert.ok(r.status === 200 || r.status === 400, `${q}: ${r.status}`);
     if (r.status === 200) assert.equal(r.body.items, [], `${q} matches nothing`);
