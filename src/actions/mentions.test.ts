@@ -22,4 +22,11 @@ test('email addresses and mid-word @ are not mentions', () => {
   assert.equal(parseMentions('').usernames, []);
 });
 
+test('mentions inside code spans and blocks do not count', () => {
+  assert.equal(parseMentions('run `@bob --help` then ask @carol').usernames, ['carol']);
+  assert.equal(parseMentions('```\n@all the things\n```\nthanks @dave').usernames, ['dave']);
+  assert.is(parseMentions('```\n@channel').channel, false, 'an unterminated block runs to the end');
+  assert.is(parseMentions('`x` @here `y`').channel, true);
+});
+
 test.run();

@@ -17,7 +17,9 @@ const MENTION_RE = /(?:^|[^a-z0-9._@-])@([a-z0-9._-]+)/gi;
 export function parseMentions(message: string): ParsedMentions {
   const usernames = new Set<string>();
   let channel = false;
-  for (const m of message.matchAll(MENTION_RE)) {
+  // Code is quoted text: `@bob` in a code span or block mentions nobody (as in Mattermost).
+  const prose = message.replace(/```[\s\S]*?(?:```|$)/g, ' ').replace(/`[^`\n]*`/g, ' ');
+  for (const m of prose.matchAll(MENTION_RE)) {
     const full = m[1].toLowerCase();
     // "@bob." or "@bob-" at the end of a sentence: try the name without trailing punctuation too.
     const trimmed = full.replace(/[._-]+$/, '');
