@@ -93,14 +93,18 @@ interface NewAccount {
   admin: boolean;
 }
 
+async function assertNamesFree(q: Queryable, username: string, email: string) {
+  const taken = await usernameOrEmailTaken(q, username, email);
+  if (taken.username) throw conflict('username_taken', 'That username is taken');
+  if (taken.email) throw conflict('email_taken', 'An account with that email exists');
+}
+
 /** Inserts an account inside tx. The first account on the server is always a system admin. */
 async function createAccount(deps: Deps, tx: Tx, a: NewAccount, gate?: (userCount: number) => Promise<void>): Promise<UserRow> {
   await tx.query('select pg_advisory_xact_lock($1)', [ACCOUNT_CREATE_LOCK]);
   const n = await countUsers(tx);
   await gate?.(n);
-  const taken = await usernameOrEmailTaken(tx, a.username, a.email);
-  if (taken.username) throw conflict('username_taken', 'That username is taken');
-  if (taken.email) throw conflict('email_taken', 'An account with that email exists');
+  await assertNamesFree(tx, a.username, a.email);
   try {
     return await insertUser(tx, {
       id: newId(),
@@ -135,7 +139,9 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   const gate = (q: Queryable) => async (n: number) => {
     if (n > 0 && !(await siteSettings(deps, q)).open_signup) throw forbidden('signup_disabled', 'Sign-up is closed on this server; ask an administrator for an account');
   };
-  await gate(deps.db)(await countUsers(deps.db)); // cheap early answer before spending a hash
+  // Cheap early answers before spending a hash (the transaction checks again).
+  await gate(deps.db)(await countUsers(deps.db));
+  await assertNamesFree(deps.db, username, email);
   const passwordHash = await hashPassword(input.password);
   const { user, token } = await inTx(deps, async (tx) => {
     const user = await createAccount(deps, tx, { username, email, passwordHash, displayName, admin: false }, gate(tx));
@@ -164,6 +170,7 @@ export async function createUser(deps: Deps, actor: Actor, input: CreateUserInpu
   const password = input.password ?? generatePassword();
   checkPassword(password);
   const displayName = checkDisplayName(input.display_name);
+  await assertNamesFree(deps.db, username, email);
   const passwordHash = await hashPassword(password);
   const user = await inTx(deps, async (tx) => {
     const user = await createAccount(deps, tx, { username, email, passwordHash, displayName, admin: !!input.system_admin });
