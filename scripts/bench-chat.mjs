@@ -20,7 +20,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { openPglite } from '../src/db/pglite.ts';
@@ -315,6 +315,7 @@ function markdown(results) {
   return out.join('\n');
 }
 
+const loadBefore = loadavg()[0];
 const results = [];
 for (const kind of DBS) {
   log(`\n=== ${kind}: ${SECONDS} s per rate ===`);
@@ -335,7 +336,8 @@ ${new Date().toISOString().slice(0, 16)} UTC at commit ${commit}, on ${cpus().le
 ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.versions.node}, PostgreSQL ${DBS.includes('postgres') ? pgVersion() : 'not run'}.
 The server ran ${BINARY ? 'as dist/rustchat' : 'from source (node + tsx)'} in its own process at log level warn, with a pool of
 20 connections on PostgreSQL; the load generator ran in this script's process on the same
-machine, which other work shared, so the numbers are upper bounds.
+machine, which other work shared (1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at
+the end, on ${cpus().length} cores), so the numbers are upper bounds.
 
 Method: post creation is an open loop — requests go out on a fixed schedule (${SECONDS} s per rate,
 spread over 8 channels with 10 members each, every message mentioning one member, each with a
