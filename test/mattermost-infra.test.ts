@@ -251,4 +251,20 @@ test('sidebar categories are derived from channels and favorite preferences', as
   assert.is(put.status, 501);
 });
 
+test('login failures: 401 with the Mattermost id, then 429 with Retry-After', async () => {
+  const ok = await t.req('POST', '/api/v4/users', { body: { email: 'x@example.com', username: 'xlogin', password: 'password123' } });
+  // Sign-up is closed in this app's config (not the first account): 403 in Mattermost's shape.
+  assert.is(ok.status, 403);
+  assert.is(ok.body.id, 'api.user.create_user.signup_email_disabled.app_error');
+  let last: any;
+  for (let i = 0; i < 11; i++) last = await t.req('POST', '/api/v4/users/login', { body: { login_id: alice.username, password: `wrong-${i}-password` } });
+  assert.is(last.status, 429);
+  assert.is(last.body.id, 'api.context.rate_limit.app_error');
+  assert.ok(Number(last.headers.get('retry-after')) > 0);
+  assertMmHeaders(last.headers);
+  const first = await t.req('POST', '/api/v4/users/login', { body: { login_id: 'nobody-here', password: 'whatever-password' } });
+  assert.is(first.status, 401);
+  assert.is(first.body.id, 'api.user.login.invalid_credentials_email_username');
+});
+
 test.run();

@@ -74,19 +74,20 @@ export function renderMmError(err: unknown, c: Context<AppEnv>): Response {
   let status = 500;
   let id = IDS.internal_error;
   let message = 'An internal error occurred.';
+  const extra: Record<string, string> = {};
   if (err instanceof AppError) {
     status = mmStatus(err);
     id = mmErrorId(err.code, err.status);
     message = err.message;
     if (err.status === 429) {
       const retry = (err.details as { retry_after?: number } | undefined)?.retry_after;
-      if (retry) c.header('Retry-After', String(retry));
+      if (retry) extra['Retry-After'] = String(retry);
     }
   } else {
     c.get('deps')?.log.error('unhandled error', { err, request_id: requestId, path: c.req.path });
   }
   const body = { id, message, detailed_error: '', request_id: requestId, status_code: status };
-  return new Response(JSON.stringify(body), { status, headers: mmHeaders(c) });
+  return new Response(JSON.stringify(body), { status, headers: mmHeaders(c, extra) });
 }
 
 /** The answer to any v4 route RustChat does not implement: 501 in Mattermost's shape. */
