@@ -9,7 +9,8 @@ import { createPgDatabase, TEST_PG_URL } from '../../test/db.ts';
 // server on the same data dir (admin socket), and on PostgreSQL (direct, next to a server). The
 // embedded cases run in the default pass, the PostgreSQL case in the RUSTCHAT_TEST_DATABASE_URL pass.
 const embedded = !TEST_PG_URL;
-const etest = embedded ? test : test.skip;
+// Not test.skip: uvu leaves skipped tests out of its Total, which confuses the runner's arithmetic.
+const etest: typeof test = embedded ? test : ((() => {}) as unknown as typeof test);
 if (!embedded) console.log('[skip] user CLI embedded cases run in the pass without RUSTCHAT_TEST_DATABASE_URL');
 const dataDir = tempDir('rustchat-user-cli-');
 const cli = (args: string[], o: { input?: string; env?: Record<string, string> } = {}) => runCli(['user', ...args, '--data-dir', dataDir], o);
