@@ -62,6 +62,12 @@ test('unknown route: 501 in Mattermost shape', async () => {
   assert.is(r.body.request_id, r.headers.get('x-request-id'));
 });
 
+test('unknown route without a token: still 501, not 401', async () => {
+  const r = await t.req('POST', '/api/v4/commands/execute', { body: { command: '/x' } });
+  assert.is(r.status, 501);
+  assert.is(r.body.id, 'api.context.not_implemented.app_error');
+});
+
 test('no token / bad token: 401 session_expired shape', async () => {
   for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }] as Record<string, string>[]) {
     const r = await t.req('GET', '/api/v4/users/me/preferences', { headers });

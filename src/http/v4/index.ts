@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../env.ts';
 import { renderMmError, notImplemented } from './errors.ts';
 import { versionId } from './respond.ts';
@@ -33,8 +34,9 @@ export function v4Routes() {
   api.route('/', systemRoutes());
   api.route('/', userPublicRoutes());
 
-  // Everything below needs a session.
-  api.use('*', mmRequireAuth);
+  // Everything below needs a session — except a route RustChat does not have, which answers 501
+  // whoever asks (only middleware and the fallback are registered for every method).
+  api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== 'ALL') ? mmRequireAuth(c, next) : next()));
   api.route('/', preferenceRoutes());
   // Order matters where paths overlap: fixed segments (/users/ids, /users/status/ids,
   // /posts/ids/reactions) are registered before the `:param` routes that would also match.
