@@ -354,6 +354,29 @@ if (skip) {
     assert.ok(await post(A.page, 'history #120.').isVisible());
   });
 
+  test('account settings: sessions are listed and the profile is saved', async () => {
+    await A.page.click('.team-name');
+    await A.page.click('text=Account settings');
+    await A.page.waitForURL('**/settings');
+    await A.page.locator('table tr', { hasText: 'this device' }).waitFor();
+    await A.page.fill('input[name=display_name]', 'Alice L.');
+    await A.page.click('text=Save profile');
+    await A.page.locator('.toast', { hasText: 'Profile saved' }).waitFor();
+    await A.page.click('text=Back to chat');
+    await A.page.locator('.post .author', { hasText: 'Alice L.' }).first().waitFor();
+  });
+
+  test('system console: deactivating bob signs his page out', async () => {
+    await A.page.click('.team-name');
+    await A.page.click('text=System console');
+    await A.page.waitForURL('**/admin/users');
+    const row = A.page.locator('tr[data-username="bob"]');
+    await row.locator('button', { hasText: 'Deactivate' }).click();
+    await row.locator('td', { hasText: 'Deactivated' }).waitFor();
+    await B.page.waitForURL('**/login', { timeout: 30_000 });
+    await B.page.locator('form.auth-card').waitFor();
+  });
+
   test('no page errors or CSP violations in either page', () => {
     assert.equal(A.problems.filter((p) => !p.includes('WebSocket')), []);
     assert.equal(B.problems.filter((p) => !p.includes('WebSocket')), []);

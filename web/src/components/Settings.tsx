@@ -49,7 +49,8 @@ function Profile({ user }: { user: User }) {
     const f = new FormData(e.currentTarget as HTMLFormElement);
     setError('');
     try {
-      const u = await patch<User>(`/users/${user.id}`, { display_name: String(f.get('display_name') ?? ''), username: String(f.get('username') ?? '') });
+      const v = (k: string) => String(f.get(k) ?? '').trim();
+      const u = await patch<User>(`/users/${user.id}`, { display_name: v('display_name'), nickname: v('nickname'), position: v('position') });
       mergeUsers([u]);
       showToast('Profile saved', 'info');
     } catch (err) {
@@ -61,13 +62,19 @@ function Profile({ user }: { user: User }) {
       <h2 id="profile-h">Profile</h2>
       <label>
         Full name
-        <input name="display_name" defaultValue={String(user.display_name ?? '')} />
+        <input name="display_name" defaultValue={String(user.display_name ?? '')} maxLength={64} />
       </label>
       <label>
-        Username
-        <input name="username" defaultValue={user.username} required />
+        Nickname
+        <input name="nickname" defaultValue={String(user.nickname ?? '')} maxLength={64} />
       </label>
-      <p class="muted small">Email: {String(user.email ?? '')}</p>
+      <label>
+        Position
+        <input name="position" defaultValue={String(user.position ?? '')} maxLength={128} />
+      </label>
+      <p class="muted small">
+        Username @{user.username} · email {String(user.email ?? '')} (an admin can change these from the command line)
+      </p>
       {error && (
         <p class="form-error" role="alert">
           {error}
