@@ -69,7 +69,7 @@ if (skip) {
     await A.page.locator('.image-viewer').waitFor({ state: 'detached' });
   });
 
-  test('paste a file, and cancel an upload in progress', async () => {
+  test('paste a file, drop a file, and cancel an upload in progress', async () => {
     await A.page.focus('textarea[aria-label="Write a message"]');
     await A.page.evaluate(() => {
       const dt = new DataTransfer();
@@ -79,6 +79,23 @@ if (skip) {
     await A.page.locator('.pending-files li.ready', { hasText: 'clip.txt' }).waitFor();
     await A.page.locator('.pending-files li', { hasText: 'clip.txt' }).locator('.pending-remove').click();
     assert.is(await A.page.locator('.pending-files li').count(), 0);
+
+    // Drag and drop onto the composer: the drop target lights up, then the file uploads.
+    await A.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }));
+      const box = document.querySelector('.composer')!;
+      box.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    assert.is(await A.page.locator('.composer-wrap.drop-target').count(), 1);
+    await A.page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }));
+      document.querySelector('.composer')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    });
+    await A.page.locator('.pending-files li.ready', { hasText: 'dropped.txt' }).waitFor();
+    assert.is(await A.page.locator('.composer-wrap.drop-target').count(), 0);
+    await A.page.locator('.pending-files li', { hasText: 'dropped.txt' }).locator('.pending-remove').click();
 
     // Slow the upload down so it can be cancelled while in flight.
     await A.page.route('**/api/v1/files', async (route) => {
