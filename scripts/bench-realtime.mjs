@@ -39,6 +39,8 @@ const secret = randomBytes(24).toString('hex');
 const prefix = `bench-${randomBytes(4).toString('hex')}`;
 const channelName = `${prefix}:events`;
 const log = (...a) => console.error(...a);
+/** Child processes to stop if the run fails half-way. */
+const children = [];
 
 // ---------------------------------------------------------------- process stats
 const TICK = 100; // clock ticks per second (Linux default)
@@ -110,6 +112,7 @@ async function seed() {
 }
 
 // ---------------------------------------------------------------- clients
+const MESSAGE = /"message":"([\d.]+) (\d+)"/;
 class Clients {
   constructor() {
     this.sockets = [];
@@ -127,10 +130,10 @@ class Clients {
               ws.on('message', (d) => {
                 const s = d.toString();
                 if (!s.startsWith('{"event":"posted"')) return;
-                const f = JSON.parse(s);
-                // message = "<sent at> <event index>"
-                const [at, k] = f.data.post.message.split(' ').map(Number);
-                this.onPost?.(idx, k, at);
+                // message = "<sent at> <event index>"; found without parsing the whole frame
+                // (the load generator must not be the bottleneck).
+                const m = MESSAGE.exec(s);
+                if (m) this.onPost?.(idx, Number(m[2]), Number(m[1]));
               });
               ws.once('open', () => resolve());
               ws.once('error', reject);
@@ -150,7 +153,19 @@ class Clients {
  * Publishes `rate`/s for SECONDS through `send(seq, sentAt)` and measures deliveries.
  * expected(seq) is the number of recipients of event seq.
  */
+/** Waits until the server process is nearly idle (e.g. done with the presence writes of a connect storm). */
+async function quiesce(pid, maxMs = 60_000) {
+  const end = Date.now() + maxMs;
+  let calm = 0;
+  while (Date.now() < end && calm < 2) {
+    const c0 = cpuMs(pid);
+    await sleep(1000);
+    calm = cpuMs(pid) - c0 < 100 ? calm + 1 : 0;
+  }
+}
+
 async function run(clients, { rate, send, recipients, pid, label }) {
+  await quiesce(pid);
   const total = Math.round(rate * SECONDS);
   const sent = new Float64Array(total);
   const got = new Int32Array(total);
@@ -208,7 +223,7 @@ async function run(clients, { rate, send, recipients, pid, label }) {
     dupes,
     p50: r1(pct(lat, 50)),
     p99: r1(pct(lat, 99)),
-    max: r1(Math.max(...lat)),
+    max: r1(lat.reduce((m, x) => (x > m ? x : m), 0)),
     p99_last: r1(pct(toLast, 99)),
     cpu_us_per_delivery: r1((cpu * 1000) / Math.max(1, delivered)),
   };
@@ -239,6 +254,7 @@ async function main() {
 
   // ------------------------------------------------------------ ours
   const A = await spawnServer({ env, dataDir: w.dataDir, binary: process.env.BENCH_BINARY === '1', timeoutMs: 120_000 });
+  children.push(A.proc);
   const pidA = A.proc.pid;
   await sleep(1000);
   const rss0 = rssKiB(pidA);
@@ -285,6 +301,7 @@ async function main() {
   // ------------------------------------------------------------ two processes (PostgreSQL only)
   if (w.dbUrl) {
     const B = await spawnServer({ env, dataDir: mkdtempSync(join(tmpdir(), 'rustchat-bench-b-')), binary: process.env.BENCH_BINARY === '1', args: ['--no-migrate'], timeoutMs: 120_000 });
+    children.push(B.proc);
     const members = w.users.slice(0, SMALL_CHANNELS * SMALL_SIZE);
     const auth = (u) => ({ authorization: `Bearer ${u.token}` });
     results.two_process = { note: 'REST posts on A at 100/s into 200 channels of 10; 2000 clients on A (local delivery) vs on B (through Redis)' };
@@ -303,6 +320,7 @@ async function main() {
 
   // ------------------------------------------------------------ baseline
   const base = spawn(process.execPath, [join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(base);
   const port = await new Promise((resolve) => base.stdout.on('data', (d) => resolve(JSON.parse(String(d)).port)));
   await sleep(500);
   const b0 = rssKiB(base.pid);
@@ -331,5 +349,6 @@ async function main() {
 
 main().catch((e) => {
   console.error(e);
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   process.exit(1);
 });

@@ -180,15 +180,13 @@ export class Presence {
       this.serialize(uid, async () => {
         try {
           const now = this.deps.now();
-          let row: StatusRow;
-          if (status === 'online') row = { user_id: uid, status: this.isOnline(uid) ? 'online' : 'offline', manual: false, last_activity_at: now };
-          else row = { user_id: uid, status, manual, last_activity_at: now };
+          // `online` clears any manual status (the user is using the API right now).
+          const row: StatusRow = { user_id: uid, status, manual: status === 'online' ? false : manual, last_activity_at: now };
           // Automatic away only applies to someone online without a manual status.
           if (!manual && status === 'away') {
             const cur = await getStatus(this.deps.db, uid);
             if (cur?.manual || !this.isOnline(uid)) return resolve(cur ? present(cur) : present({ user_id: uid, status: 'offline', manual: false, last_activity_at: 0 }));
           }
-          if (status === 'online' && row.status === 'offline') row.status = 'online'; // using the API right now
           await this.write(row);
           resolve(present(row));
         } catch (e) {
