@@ -292,6 +292,17 @@ test('view channel and unread counts', async () => {
   assert.is(channel.total_msg_count - member.msg_count, 1);
   const unread = await B.getPostsUnread(S.eng.id, S.bob.id);
   assert.ok(unread.order.length >= 1);
+  // Around the first unread post: limit_after from it, limit_before read ones, and the cursors
+  // are the neighbours outside the list.
+  const lastRead = (await B.getPosts(S.eng.id, 0, 1)).order[0];
+  const readBefore = (await B.getPostsBefore(S.eng.id, lastRead, 0, 1)).order[0];
+  await B.viewMyChannel(S.eng.id);
+  const u: string[] = [];
+  for (let i = 0; i < 3; i++) u.push((await S.c_alice.createPost({ channel_id: S.eng.id, message: `unread ${i}` } as any)).id);
+  const around = await B.getPostsUnread(S.eng.id, S.bob.id, 2, 1);
+  assert.equal(around.order, [u[1], u[0], lastRead]);
+  assert.is(around.next_post_id, u[2]);
+  assert.is(around.prev_post_id, readBefore);
   const view = await B.viewMyChannel(S.eng.id);
   assert.is(view.status, 'OK');
   assert.type(view.last_viewed_at_times[S.eng.id], 'number');

@@ -132,6 +132,13 @@ export function postRoutes() {
     return mmJson(c, postListOf(order, all, cursorIds(all, order.length, { before, after, page, perPage })));
   });
 
+  /**
+   * Posts around the first unread one, as Mattermost's getPostsForChannelAroundLastUnread: the
+   * oldest unread post and up to `limit_after - 1` newer ones, plus `limit_before` read posts
+   * before it. The cursors here are the neighbours *outside* the list (Mattermost's
+   * GetNextPostIdFromPostList / GetPrevPostIdFromPostList): the next newer post and the next older
+   * post, "" when there is none. With nothing unread: the newest `limit_before` posts.
+   */
   r.get('/users/:uid/channels/:cid/posts/unread', async (c) => {
     const deps = c.get('deps');
     const auth = c.get('auth');
@@ -142,31 +149,28 @@ export function postRoutes() {
     const limitAfter = Math.max(1, Math.min(intQuery(c, 'limit_after', 60), HISTORY_MAX_LIMIT));
     const a = await getChannel(deps, auth, cid);
     const lastViewed = Number(a.member?.last_viewed_at ?? 0);
-    // Newest first until we pass the last-viewed time and have limit_before read posts.
+    // Newest first, from the newest post, until the unread ones and limit_before + 1 read ones
+    // are in hand (bounded: at most MAX_PAGE pages).
     const seen: PostView[] = [];
+    let unread = 0;
+    let sawRead = false;
     let before: string | undefined;
-    let read = 0;
-    for (;;) {
+    for (let i = 0; i <= MAX_PAGE; i++) {
       const res = await listChannelPosts(deps, auth, cid, { before, limit: HISTORY_MAX_LIMIT });
       for (const v of res.items) {
         seen.push(v);
-        if (v.row.create_at <= lastViewed) read++;
+        if (!sawRead && v.row.create_at > lastViewed) unread++;
+        else sawRead = true;
       }
-      if (!res.next_cursor || read > limitBefore) break;
+      if (!res.next_cursor || (sawRead && seen.length > unread + limitBefore)) break;
       before = res.next_cursor;
     }
-    const unread = seen.filter((v) => v.row.create_at > lastViewed);
-    const older = seen.filter((v) => v.row.create_at <= lastViewed);
-    const afterPart = unread.slice(Math.max(0, unread.length - limitAfter)); // the oldest unread ones
-    const beforePart = older.slice(0, limitBefore);
-    const views = [...afterPart, ...beforePart];
+    const start = unread > 0 ? Math.max(0, unread - limitAfter) : 0;
+    const end = Math.min(seen.length, unread + limitBefore); // exclusive
+    const views = seen.slice(start, end);
     const order = views.map(mm);
     const all = await withRoots(deps, auth, views);
-    const roots = all.filter((p) => p.root_id === '').sort((x, y) => y.create_at - x.create_at);
-    const cursors = {
-      next_post_id: afterPart.length < unread.length && roots.length ? roots[0].id : '',
-      prev_post_id: older.length > limitBefore && roots.length ? roots[roots.length - 1].id : '',
-    };
+    const cursors = { next_post_id: start > 0 ? seen[start - 1].row.id : '', prev_post_id: seen[end]?.row.id ?? '' };
     return mmJson(c, postListOf(order, all, cursors));
   });
 
