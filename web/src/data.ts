@@ -180,12 +180,9 @@ export async function sendPost(channelId: string, message: string, rootId = '', 
   try {
     const p = await post<Post>(`/channels/${channelId}/posts`, { message, root_id: rootId || undefined, client_msg_id: clientMsgId, file_ids: fileIds?.length ? fileIds : undefined });
     batch(() => {
-      const s = state.value;
-      if (!s.posts[p.id]) {
-        // The REST reply won the race with the socket: apply it as the event would.
-        mergePosts(channelId, [p], rootId ? { thread: rootId } : {});
-        if (rootId) mergePosts(channelId, [p]);
-      }
+      // Whichever comes first, this reply or the socket's `posted`, goes through the reducer; it
+      // ignores the second copy. (Counters, read state, thread and reply count stay consistent.)
+      apply('posted', { post: p });
       const { [clientMsgId]: _, ...rest } = pending.value;
       pending.value = rest;
     });
@@ -204,10 +201,13 @@ export function discardPending(clientMsgId: string) {
   pending.value = rest;
 }
 
+/** Applies what a REST reply tells us exactly as the matching socket event would. */
+function apply(event: string, data: Record<string, unknown>) {
+  state.value = applyEvent(state.value, { event, data });
+}
+
 export async function editPost(id: string, message: string) {
-  const p = await patch<Post>(`/posts/${id}`, { message });
-  const s = state.value;
-  if (s.posts[id]) state.value = { ...s, posts: { ...s.posts, [id]: { ...s.posts[id], ...p } } };
+  apply('post_edited', { post: await patch<Post>(`/posts/${id}`, { message }) });
 }
 
 export async function deletePost(id: string) {
@@ -223,15 +223,15 @@ export async function deletePost(id: string) {
 export async function toggleReaction(postId: string, emoji: string) {
   const s = state.value;
   const mine = (s.reactions[postId] ?? []).some((r) => r.user_id === s.me && r.emoji_name === emoji);
-  if (mine) await del(`/posts/${postId}/reactions/${encodeURIComponent(emoji)}`);
-  else await post(`/posts/${postId}/reactions`, { emoji_name: emoji });
+  if (mine) {
+    await del(`/posts/${postId}/reactions/${encodeURIComponent(emoji)}`);
+    apply('reaction_removed', { reaction: { post_id: postId, user_id: s.me, emoji_name: emoji } });
+  } else apply('reaction_added', { reaction: await post(`/posts/${postId}/reactions`, { emoji_name: emoji }) });
 }
 
 export async function setPin(postId: string, pin: boolean) {
-  const p = pin ? await post<any>(`/posts/${postId}/pin`) : await del<any>(`/posts/${postId}/pin`);
-  const s = state.value;
-  const held = s.posts[postId];
-  if (held) state.value = { ...s, posts: { ...s.posts, [postId]: { ...held, ...(p?.id ? p : {}), is_pinned: pin } } };
+  const p = pin ? await post<Post>(`/posts/${postId}/pin`) : await del<Post>(`/posts/${postId}/pin`);
+  apply(pin ? 'post_pinned' : 'post_unpinned', { post: p });
 }
 
 export async function createChannel(teamId: string, input: { name: string; display_name: string; type: 'public' | 'private'; purpose?: string }) {

@@ -128,6 +128,7 @@ if (skip) {
     await p.locator('button[aria-label="Reply in thread"]').click();
     await B.page.waitForSelector('.rpanel .thread');
     await sendMessage(B.page, 'Thanks, replying in the thread', 'textarea[aria-label="Reply in thread"]');
+    await post(B.page, 'Hello bob').locator('.replies-link', { hasText: '1 reply' }).waitFor();
     // Alice sees the reply count live and opens the thread.
     const link = post(A.page, 'Hello bob').locator('.replies-link');
     await link.waitFor();

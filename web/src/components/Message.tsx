@@ -55,7 +55,7 @@ export function Message({ post, grouped, inThread }: { post: Post; grouped?: boo
   for (const r of reactions) byEmoji.set(r.emoji_name, [...(byEmoji.get(r.emoji_name) ?? []), r.user_id]);
 
   return (
-    <article class={cx('post', grouped && 'grouped', mine && 'mine', post.is_pinned && 'pinned')} data-post-id={post.id} aria-label={`${displayName(user)} at ${timeOf(post.create_at)}`}>
+    <article class={cx('post', grouped && 'grouped', mine && 'mine', post.is_pinned && 'pinned')} data-post-id={post.id} tabIndex={-1} aria-label={`${displayName(user)} at ${timeOf(post.create_at)}`}>
       <div class="post-gutter">{grouped ? <time class="hover-time" dateTime={new Date(post.create_at).toISOString()}>{timeOf(post.create_at)}</time> : <Avatar user={user} />}</div>
       <div class="post-main">
         {!grouped && (
