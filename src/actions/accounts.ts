@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../db/driver.ts';
 import { newId, isId } from '../ids.ts';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../errors.ts';
 import { checkPassword, dummyVerify, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
-import { assertUnderLimit, rateLimitStore, type Limit } from './rate-limit.ts';
+import { addressBucket, assertUnderLimit, rateLimitStore, type Limit } from './rate-limit.ts';
 import { announceRevoked, startSession, type ClientMeta } from './sessions.ts';
 import { audit, type Actor } from './audit.ts';
 import { siteSettings } from './settings.ts';
@@ -205,7 +205,7 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
   const now = deps.now();
   const store = rateLimitStore(deps);
   const loginId = input.login_id.trim();
-  const ipKey = `login:ip:${meta.ip || 'unknown'}`;
+  const ipKey = `login:ip:${addressBucket(meta.ip)}`;
   await assertUnderLimit(store, ipKey, IP_LIMIT, now, 'Too many failed logins from this address; try again later');
   const user = loginId ? await findUserByLogin(deps.db, loginId) : undefined;
   const accountKey = user ? `login:user:${user.id}` : `login:name:${loginId.toLowerCase()}`;

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { assertUnderLimit, createMemoryRateLimitStore, createRedisRateLimitStore, retryAfterSeconds, type RateLimitStore } from './rate-limit.ts';
+import { addressBucket, assertUnderLimit, createMemoryRateLimitStore, createRedisRateLimitStore, retryAfterSeconds, type RateLimitStore } from './rate-limit.ts';
 import { TEST_REDIS_URL } from '../../test/db.ts';
 
 // The same behaviour from both implementations; Redis only when RUSTCHAT_TEST_REDIS_URL is set.
@@ -82,6 +82,18 @@ test('redis unreachable: falls back to in-process counting instead of failing', 
 test('retryAfterSeconds is at least 1', () => {
   assert.is(retryAfterSeconds({ count: 5, oldest: T0 }, { max: 5, windowMs: 1000 }, T0 + 999), 1);
   assert.is(retryAfterSeconds({ count: 5, oldest: T0 }, { max: 5, windowMs: 1000 }, T0 + 5000), 1);
+});
+
+test('addressBucket: IPv4 whole, IPv4-mapped unwrapped, IPv6 by /64', () => {
+  assert.is(addressBucket('203.0.113.7'), '203.0.113.7');
+  assert.is(addressBucket('::ffff:203.0.113.7'), '203.0.113.7');
+  assert.is(addressBucket('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.is(addressBucket('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+  assert.is(addressBucket('2001:db8::1'), '2001:db8:0:0::/64');
+  assert.is(addressBucket('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.is(addressBucket('::1'), '0:0:0:0::/64');
+  assert.is(addressBucket(''), 'unknown');
+  assert.is(addressBucket('not:an:address'), 'not:an:address');
 });
 
 test.run();

@@ -179,3 +179,21 @@ export async function assertUnderLimit(store: RateLimitStore, key: string, limit
   const s = await store.peek(key, limit.windowMs, now);
   if (s.count >= limit.max) throw tooMany(message, retryAfterSeconds(s, limit, now));
 }
+
+/**
+ * The rate-limit bucket of a client address: IPv4 as is (IPv4-mapped IPv6 unwrapped), IPv6 by
+ * its /64 — one subscriber usually holds a whole /64, so per-address limits on IPv6 would be free
+ * to dodge.
+ */
+export function addressBucket(ip: string): string {
+  const a = ip.trim().toLowerCase().replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1];
+  if (!a.includes(':')) return a || 'unknown';
+  const [head, tail = ''] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = a.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = a.includes('::') ? [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return a; // not an address we understand: keep it whole
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
