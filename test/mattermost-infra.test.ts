@@ -273,4 +273,18 @@ test('login failures: 401 with the Mattermost id, then 429 with Retry-After', as
   assert.is(first.body.id, 'api.user.login.invalid_credentials_email_username');
 });
 
+test('posts since: more than one page of changes all come back, deleted ones included', async () => {
+  const team = await fxTeam(t.deps, alice);
+  const ch = await fxChannel(t.deps, team.id, alice);
+  const t0 = t.deps.now() - 1;
+  const ids: string[] = [];
+  for (let i = 0; i < 230; i++) ids.push((await t.req('POST', '/api/v4/posts', { token: alice.token, body: { channel_id: ch.id, message: `p${i}` } })).body.id);
+  await t.req('DELETE', `/api/v4/posts/${ids[0]}`, { token: alice.token });
+  const r = await t.req('GET', `/api/v4/channels/${ch.id}/posts?since=${t0}`, { token: alice.token });
+  assert.is(r.status, 200);
+  assert.is(r.body.order.length, 230);
+  assert.ok(r.body.posts[ids[0]].delete_at > 0);
+  assert.equal([r.body.next_post_id, r.body.prev_post_id], ['', '']);
+});
+
 test.run();

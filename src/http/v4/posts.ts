@@ -17,6 +17,9 @@ import { notImplemented } from './errors.ts';
 
 const mm = (v: PostView) => presentMmPost(v.row, v);
 
+/** Most changes one `since` request returns (newest first). */
+export const SINCE_MAX = 1000;
+
 /**
  * Mattermost's `AddCursorIdsForPostList`: `next_post_id` is the newest and `prev_post_id` the
  * oldest *root* post in the list's map (context roots included), except that `since` leaves both
@@ -120,10 +123,16 @@ export function postRoutes() {
     const after = c.req.query('after') || undefined;
     if (sinceRaw !== undefined && sinceRaw !== '') {
       const since = intQuery(c, 'since', 0);
-      // Changes since a time (deleted posts included), newest first; Mattermost sends them all.
-      const res = await listChannelPosts(deps, auth, cid, { since, limit: HISTORY_MAX_LIMIT });
-      const order = res.items.map(mm).sort((a, b) => b.create_at - a.create_at);
-      const all = await withRoots(deps, auth, res.items);
+      // Changes since a time (deleted posts included), newest first, up to SINCE_MAX.
+      const items: PostView[] = [];
+      let cursor: string | undefined;
+      do {
+        const res = await listChannelPosts(deps, auth, cid, { since, before: cursor, limit: HISTORY_MAX_LIMIT });
+        items.push(...res.items);
+        cursor = res.next_cursor ?? undefined;
+      } while (cursor && items.length < SINCE_MAX);
+      const order = items.map(mm).sort((a, b) => b.create_at - a.create_at);
+      const all = await withRoots(deps, auth, items);
       return mmJson(c, postListOf(order, all, cursorIds(all, order.length, { since, page, perPage })));
     }
     const views = await historyPage(deps, auth, cid, { before, after, page, perPage });
