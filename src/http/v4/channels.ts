@@ -52,7 +52,8 @@ export function channelRoutes() {
   r.get('/users/:uid/channels', async (c) => {
     selfOnly(c.req.param('uid'), c.get('auth').user.id, '/api/v4/users/{other user}/channels');
     const rows = await listAllMyChannels(c.get('deps'), c.get('auth'));
-    return mmJson(c, rows.map((r) => presentMmChannel(r.channel)));
+    const withDeleted = c.req.query('include_deleted') === 'true';
+    return mmJson(c, rows.filter((r) => withDeleted || Number(r.channel.delete_at) === 0).map((r) => presentMmChannel(r.channel)));
   });
   r.get('/users/:uid/channel_members', async (c) => {
     selfOnly(c.req.param('uid'), c.get('auth').user.id, '/api/v4/users/{other user}/channel_members');
