@@ -130,8 +130,15 @@ export interface RegisterInput {
   display_name?: string;
 }
 
+/** Sign-up attempts per client address (each may cost a password hash). */
+export const REGISTER_LIMIT: Limit = { max: 30, windowMs: 60 * 60_000 };
+
 /** Self-service sign-up (open sign-up, or the very first account). Returns a session. */
 export async function register(deps: Deps, input: RegisterInput, meta: ClientMeta) {
+  const store = rateLimitStore(deps);
+  const regKey = `register:ip:${addressBucket(meta.ip)}`;
+  await assertUnderLimit(store, regKey, REGISTER_LIMIT, deps.now(), 'Too many sign-ups from this address; try again later');
+  await store.hit(regKey, REGISTER_LIMIT.windowMs, deps.now());
   const username = checkUsername(input.username);
   const email = checkEmail(input.email);
   checkPassword(input.password);

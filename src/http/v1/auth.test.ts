@@ -177,6 +177,15 @@ test('one address failing across many accounts is limited too', async () => {
   assert.is((await login('alice', 'alice password', ip(98))).status, 200);
 });
 
+test('sign-up attempts are limited per address (30 an hour), valid or not', async () => {
+  const from = ip(150);
+  for (let i = 0; i < 30; i++) assert.is(code(await register({ email: `r${i}@example.com`, username: `r${i}x`, password: 'short' }, from)), 'password_too_short');
+  const r = await register({ email: `r99@example.com`, username: 'r99x', password: 'long enough pw' }, from);
+  assert.is(r.status, 429);
+  assert.ok(Number(r.headers.get('retry-after')) > 3000);
+  assert.is((await register({ email: `r99@example.com`, username: 'r99x', password: 'long enough pw' }, ip(151))).status, 201);
+});
+
 test('sessions: list own, revoke one, logout; each revocation is announced on the bus', async () => {
   const a = await login('carol.b', 'carol password');
   const b = await login('carol.b', 'carol password');
