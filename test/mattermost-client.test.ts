@@ -519,7 +519,11 @@ test('logout: the token then fails', async () => {
   const c2 = client();
   const me = await c2.login('carol', 'correct horse 1');
   const token = c2.getToken();
+  // Logout revokes the session everywhere: its Mattermost socket is closed too.
+  const sock = raw({ Authorization: `BEARER ${token}` });
+  assert.is((await sock.next()).event, 'hello');
   await c2.logout();
+  assert.is(await sock.closed, 4003);
   c2.setToken(token);
   const e = await expectError(c2.getMe(), 401);
   assert.is(e.server_error_id, 'api.context.session_expired.app_error');

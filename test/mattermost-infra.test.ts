@@ -287,4 +287,15 @@ test('posts since: more than one page of changes all come back, deleted ones inc
   assert.equal([r.body.next_post_id, r.body.prev_post_id], ['', '']);
 });
 
+test('pending_post_id: 20 concurrent copies make one post', async () => {
+  const team = await fxTeam(t.deps, alice);
+  const ch = await fxChannel(t.deps, team.id, alice);
+  t.takeEvents();
+  const rs = await Promise.all(Array.from({ length: 20 }, () => t.req('POST', '/api/v4/posts', { token: alice.token, body: { channel_id: ch.id, message: 'once', pending_post_id: 'same-key' } })));
+  for (const r of rs) assert.is(r.status, 201);
+  assert.is(new Set(rs.map((r) => r.body.id)).size, 1);
+  assert.is(rs[0].body.pending_post_id, 'same-key');
+  assert.is(t.takeEvents().filter((e) => e.event === 'posted').length, 1);
+});
+
 test.run();
