@@ -38,8 +38,9 @@ export function v4Routes() {
   // whoever asks (only middleware and the fallback are registered for every method).
   api.use('*', (c, next) => (matchedRoutes(c).some((r) => r.method !== 'ALL') ? mmRequireAuth(c, next) : next()));
   api.route('/', preferenceRoutes());
-  // Order matters where paths overlap: fixed segments (/users/ids, /users/status/ids,
-  // /posts/ids/reactions) are registered before the `:param` routes that would also match.
+  // The first matching route answers, so where paths overlap the fixed segment comes first:
+  // /users/username/{name} (userRoutes) before /users/{id}/status, /users/autocomplete before
+  // /users/{id} (both in userRoutes).
   api.route('/', userRoutes());
   api.route('/', statusRoutes());
   api.route('/', reactionRoutes());

@@ -4,7 +4,7 @@ import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { buildInfo } from '../../version.ts';
 import { MM_COMPAT_VERSION, mmJson } from './respond.ts';
-import { MAX_POST_CHARS } from './limits.ts';
+import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
 
 /**
  * The flat "old format" client configuration the Mattermost apps read before login. Values are
@@ -49,7 +49,7 @@ export function clientConfig(deps: Deps): Record<string, string> {
     EnableMobileFileDownload: 'true',
     EnablePublicLink: 'false',
     MaxFileSize: String(cfg.files.max_upload_bytes),
-    MaxPostSize: String(MAX_POST_CHARS),
+    MaxPostSize: String(MAX_MESSAGE_CHARS),
     CollapsedThreads: 'disabled',
     ExperimentalEnablePostMetadata: 'true',
     EnableLinkPreviews: 'false',
