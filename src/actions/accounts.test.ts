@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp } from '../../test/app.ts';
-import { checkEmail, checkUsername, setActive } from './accounts.ts';
+import { checkEmail, checkUsername, deleteUser, resetPassword, setActive } from './accounts.ts';
+import { fxTeam, fxUser, fxChannel } from '../../test/fixtures.ts';
+import { CLI_ACTOR } from './audit.ts';
+import { isControl, type ControlMessage } from '../realtime/protocol.ts';
 
 // Races that only a real concurrent database can lose (PostgreSQL pass); PGlite serialises them.
 const t = await testApp();
@@ -45,6 +48,57 @@ test('two admins deactivating each other at once: one always remains', async () 
   assert.is(rejected.reason.code, 'last_admin');
   const [{ n }] = await t.deps.db.query<{ n: number }>(`select count(*)::int as n from users where delete_at = 0 and roles like '%system_admin%'`);
   assert.is(n, 1);
+});
+
+test('deactivate and delete: user_updated to everyone sharing a team or channel; sessions announced', async () => {
+  const controls: ControlMessage[] = [];
+  const unsub = t.deps.bus.subscribe((m) => void (isControl(m) && controls.push(m)));
+  const gina = await fxUser(t.deps, { username: 'gina' });
+  const mate = await fxUser(t.deps, { username: 'mate' });
+  const dmPal = await fxUser(t.deps, { username: 'dmpal' });
+  const stranger = await fxUser(t.deps, { username: 'stranger' });
+  await fxTeam(t.deps, mate, { members: [gina] });
+  const other = await fxTeam(t.deps, stranger);
+  await fxChannel(t.deps, other.id, dmPal, { type: 'P', members: [gina] });
+  const expected = [gina.id, mate.id, dmPal.id].sort();
+
+  t.takeEvents();
+  await setActive(t.deps, CLI_ACTOR, gina.id, false);
+  let [e] = t.takeEvents();
+  assert.is(e.event, 'user_updated');
+  assert.equal([...e.broadcast.user_ids].sort(), expected);
+  assert.ok((e.data.user as any).delete_at > 0);
+  assert.not.ok('email' in (e.data.user as any));
+  assert.equal(controls, [{ control: 'sessions_revoked', session_ids: [gina.sessionId], user_id: gina.id }]);
+  assert.is((await t.req('GET', '/api/v1/auth/me', { token: gina.token })).status, 401);
+
+  await setActive(t.deps, CLI_ACTOR, gina.id, true);
+  [e] = t.takeEvents();
+  assert.is((e.data.user as any).delete_at, 0);
+  // Setting the state it already has changes nothing and says nothing.
+  await setActive(t.deps, CLI_ACTOR, gina.id, true);
+  assert.is(t.takeEvents().length, 0);
+
+  const s2 = await fxUser(t.deps, { username: 'gina2' });
+  await t.deps.db.query('update sessions set user_id = $1 where id = $2', [gina.id, s2.sessionId]);
+  controls.length = 0;
+  const r = await resetPassword(t.deps, CLI_ACTOR, gina.id);
+  assert.is(r.revoked, 1);
+  assert.is(r.password!.length, 20);
+  assert.equal(controls.map((c) => (c as any).session_ids), [[s2.sessionId]]);
+
+  controls.length = 0;
+  await deleteUser(t.deps, CLI_ACTOR, gina.id);
+  [e] = t.takeEvents();
+  assert.is(e.event, 'user_updated');
+  assert.equal([...e.broadcast.user_ids].sort(), expected);
+  assert.ok((e.data.user as any).delete_at > 0);
+  assert.equal((await t.deps.db.query('select id from users where id = $1', [gina.id])), []);
+  assert.equal((await t.deps.db.query('select 1 from team_members where user_id = $1', [gina.id])), []);
+  const [row] = await t.deps.db.query<any>(`select * from audit_log where action = 'user_delete' and target_id = $1`, [gina.id]);
+  assert.equal(row.details, { via: 'cli', username: 'gina', email: 'gina@example.com' });
+  assert.is(row.ip, 'local');
+  unsub();
 });
 
 test('checkUsername / checkEmail normalise and reject precisely', () => {
