@@ -47,6 +47,14 @@ test('client config and license reflect the configuration', async () => {
   for (const v of Object.values(r.body)) assert.type(v, 'string');
   const l = await t.req('GET', '/api/v4/license/client?format=old');
   assert.equal(l.body, { IsLicensed: 'false' });
+  // Runtime site settings (admin API) win over the file, here too.
+  const patch = await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: 'Renamed Chat', open_signup: true } });
+  assert.is(patch.status, 200, JSON.stringify(patch.body));
+  const after = await t.req('GET', '/api/v4/config/client?format=old');
+  assert.is(after.body.SiteName, 'Renamed Chat');
+  assert.is(after.body.EnableSignUpWithEmail, 'true');
+  await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: null, open_signup: null } });
+  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SiteName, 'Acme Chat');
   const bad = await t.req('GET', '/api/v4/config/client');
   assert.is(bad.status, 501);
   assert.is(bad.body.status_code, 501);

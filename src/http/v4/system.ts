@@ -3,6 +3,7 @@ import type { AppEnv } from '../env.ts';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { buildInfo } from '../../version.ts';
+import { siteSettings } from '../../actions/settings.ts';
 import { MM_COMPAT_VERSION, mmJson } from './respond.ts';
 import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
 
@@ -11,9 +12,11 @@ import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
  * strings, as in Mattermost, and come from the real configuration: a feature RustChat lacks is
  * reported off so the apps hide it instead of calling a 501.
  */
-export function clientConfig(deps: Deps): Record<string, string> {
+export async function clientConfig(deps: Deps): Promise<Record<string, string>> {
   const b = buildInfo();
   const cfg = deps.config;
+  // Site name and open sign-up can be changed at runtime by admins (site_settings).
+  const site = await siteSettings(deps);
   const bool = (v: boolean) => (v ? 'true' : 'false');
   return {
     Version: MM_COMPAT_VERSION,
@@ -22,13 +25,13 @@ export function clientConfig(deps: Deps): Record<string, string> {
     BuildHash: b.commit,
     BuildHashEnterprise: 'none',
     BuildEnterpriseReady: 'false',
-    SiteName: cfg.site.name,
+    SiteName: site.site_name,
     SiteURL: cfg.server.site_url,
     DiagnosticId: '',
     DiagnosticsEnabled: 'false',
     TelemetryId: '',
-    EnableSignUpWithEmail: bool(cfg.auth.open_signup),
-    EnableOpenServer: bool(cfg.auth.open_signup),
+    EnableSignUpWithEmail: bool(site.open_signup),
+    EnableOpenServer: bool(site.open_signup),
     EnableSignInWithEmail: 'true',
     EnableSignInWithUsername: 'true',
     EnableMultifactorAuthentication: 'false',
@@ -111,9 +114,9 @@ export function systemRoutes() {
     }
     return mmJson(c, body);
   });
-  r.get('/config/client', (c) => {
+  r.get('/config/client', async (c) => {
     if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
-    return mmJson(c, clientConfig(c.get('deps')));
+    return mmJson(c, await clientConfig(c.get('deps')));
   });
   r.get('/license/client', (c) => {
     if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
