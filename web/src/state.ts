@@ -51,6 +51,13 @@ export function dispatch(ev: ClientEvent) {
   if (ev.event === 'posted') {
     const p = postOf(ev.data);
     if (p) clearTypist(p);
+    // My own post arriving over the socket settles its optimistic copy (even a "failed" one whose
+    // answer was lost after the server stored it).
+    const cid = p?.client_msg_id as string | undefined;
+    if (cid && pending.value[cid]) {
+      const { [cid]: _, ...rest } = pending.value;
+      pending.value = rest;
+    }
   }
 }
 

@@ -164,6 +164,55 @@ if (skip) {
     assert.is(A.dialogs.length + B.dialogs.length, 0, 'no browser dialogs: confirmation is in the page');
   });
 
+  test('a send that fails stays with Retry; the retry posts it exactly once', async () => {
+    const composer = 'textarea[aria-label="Write a message"]';
+    let failed = 0;
+    await A.page.route('**/api/v1/channels/*/posts', (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      failed++;
+      return route.abort('connectionreset');
+    });
+    await A.page.fill(composer, 'This one must not get lost');
+    await A.page.press(composer, 'Enter');
+    const pendingPost = A.page.locator('.post.failed', { hasText: 'This one must not get lost' });
+    await pendingPost.waitFor();
+    assert.is(failed, 1);
+    await A.page.unroute('**/api/v1/channels/*/posts');
+    await pendingPost.locator('button', { hasText: 'Retry' }).click();
+    await post(A.page, 'This one must not get lost').waitFor();
+    await post(B.page, 'This one must not get lost').waitFor();
+    await pendingPost.waitFor({ state: 'detached' });
+    assert.is(await post(A.page, 'This one must not get lost').count(), 1);
+  });
+
+  test('a reply lost after the server stored the post: the socket delivers it, no duplicate', async () => {
+    const composer = 'textarea[aria-label="Write a message"]';
+    await A.page.route('**/api/v1/channels/*/posts', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await route.fetch(); // the server stores the post...
+      return route.abort('connectionreset'); // ...and the answer never arrives
+    });
+    await A.page.fill(composer, 'Stored but unanswered');
+    await A.page.press(composer, 'Enter');
+    await post(A.page, 'Stored but unanswered').waitFor();
+    await post(B.page, 'Stored but unanswered').waitFor();
+    await A.page.unroute('**/api/v1/channels/*/posts');
+    await A.page.locator('.post.pending', { hasText: 'Stored but unanswered' }).waitFor({ state: 'detached' });
+    assert.is(await post(A.page, 'Stored but unanswered').count(), 1);
+  });
+
+  test('drafts are kept per channel', async () => {
+    const composer = 'textarea[aria-label="Write a message"]';
+    await A.page.fill(composer, 'half-written thought');
+    await A.page.click('.ch-item[data-channel="town-square"]');
+    await A.page.waitForURL('**/town-square');
+    assert.is(await A.page.inputValue(composer), '');
+    await A.page.click('.ch-item[data-channel="project-x"]');
+    await A.page.waitForURL('**/project-x');
+    assert.is(await A.page.inputValue(composer), 'half-written thought');
+    await A.page.fill(composer, '');
+  });
+
   test('typing indicator for the other user', async () => {
     // The server forwards one typing event per user and channel every few seconds, so keep
     // typing (as a person would) until bob sees it.
