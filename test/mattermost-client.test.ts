@@ -386,7 +386,7 @@ test('websocket: hello at seq 0, posted/edited/deleted/reactions as JSON strings
   const hello = await S.wsB.next((e: any) => e.event === 'hello');
   assert.is(hello.seq, 0);
   assert.type(hello.data.connection_id, 'string');
-  assert.type(hello.data.server_version, 'string');
+  assert.is(hello.data.server_version, (await fetch(`${server.url}/api/v4/system/ping`)).headers.get('x-version-id'));
   await S.wsA.next((e: any) => e.event === 'hello');
   const post = await S.c_alice.createPost({ channel_id: S.eng.id, message: 'live!' } as any);
   const posted = await S.wsB.next((e: any) => e.event === 'posted' && JSON.parse(e.data.post).id === post.id);

@@ -8,6 +8,7 @@ import {
   presentMmTeam,
   presentMmUser,
 } from '../http/v4/presenters.ts';
+import { versionId } from '../http/v4/respond.ts';
 
 /**
  * `/api/v4/websocket` frames: Mattermost's envelope
@@ -152,7 +153,9 @@ export const mmSerializer: Serializer = {
   hello(info: HelloInfo) {
     return s({
       event: 'hello',
-      data: { connection_id: info.connection_id, server_version: info.server_version, server_hostname: '' },
+      // The apps take the server version from here too and gate features on it: the
+      // Mattermost-compatible version id, not RustChat's own version.
+      data: { connection_id: info.connection_id, server_version: versionId(), server_hostname: '' },
       broadcast: { omit_users: null, user_id: info.user_id, channel_id: '', team_id: '', connection_id: '', omit_connection_id: '' },
       seq: 0,
     });
