@@ -164,8 +164,9 @@ async function quiesce(pid, maxMs = 60_000) {
   }
 }
 
-async function run(clients, { rate, send, recipients, pid, label }) {
+async function run(clients, { rate, send, recipients, pid, label, url }) {
   await quiesce(pid);
+  if (url) await scrapeEld(url); // restart the server's event-loop histogram for this run
   const total = Math.round(rate * SECONDS);
   const sent = new Float64Array(total);
   const got = new Int32Array(total);
@@ -237,7 +238,7 @@ const injectEvent = (ch, i, at) => ({ n: 'bench', m: { event: 'posted', data: { 
 
 async function scrapeEld(url) {
   const t = await (await fetch(`${url}/api/v1/health/metrics`)).text();
-  const m = /nodejs_eventloop_delay_p99_seconds (\S+)/.exec(t);
+  const m = /^nodejs_eventloop_delay_p99_seconds (\S+)$/m.exec(t);
   return m ? r1(Number(m[1]) * 1000) : NaN;
 }
 
@@ -268,8 +269,9 @@ async function main() {
   log(JSON.stringify(results.ours.idle));
 
   await scrapeEld(A.url);
-  results.ours.big_inject = await run(ours, { rate: 20, send: bigInject, recipients: () => BIG, pid: pidA, label: `ours inject: 1 channel x ${BIG}, 20/s` });
-  results.ours.small_inject = await run(ours, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: pidA, label: `ours inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
+  results.ours.big_inject = await run(ours, { rate: 20, send: bigInject, recipients: () => BIG, pid: pidA, url: A.url, label: `ours inject: 1 channel x ${BIG}, 20/s` });
+  results.ours.big_inject.eventloop_p99_ms = await scrapeEld(A.url);
+  results.ours.small_inject = await run(ours, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: pidA, url: A.url, label: `ours inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
   results.ours.small_inject.eventloop_p99_ms = await scrapeEld(A.url);
 
   // The real path: HTTP POST -> database -> fan-out, by the channel's first member.
@@ -279,6 +281,7 @@ async function main() {
       rate,
       label,
       pid: pidA,
+      url: A.url,
       recipients: () => size,
       send: (i, at) => {
         const c = ch(i);

@@ -136,6 +136,19 @@ cluster('logout on A closes the same session’s socket on B within 1 s (4003)',
   await otherSession.close();
 });
 
+cluster('presence is shared: a socket on B makes the user online as seen through A', async () => {
+  const dave = await registerUser(b, 'dav');
+  const { c } = await connect(B.url, dave.token);
+  await c.nextEvent('status_change', (f) => f.data.status === 'online');
+  const seen = await ok(a('POST', '/users/status/ids', { ids: [dave.id] }, bob.token));
+  assert.equal(seen.items.map((x: any) => [x.user_id, x.status]), [[dave.id, 'online']]);
+  // A manual status set through A reaches the user's socket on B.
+  await ok(a('PUT', '/users/me/status', { status: 'dnd' }, dave.token));
+  const ev = await c.nextEvent('status_change', (f) => f.data.status === 'dnd');
+  assert.is(ev.data.manual, true);
+  await c.close();
+});
+
 cluster('/health/ready reports redis ok on both', async () => {
   for (const x of [a, b]) {
     const r = await x('GET', '/health/ready');

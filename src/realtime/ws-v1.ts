@@ -52,8 +52,8 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
       const p99 = loop.count ? loop.percentile(99) / 1e6 : 0;
       const max = loop.count ? loop.max / 1e6 : 0;
       loop.reset();
+      // (rustchat_websocket_connections is registered by server.ts.)
       return [
-        family('rustchat_websocket_connections', 'gauge', 'Authenticated WebSocket connections on this process.', [[{}, hub.connectionCount()]]),
         family('rustchat_websocket_frames_sent_total', 'counter', 'Frames sent to WebSocket clients (events, replies, hellos).', [[{}, s.delivered]]),
         family('rustchat_websocket_slow_dropped_total', 'counter', 'Sockets dropped because their send buffer was full.', [[{}, s.slowDropped]]),
         family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
