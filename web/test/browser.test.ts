@@ -22,6 +22,11 @@ const PW = 'correct-horse-battery';
 
 const post = (page: Page, text: string) => page.locator('.messages .post[data-post-id]', { hasText: text });
 const sidebarItem = (page: Page, name: string) => page.locator(`.ch-item[data-channel="${name}"]`);
+/** Opens a channel from the sidebar and waits until its view (and composer) is on screen. */
+async function openChannel(page: Page, name: string) {
+  await sidebarItem(page, name).click();
+  await page.locator(`main.chan[data-channel="${name}"]`).waitFor();
+}
 /** Alice's team id, read from the invite link she copied. */
 const teamId = async () => /\/invite\/([a-z0-9]{26})\//.exec(inviteLink)![1];
 
@@ -187,15 +192,19 @@ if (skip) {
 
   test('a reply lost after the server stored the post: the socket delivers it, no duplicate', async () => {
     const composer = 'textarea[aria-label="Write a message"]';
+    let handled!: () => void;
+    const done = new Promise<void>((r) => (handled = r));
     await A.page.route('**/api/v1/channels/*/posts', async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
       await route.fetch(); // the server stores the post...
-      return route.abort('connectionreset'); // ...and the answer never arrives
+      await route.abort('connectionreset'); // ...and the answer never arrives
+      handled();
     });
     await A.page.fill(composer, 'Stored but unanswered');
     await A.page.press(composer, 'Enter');
     await post(A.page, 'Stored but unanswered').waitFor();
     await post(B.page, 'Stored but unanswered').waitFor();
+    await done;
     await A.page.unroute('**/api/v1/channels/*/posts');
     await A.page.locator('.post.pending', { hasText: 'Stored but unanswered' }).waitFor({ state: 'detached' });
     assert.is(await post(A.page, 'Stored but unanswered').count(), 1);
@@ -204,11 +213,9 @@ if (skip) {
   test('drafts are kept per channel', async () => {
     const composer = 'textarea[aria-label="Write a message"]';
     await A.page.fill(composer, 'half-written thought');
-    await A.page.click('.ch-item[data-channel="town-square"]');
-    await A.page.waitForURL('**/town-square');
+    await openChannel(A.page, 'town-square');
     assert.is(await A.page.inputValue(composer), '');
-    await A.page.click('.ch-item[data-channel="project-x"]');
-    await A.page.waitForURL('**/project-x');
+    await openChannel(A.page, 'project-x');
     assert.is(await A.page.inputValue(composer), 'half-written thought');
     await A.page.fill(composer, '');
   });
@@ -233,8 +240,7 @@ if (skip) {
   });
 
   test('unread and mention badges, and marking read', async () => {
-    await B.page.click('.ch-item[data-channel="town-square"]');
-    await B.page.waitForURL('**/town-square');
+    await openChannel(B.page, 'town-square');
     await sendMessage(A.page, 'Plain update, no mention');
     await B.page.locator('.ch-item.unread[data-channel="project-x"]').waitFor();
     assert.is(await sidebarItem(B.page, 'project-x').locator('.badge').count(), 0, 'unread without a mention has no badge');
@@ -254,12 +260,10 @@ if (skip) {
 
   test('Esc marks the channel read', async () => {
     // Bob looks at town-square; alice posts there while his tab is hidden, so it stays unread.
-    await B.page.click('.ch-item[data-channel="town-square"]');
-    await B.page.waitForURL('**/town-square');
+    await openChannel(B.page, 'town-square');
     // (String scripts: tsx would wrap named functions in a helper the page does not have.)
     await B.page.evaluate(`Object.defineProperty(document, 'visibilityState', { configurable: true, get() { return 'hidden'; } })`);
-    await A.page.click('.ch-item[data-channel="town-square"]');
-    await A.page.waitForURL('**/town-square');
+    await openChannel(A.page, 'town-square');
     await sendMessage(A.page, 'Lunch at noon?');
     await post(B.page, 'Lunch at noon?').waitFor();
     await B.page.locator('.ch-item.unread[data-channel="town-square"]').waitFor();
@@ -270,7 +274,7 @@ if (skip) {
   });
 
   test('search and jump to the result', async () => {
-    await A.page.click('.ch-item[data-channel="town-square"]');
+    await openChannel(A.page, 'town-square');
     await A.page.fill('input[aria-label="Search messages"]', 'welcome');
     await A.page.press('input[aria-label="Search messages"]', 'Enter');
     const result = A.page.locator('.rpanel .result', { hasText: 'welcome to Project X' });
@@ -345,8 +349,8 @@ if (skip) {
   });
 
   test('XSS payloads render as inert text', async () => {
-    await A.page.click('.ch-item[data-channel="project-x"]');
-    await B.page.click('.ch-item[data-channel="project-x"]');
+    await openChannel(A.page, 'project-x');
+    await openChannel(B.page, 'project-x');
     await A.page.waitForURL('**/project-x');
     const scriptsBefore = await B.page.evaluate(() => document.scripts.length);
     const payloads = [
@@ -383,7 +387,7 @@ if (skip) {
       });
       assert.is(res.status, 201);
     }
-    await A.page.click('.ch-item[data-channel="off-topic"]');
+    await openChannel(A.page, 'off-topic');
     await post(A.page, 'history #120.').waitFor();
     assert.is(await post(A.page, 'history #1.').count(), 0, 'only the newest page is loaded at first');
     const count = () => A.page.locator('.messages .post[data-post-id]').count();
@@ -413,6 +417,7 @@ if (skip) {
     await A.page.click('text=Save profile');
     await A.page.locator('.toast', { hasText: 'Profile saved' }).waitFor();
     await A.page.click('text=Back to chat');
+    await A.page.locator('main.chan').waitFor();
     await A.page.locator('.post .author', { hasText: 'Alice L.' }).first().waitFor();
   });
 

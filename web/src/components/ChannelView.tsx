@@ -25,7 +25,7 @@ export function ChannelView() {
   const pinnedCount = s.pinned[ch.id]?.length;
 
   return (
-    <main class="chan" aria-label={`Channel ${channelTitle(ch, s)}`}>
+    <main class="chan" aria-label={`Channel ${channelTitle(ch, s)}`} data-channel={ch.name}>
       <header class="ch-header">
         <button type="button" class="icon-btn back-btn" aria-label="Back to channels" onClick={() => (mobilePane.value = 'sidebar')}>
           <Icon name="back" />
