@@ -5,6 +5,7 @@ import type { Deps } from '../deps.ts';
 import { openDatabase } from '../boot.ts';
 import { migrate } from '../db/migrate.ts';
 import { createMemoryBus } from '../realtime/bus.ts';
+import { createRedisBus } from '../realtime/redis-bus.ts';
 import { createLogger } from '../log.ts';
 import { adminOp, AdminStream, AdminUnavailableError, callAdminRaw, emptyBody } from './socket.ts';
 
@@ -60,9 +61,8 @@ export async function runAdminOp(config: Config, name: string, args: Record<stri
 }
 
 /**
- * Deps for a one-shot command: the database (migrated), an in-process bus, errors-only logging to
- * stderr. Revocations made here reach running PostgreSQL servers through the session rows (their
- * caches expire within a second).
+ * Deps for a one-shot command: the database (migrated), the bus (Redis when configured, else
+ * in-process), errors-only logging to stderr.
  */
 export async function openLocalDeps(config: Config): Promise<{ deps: Deps; close(): Promise<void> }> {
   const log = createLogger('error', (line) => process.stderr.write(line + '\n'));
@@ -74,7 +74,9 @@ export async function openLocalDeps(config: Config): Promise<{ deps: Deps; close
     lock?.release();
     throw e;
   }
-  const bus = createMemoryBus();
+  // With Redis, revocations made here reach every server at once (their hubs close the sockets);
+  // without it, servers on PostgreSQL notice through the session rows within a second.
+  const bus = config.redis.url ? await createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log, connectWaitMs: 1000 }) : createMemoryBus();
   const jwtKey = config.auth.jwt_secret ? new TextEncoder().encode(config.auth.jwt_secret) : randomBytes(32);
   const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
   return {

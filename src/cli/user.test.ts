@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, spawnServer, tempDir, type ServerProcess } from '../../test/process.ts';
-import { createPgDatabase, TEST_PG_URL } from '../../test/db.ts';
+import { createPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from '../../test/db.ts';
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
 
 // `rustchat user …` as a process: on a fresh embedded data dir (direct mode), against a running
 // server on the same data dir (admin socket), and on PostgreSQL (direct, next to a server). The
@@ -124,7 +126,8 @@ test('PostgreSQL: the command line connects directly, and a running server honou
     console.log('[skip] user CLI on PostgreSQL: RUSTCHAT_TEST_DATABASE_URL is not set');
     return;
   }
-  const env = { RUSTCHAT_DATABASE_URL: pg.url, RUSTCHAT_JWT_SECRET: 'x'.repeat(40) };
+  const env: Record<string, string> = { RUSTCHAT_DATABASE_URL: pg.url, RUSTCHAT_JWT_SECRET: 'x'.repeat(40) };
+  if (TEST_REDIS_URL) Object.assign(env, { RUSTCHAT_REDIS_URL: TEST_REDIS_URL, RUSTCHAT_REDIS_CHANNEL_PREFIX: `rc-cli-${randomBytes(4).toString('hex')}` });
   const pgDir = tempDir('rustchat-user-cli-pg-');
   const pcli = (args: string[], input?: string) => runCli(['user', ...args, '--data-dir', pgDir], { env, input });
   let s: ServerProcess | undefined;
@@ -148,6 +151,25 @@ test('PostgreSQL: the command line connects directly, and a running server honou
       json(await pcli(['list', '--json'])).map((u: any) => u.username),
       ['boss', 'deputy'],
     );
+    if (TEST_REDIS_URL) {
+      // With Redis, the command publishes sessions_revoked like a server would, and the server's hub
+      // closes the deactivated user's WebSocket at once. (Its 30 s heartbeat sweep of revoked
+      // sessions would close it eventually anyway; the 5 s bound below is what the bus adds.)
+      const again = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login_id: 'deputy', password: 'x' }) });
+      assert.is(again.status, 401);
+      const reset = json(await pcli(['reset-password', 'deputy', '--json']));
+      const dep = await fetch(`${s.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login_id: 'deputy', password: reset.password }) });
+      const depToken = ((await dep.json()) as any).token;
+      const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/ws`, { headers: { authorization: `Bearer ${depToken}` } });
+      await new Promise<void>((resolve, reject) => {
+        ws.once('message', () => resolve()); // hello
+        ws.once('error', reject);
+      });
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      assert.is((await pcli(['deactivate', 'deputy'])).code, 0);
+      const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open after 5 s'), 5_000))]);
+      assert.type(code, 'number', String(code));
+    } else console.log('[skip] user CLI: WebSocket closed through Redis: RUSTCHAT_TEST_REDIS_URL is not set');
   } finally {
     await s?.stop();
     await pg.drop();
