@@ -1,6 +1,5 @@
 import { registerAdminOp, AdminStream } from '../admin/socket.ts';
 import { storageOf } from '../actions/files.ts';
-import { backupStream } from './create.ts';
 import { backupFileName } from './format.ts';
 
 /**
@@ -10,6 +9,7 @@ import { backupFileName } from './format.ts';
  * client never renames a partial file into place.
  */
 registerAdminOp('backup.create', async ({ deps, args }) => {
+  const { backupStream } = await import('./create.ts'); // loaded on first use: keeps start-up lean
   const files = args.files !== false;
   const storage = files ? await storageOf(deps) : undefined;
   const now = deps.now();

@@ -6,7 +6,10 @@ import * as assert from 'uvu/assert';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { runCli, spawnServer, tempDir, type ServerProcess } from '../../test/process.ts';
+import { runCli as run, spawnServer, tempDir, type ServerProcess } from '../../test/process.ts';
+
+// Generous: a fresh embedded data directory runs initdb, and the machine is shared.
+const runCli = (args: string[]) => run(args, { timeoutMs: 240_000 });
 import { multipart } from '../files/testing.ts';
 
 const dirs: string[] = [];
@@ -34,7 +37,7 @@ async function api(base: string, method: string, path: string, token?: string, b
 
 test('backup a running embedded server over the admin socket, prune, list, restore elsewhere', async () => {
   const a = dir();
-  server = await spawnServer({ dataDir: a });
+  server = await spawnServer({ dataDir: a, timeoutMs: 120_000 });
   const base = server.url;
   const reg = await api(base, 'POST', '/api/v1/auth/register', undefined, { email: 'ann@example.com', username: 'ann', password: 'correct horse battery' });
   assert.is(reg.status, 201, JSON.stringify(reg.body));
@@ -85,7 +88,7 @@ test('backup a running embedded server over the admin socket, prune, list, resto
   assert.is(again.code, 1);
   assert.match(again.stderr, /not empty.*--force/);
 
-  server = await spawnServer({ dataDir: b });
+  server = await spawnServer({ dataDir: b, timeoutMs: 120_000 });
   const login = await api(server.url, 'POST', '/api/v1/auth/login', undefined, { login_id: 'ann', password: 'correct horse battery' });
   assert.is(login.status, 200, JSON.stringify(login.body));
   const res = await fetch(`${server.url}/api/v1/files/${fileId}`, { headers: { authorization: `Bearer ${login.body.token}` } });

@@ -11,11 +11,15 @@ import { openStorage } from '../files/storage.ts';
 import { createLogger } from '../log.ts';
 import { callAdminRaw, AdminUnavailableError } from '../admin/socket.ts';
 import { DataDirLockedError } from '../db/lock.ts';
-import { createBackup } from '../backup/create.ts';
-import { restoreBackup, readManifest } from '../backup/restore.ts';
-import { listBackups, pruneBackups } from '../backup/list.ts';
 import { backupFileName } from '../backup/format.ts';
 import { stderrProgress, type Progress } from '../backup/progress.ts';
+
+// The archive code (tar, zlib, restore) is loaded only when a backup command runs.
+const createBackup: typeof import('../backup/create.ts').createBackup = async (...a) => (await import('../backup/create.ts')).createBackup(...a);
+const restoreBackup: typeof import('../backup/restore.ts').restoreBackup = async (...a) => (await import('../backup/restore.ts')).restoreBackup(...a);
+const readManifest: typeof import('../backup/restore.ts').readManifest = async (...a) => (await import('../backup/restore.ts')).readManifest(...a);
+const listBackups: typeof import('../backup/list.ts').listBackups = async (...a) => (await import('../backup/list.ts')).listBackups(...a);
+const pruneBackups = async (dir: string, keep: number) => (await import('../backup/list.ts')).pruneBackups(dir, keep);
 
 type Common = { config?: string; dataDir?: string; json?: boolean; quiet?: boolean };
 
@@ -111,7 +115,7 @@ function createCommand(): Command {
         }
         const manifest = await readManifest(final);
         const bytes = statSync(final).size;
-        const pruned = opts.keep ? pruneBackups(dir, opts.keep) : [];
+        const pruned = opts.keep ? await pruneBackups(dir, opts.keep) : [];
         if (opts.json) printJson({ file: final, bytes, pruned, manifest });
         else {
           const rows = manifest.tables.reduce((n, t) => n + t.rows, 0);

@@ -33,7 +33,7 @@ test('a missing bucket stops the server with a message naming it and the fix', a
   const d = tempDir();
   dirs.push(d);
   try {
-    server = await spawnServer({ dataDir: d, env: env() });
+    server = await spawnServer({ dataDir: d, env: env(), timeoutMs: 120_000 });
     assert.unreachable('started without its bucket');
   } catch (e) {
     const msg = (e as Error).message;
@@ -47,7 +47,7 @@ test('a missing bucket stops the server with a message naming it and the fix', a
 test('create_bucket: starts, ready checks the bucket, 503 when S3 goes away', async () => {
   const d = tempDir();
   dirs.push(d);
-  server = await spawnServer({ dataDir: d, env: env({ RUSTCHAT_S3_CREATE_BUCKET: 'true' }) });
+  server = await spawnServer({ dataDir: d, env: env({ RUSTCHAT_S3_CREATE_BUCKET: "true" }), timeoutMs: 120_000 });
   let res = await fetch(`${server.url}/api/v1/health/ready`);
   assert.is(res.status, 200);
   assert.is((await res.json()).checks.s3, 'ok');
