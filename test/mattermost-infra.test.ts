@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from './app.ts';
 import { fxChannel, fxTeam, fxUser, type FxUser } from './fixtures.ts';
+import { createUser } from '../src/actions/accounts.ts';
+import { CLI_ACTOR } from '../src/actions/audit.ts';
 
 let t: TestContext;
 let alice: FxUser;
@@ -304,6 +306,30 @@ test('pending_post_id: 20 concurrent copies make one post', async () => {
   assert.is(new Set(rs.map((r) => r.body.id)).size, 1);
   assert.is(rs[0].body.pending_post_id, 'same-key');
   assert.is(t.takeEvents().filter((e) => e.event === 'posted').length, 1);
+});
+
+test('own sessions: list (no tokens), revoke one, change password', async () => {
+  const u = await fxUser(t.deps);
+  const list = await t.req('GET', '/api/v4/users/me/sessions', { token: u.token });
+  assert.is(list.status, 200);
+  assert.is(list.body.length, 1);
+  assert.is(list.body[0].token, '');
+  assert.is(list.body[0].id, u.sessionId);
+  assert.is((await t.req('GET', `/api/v4/users/${alice.id}/sessions`, { token: u.token })).status, 501);
+  const rev = await t.req('POST', '/api/v4/users/me/sessions/revoke', { token: u.token, body: { session_id: u.sessionId } });
+  assert.is(rev.status, 200);
+  assert.is((await t.req('GET', '/api/v4/users/me', { token: u.token })).status, 401);
+  await createUser(t.deps, CLI_ACTOR, { email: 'pw@example.com', username: 'pwuser', password: 'old password 1' });
+  const login = () => t.req('POST', '/api/v4/users/login', { body: { login_id: 'pwuser', password: 'old password 1' } });
+  const s1 = (await login()).headers.get('token')!;
+  const s2 = (await login()).headers.get('token')!;
+  const wrong = await t.req('PUT', '/api/v4/users/me/password', { headers: { authorization: `BEARER ${s1}` }, body: { current_password: 'not it at all', new_password: 'new password 123' } });
+  assert.ok(wrong.status >= 400 && wrong.status < 500, String(wrong.status));
+  const pw = await t.req('PUT', '/api/v4/users/me/password', { headers: { authorization: `BEARER ${s1}` }, body: { current_password: 'old password 1', new_password: 'new password 123' } });
+  assert.is(pw.status, 200, JSON.stringify(pw.body));
+  assert.is((await t.req('GET', '/api/v4/users/me', { headers: { authorization: `BEARER ${s1}` } })).status, 200, 'the changing session stays');
+  assert.is((await t.req('GET', '/api/v4/users/me', { headers: { authorization: `BEARER ${s2}` } })).status, 401, 'the other sessions end');
+  assert.is((await t.req('POST', '/api/v4/users/login', { body: { login_id: 'pwuser', password: 'new password 123' } })).status, 200);
 });
 
 test.run();

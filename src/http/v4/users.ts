@@ -7,8 +7,8 @@ import { clientIp } from '../middleware.ts';
 import { readJson } from '../validate.ts';
 import { badRequest, notFound } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
-import { login, register } from '../../actions/accounts.ts';
-import { logout } from '../../actions/sessions.ts';
+import { changePassword, login, register } from '../../actions/accounts.ts';
+import { listOwnSessions, logout, revokeOwnSession } from '../../actions/sessions.ts';
 import { getUserProfile, getUsersByIds, getUsersByUsernames, patchProfile, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
 import { presentMmUser } from './presenters.ts';
 import { mmJson, mmOk, mmHeaders } from './respond.ts';
@@ -73,6 +73,12 @@ export function userPublicRoutes() {
     return mmJson(c, presentMmUser(user), 201);
   });
   return r;
+}
+
+/** `/users/{uid}/…` routes RustChat offers for the caller only. */
+function selfOnly(c: Context<AppEnv>, method: string, path: string) {
+  const uid = c.req.param('uid');
+  if (uid !== 'me' && uid !== c.get('auth').user.id) throw notImplemented(method, path);
 }
 
 export function userRoutes() {
@@ -155,6 +161,30 @@ export function userRoutes() {
     }
     const user = await patchProfile(c.get('deps'), c.get('auth'), mmId(c, 'uid', true), patch as any);
     return mmJson(c, presentMmUser(user));
+  });
+  // Own password and sessions (Mattermost lets admins do these for others; RustChat's admin
+  // tools are the CLI and the native admin API).
+  r.put('/users/:uid/password', async (c) => {
+    selfOnly(c, 'PUT', '/api/v4/users/{other user}/password');
+    const body = await readJson(c, z.object({ current_password: z.string().max(1024), new_password: z.string().max(1024) }));
+    await changePassword(c.get('deps'), c.get('auth'), body, clientIp(c));
+    return mmOk(c);
+  });
+  r.get('/users/:uid/sessions', async (c) => {
+    selfOnly(c, 'GET', '/api/v4/users/{other user}/sessions');
+    const me = c.get('auth').user.id;
+    const rows = await listOwnSessions(c.get('deps'), c.get('auth'));
+    // Never the token: Mattermost blanks it in session lists too.
+    return mmJson(
+      c,
+      rows.map((s) => ({ id: s.id, token: '', create_at: s.create_at, expires_at: s.expires_at, last_activity_at: s.last_activity_at, user_id: me, device_id: s.device_id, roles: '', is_oauth: false, props: { browser: s.user_agent, ip: s.ip } })),
+    );
+  });
+  r.post('/users/:uid/sessions/revoke', async (c) => {
+    selfOnly(c, 'POST', '/api/v4/users/{other user}/sessions/revoke');
+    const body = await readJson(c, z.object({ session_id: z.string() }));
+    await revokeOwnSession(c.get('deps'), c.get('auth'), body.session_id, clientIp(c));
+    return mmOk(c);
   });
   r.get('/users', async (c) => {
     for (const unsupported of ['not_in_team', 'not_in_channel', 'without_team', 'in_group', 'not_in_group']) {
