@@ -45,7 +45,12 @@ async function readStdinPassword(): Promise<string> {
 
 const state = (u: AnyUser) => (u.delete_at ? 'deactivated' : 'active');
 const role = (u: AnyUser) => (u.roles.split(' ').includes('system_admin') ? 'system_admin' : 'system_user');
-const line = (u: AnyUser) => `${u.username}  ${u.email ?? ''}  ${role(u)}  ${state(u)}  ${u.id}`;
+/** Aligned columns: username, email, role, state, id. */
+function table(users: AnyUser[]): string {
+  const rows = users.map((u) => [u.username, u.email ?? '', role(u), state(u), u.id]);
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join('  ') + '\n').join('');
+}
 
 function printUser(u: AnyUser & Record<string, unknown>) {
   const rows: [string, unknown][] = [
@@ -95,8 +100,8 @@ export function userCommand(): Command {
           const o = merged(cmd) as Opts & { inactive?: boolean };
           const r = await op(o, 'user.list', { inactive: !!o.inactive });
           if (o.json) return printJson(r.items);
-          for (const u of r.items as AnyUser[]) process.stdout.write(line(u) + '\n');
-          if (!r.items.length) process.stderr.write('no users\n');
+          if (r.items.length) process.stdout.write(table(r.items));
+          else process.stderr.write('no users\n');
         }),
       ),
   );
