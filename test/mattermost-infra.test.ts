@@ -332,4 +332,18 @@ test('own sessions: list (no tokens), revoke one, change password', async () => 
   assert.is((await t.req('POST', '/api/v4/users/login', { body: { login_id: 'pwuser', password: 'new password 123' } })).status, 200);
 });
 
+test('channel search and autocomplete: public ones for all team members, private ones only for members', async () => {
+  const team = await fxTeam(t.deps, alice, { members: [bob] });
+  const pub = await fxChannel(t.deps, team.id, alice, { name: 'gardening-club' });
+  const priv = await fxChannel(t.deps, team.id, alice, { name: 'gardening-secret', type: 'P' });
+  const search = await t.req('POST', `/api/v4/teams/${team.id}/channels/search`, { token: bob.token, body: { term: 'garden' } });
+  assert.equal(search.body.map((c: any) => c.id), [pub.id]);
+  const acBob = await t.req('GET', `/api/v4/teams/${team.id}/channels/autocomplete?name=garden`, { token: bob.token });
+  assert.equal(acBob.body.map((c: any) => c.id), [pub.id]);
+  const acAlice = await t.req('GET', `/api/v4/teams/${team.id}/channels/autocomplete?name=garden`, { token: alice.token });
+  assert.equal(acAlice.body.map((c: any) => c.id).sort(), [pub.id, priv.id].sort());
+  const outsider = await fxUser(t.deps);
+  assert.is((await t.req('POST', `/api/v4/teams/${team.id}/channels/search`, { token: outsider.token, body: { term: 'garden' } })).status, 403);
+});
+
 test.run();

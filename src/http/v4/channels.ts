@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import { readJson } from '../validate.ts';
@@ -72,6 +72,26 @@ export function channelRoutes() {
     const all = [...browse, ...mine.items.filter((ch) => ch.type === 'O' && ch.team_id === tid && ch.delete_at === 0)].sort((a, b) => a.display_name.localeCompare(b.display_name) || a.id.localeCompare(b.id));
     return mmJson(c, all.slice(page * perPage, (page + 1) * perPage).map(presentMmChannel));
   });
+  // Channel search (browse dialog) and autocomplete (~channel mentions): public channels of the
+  // team, joined or not; autocomplete adds the private ones the caller is in.
+  const visible = async (c: Context<AppEnv>, withPrivate: boolean, term: string) => {
+    const tid = mmId(c, 'tid');
+    const deps = c.get('deps');
+    const auth = c.get('auth');
+    const [browse, mine] = await Promise.all([browseTeamChannels(deps, auth, tid), listMyTeamChannels(deps, auth, tid)]);
+    const t = term.toLowerCase();
+    return [...browse, ...mine.items.filter((ch) => ch.team_id === tid && (ch.type === 'O' || (withPrivate && ch.type === 'P')))]
+      .filter((ch) => ch.delete_at === 0 && (!t || ch.name.includes(t) || ch.display_name.toLowerCase().includes(t)))
+      .sort((a, b) => a.display_name.localeCompare(b.display_name) || a.id.localeCompare(b.id))
+      .slice(0, 100)
+      .map(presentMmChannel);
+  };
+  r.post('/teams/:tid/channels/search', async (c) => {
+    const body = await readJson(c, z.object({ term: z.string().max(64) }).passthrough());
+    return mmJson(c, await visible(c, false, body.term));
+  });
+  r.get('/teams/:tid/channels/autocomplete', async (c) => mmJson(c, await visible(c, true, (c.req.query('name') ?? '').slice(0, 64))));
+  r.get('/teams/:tid/channels/search_autocomplete', async (c) => mmJson(c, await visible(c, true, (c.req.query('name') ?? '').slice(0, 64))));
   r.get('/teams/:tid/channels/name/:name', async (c) => {
     const a = await getChannelByName(c.get('deps'), c.get('auth'), mmId(c, 'tid'), c.req.param('name'));
     return mmJson(c, presentMmChannel(a.channel));
