@@ -192,6 +192,10 @@ export interface FileContent {
   /** Present for a 206 answer. */
   range?: { start: number; end: number };
   unsatisfiable?: boolean;
+  /** The caller's If-None-Match names this content: answer 304, nothing was opened. */
+  notModified?: boolean;
+  /** Strong validator: the sha256 of the content. */
+  etag: string;
   /** Content-Disposition value. */
   disposition: string;
   contentType: string;
@@ -205,15 +209,19 @@ export async function openFileContent(
   deps: Deps,
   auth: Auth,
   fileId: string,
-  o: { rangeHeader?: string; download?: boolean; thumbnail?: boolean } = {},
+  o: { rangeHeader?: string; download?: boolean; thumbnail?: boolean; ifNoneMatch?: string } = {},
 ): Promise<FileContent> {
   const file = await accessFile(deps.db, auth, fileId);
   const inline = isInlineType(file.mime_type);
   if (o.thumbnail && !(inline && file.width > 0)) throw notFound('thumbnail_not_available', 'This file has no preview image');
   const disposition = contentDisposition(inline && !o.download ? 'inline' : 'attachment', file.name);
   const contentType = inline ? file.mime_type : file.mime_type.startsWith('text/') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+  const etag = `"${file.sha256 || file.id}"`;
+  if (o.ifNoneMatch && o.ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
+    return { file, stream: null, notModified: true, disposition, contentType, etag };
+  }
   const range = o.thumbnail ? null : parseRange(o.rangeHeader, file.size);
-  if (range === 'unsatisfiable') return { file, stream: null, unsatisfiable: true, disposition, contentType };
+  if (range === 'unsatisfiable') return { file, stream: null, unsatisfiable: true, disposition, contentType, etag };
   let stream: Readable;
   try {
     const storage = await storageOf(deps);
@@ -222,5 +230,5 @@ export async function openFileContent(
     deps.log.error('file storage read failed', { err: e, cause: (e as { cause?: unknown })?.cause, key: file.storage_key });
     throw storageAppError(e);
   }
-  return { file, stream, range: range ?? undefined, disposition, contentType };
+  return { file, stream, range: range ?? undefined, disposition, contentType, etag };
 }

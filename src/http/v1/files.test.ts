@@ -103,6 +103,13 @@ async function roundTrip(storage: Storage) {
   assert.ok(bin2.bytes.equals(other));
   assert.match(bin2.headers.get('content-disposition')!, /^attachment;/);
 
+  // Revalidation: the ETag (content sha256) answers 304 without a body.
+  const etag = full.headers.get('etag')!;
+  assert.match(etag, /^"[0-9a-f]{64}"$/);
+  const cached = await getBytes(alice, `/api/v1/files/${img.id}`, { 'if-none-match': etag });
+  assert.is(cached.status, 304);
+  assert.is(cached.bytes.length, 0);
+  assert.is((await getBytes(alice, `/api/v1/files/${img.id}`, { 'if-none-match': '"other"' })).status, 200);
   const part = await getBytes(alice, `/api/v1/files/${img.id}`, { range: 'bytes=100-1099' });
   assert.is(part.status, 206);
   assert.is(part.headers.get('content-range'), `bytes 100-1099/${png.length}`);

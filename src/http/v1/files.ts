@@ -117,6 +117,7 @@ export function filesRoutes() {
       rangeHeader: c.req.header('range'),
       download: c.req.query('download') === '1' || c.req.query('download') === 'true',
       thumbnail,
+      ifNoneMatch: c.req.header('if-none-match'),
     });
     const { file } = content;
     const headers: Record<string, string> = {
@@ -126,8 +127,9 @@ export function filesRoutes() {
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'private, max-age=86400',
       'Accept-Ranges': 'bytes',
-      ETag: `"${file.sha256 || file.id}"`,
+      ETag: content.etag,
     };
+    if (content.notModified) return new Response(null, { status: 304, headers: { ETag: content.etag, 'Cache-Control': headers['Cache-Control'] } });
     if (content.unsatisfiable) {
       return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${file.size}` } });
     }
