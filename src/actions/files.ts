@@ -112,7 +112,12 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
       const name = sanitizeFileName(part.filename);
       const extension = extensionOf(name);
       const inspector = new Inspector(max);
-      part.stream.on('error', (e) => inspector.destroy(e));
+      // The body itself failing (truncated multipart, client gone) is the client's error, not storage's.
+      let bodyError: unknown;
+      part.stream.on('error', (e) => {
+        bodyError ??= e;
+        inspector.destroy(e);
+      });
       inspector.on('error', () => {}); // the storage's put reports it
       const body = part.stream.pipe(inspector);
       // Recorded before the put so a failure in the middle of it still cleans the key up.
@@ -125,7 +130,9 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
         await storage.putStream(key, body, { contentType: 'application/octet-stream' });
       } catch (e) {
         part.stream.resume();
-        if (!(e instanceof AppError)) deps.log.error('file storage write failed', { err: e, cause: (e as { cause?: unknown })?.cause, key });
+        if (e instanceof AppError) throw e;
+        if (bodyError) throw badRequest('invalid_multipart', `The upload body ended early or is malformed: ${(bodyError as Error).message ?? bodyError}`);
+        deps.log.error('file storage write failed', { err: e, cause: (e as { cause?: unknown })?.cause, key });
         throw storageAppError(e);
       }
       const image = sniffImage(inspector.headBytes());

@@ -299,6 +299,15 @@ test('bad requests: no channel, not a member, no files, not multipart', async ()
   assert.is(r.body.error.code, 'invalid_id');
   r = await ctx.req('GET', `/api/v1/files/${newId()}`, { token: alice.token });
   assert.is(r.body.error.code, 'file_not_found');
+  // A body cut off in the middle of a file: 400, nothing stored.
+  const objects = await countObjects(local);
+  const rows0 = await countRows();
+  const whole = multipart([{ name: 'channel_id', value: channelId }, { name: 'files', filename: 'cut.bin', data: randomBytes(100_000) }]);
+  r = await ctx.req('POST', '/api/v1/files', { token: alice.token, raw: new Uint8Array(whole.body.subarray(0, 60_000)), headers: { 'content-type': whole.contentType } });
+  assert.is(r.status, 400, JSON.stringify(r.body));
+  assert.is(r.body.error.code, 'invalid_multipart');
+  assert.is(await countRows(), rows0);
+  assert.is(await countObjects(local), objects);
   const many = Array.from({ length: 11 }, (_, i) => ({ name: 'files', filename: `${i}.txt`, data: Buffer.from('a') }));
   const before = await countRows();
   r = await upload(alice, many);
