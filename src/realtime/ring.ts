@@ -5,8 +5,8 @@ export const RING_SIZE = 128;
 export const RING_MAX_AGE_MS = 5 * 60_000;
 
 /**
- * A connection's replay ring: the last RING_SIZE events, in a fixed circular buffer allocated on
- * the first event. Seqs are consecutive (the hub numbers events per connection), so only the
+ * A connection's replay ring: the last RING_SIZE events, in a circular buffer allocated on the
+ * first event and grown by doubling. Seqs are consecutive (the hub numbers events per connection), so only the
  * newest seq is stored. Entries are shared `Prepared` objects: a ring costs a pointer per event,
  * not a copy of the frame.
  */
@@ -17,10 +17,16 @@ export class ReplayRing {
   private count = 0;
 
   push(seq: number, p: Prepared) {
-    if (!this.buf) this.buf = new Array(RING_SIZE);
-    this.buf[seq % RING_SIZE] = p;
+    // Grows 8, 16, … RING_SIZE: most idle connections never need the full 1 KiB.
+    if (!this.buf) this.buf = new Array(8);
+    else if (this.count === this.buf.length && this.buf.length < RING_SIZE) {
+      const old = this.buf;
+      this.buf = new Array(old.length * 2);
+      for (let s = this.last - this.count + 1; s <= this.last; s++) this.buf[s % this.buf.length] = old[s % old.length];
+    }
+    this.buf[seq % this.buf.length] = p;
     this.last = seq;
-    if (this.count < RING_SIZE) this.count++;
+    if (this.count < this.buf.length) this.count++;
   }
 
   /**
@@ -32,7 +38,7 @@ export class ReplayRing {
     if (nextSeq === lastSeq + 1) return [];
     if (!this.buf || lastSeq !== this.last || nextSeq <= this.last - this.count) return null;
     const out: Prepared[] = [];
-    for (let s = nextSeq; s <= lastSeq; s++) out.push(this.buf[s % RING_SIZE]!);
+    for (let s = nextSeq; s <= lastSeq; s++) out.push(this.buf[s % this.buf.length]!);
     return out;
   }
 
