@@ -136,9 +136,12 @@ export const REGISTER_LIMIT: Limit = { max: 30, windowMs: 60 * 60_000 };
 /** Self-service sign-up (open sign-up, or the very first account). Returns a session. */
 export async function register(deps: Deps, input: RegisterInput, meta: ClientMeta) {
   const store = rateLimitStore(deps);
-  const regKey = `register:ip:${addressBucket(meta.ip)}`;
-  await assertUnderLimit(store, regKey, REGISTER_LIMIT, deps.now(), 'Too many sign-ups from this address; try again later');
-  await store.hit(regKey, REGISTER_LIMIT.windowMs, deps.now());
+  const bucket = limitedAddress(deps, meta.ip);
+  if (bucket) {
+    const regKey = `register:ip:${bucket}`;
+    await assertUnderLimit(store, regKey, REGISTER_LIMIT, deps.now(), 'Too many sign-ups from this address; try again later');
+    await store.hit(regKey, REGISTER_LIMIT.windowMs, deps.now());
+  }
   const username = checkUsername(input.username);
   const email = checkEmail(input.email);
   checkPassword(input.password);
@@ -195,6 +198,21 @@ export const ACCOUNT_LIMIT: Limit = { max: 10, windowMs: 15 * 60_000 };
 /** Failures from one address, across all accounts (password spraying). */
 export const IP_LIMIT: Limit = { max: 30, windowMs: 15 * 60_000 };
 
+/**
+ * The per-address limit bucket, or undefined for loopback and unknown addresses. Behind a reverse
+ * proxy without `server.trust_proxy`, every client appears as 127.0.0.1: limiting that address
+ * would let 30 bad logins lock the whole site out. The per-account limits still apply.
+ */
+export function limitedAddress(deps: Deps, ip: string): string | undefined {
+  const bucket = addressBucket(ip);
+  if (bucket !== 'unknown' && !/^127\./.test(bucket) && bucket !== '0:0:0:0::/64') return bucket;
+  if (bucket !== 'unknown' && !deps.config.server.trust_proxy && !deps.local.has('warned-loopback-limits')) {
+    deps.local.set('warned-loopback-limits', true);
+    deps.log.warn('requests come from a loopback address, so per-address login limits do not apply to them; behind a reverse proxy set server.trust_proxy = true');
+  }
+  return undefined;
+}
+
 export interface LoginInput {
   login_id: string;
   password: string;
@@ -212,15 +230,16 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
   const now = deps.now();
   const store = rateLimitStore(deps);
   const loginId = input.login_id.trim();
-  const ipKey = `login:ip:${addressBucket(meta.ip)}`;
-  await assertUnderLimit(store, ipKey, IP_LIMIT, now, 'Too many failed logins from this address; try again later');
+  const bucket = limitedAddress(deps, meta.ip);
+  const ipKey = bucket ? `login:ip:${bucket}` : undefined;
+  if (ipKey) await assertUnderLimit(store, ipKey, IP_LIMIT, now, 'Too many failed logins from this address; try again later');
   const user = loginId ? await findUserByLogin(deps.db, loginId) : undefined;
   const accountKey = user ? `login:user:${user.id}` : `login:name:${loginId.toLowerCase()}`;
   await assertUnderLimit(store, accountKey, ACCOUNT_LIMIT, now, 'Too many failed logins for this account; try again later');
 
   const ok = user ? await verifyPassword(input.password, user.password_hash) : (await dummyVerify(input.password), false);
   if (!user || !ok) {
-    await Promise.all([store.hit(accountKey, ACCOUNT_LIMIT.windowMs, now), store.hit(ipKey, IP_LIMIT.windowMs, now)]);
+    await Promise.all([store.hit(accountKey, ACCOUNT_LIMIT.windowMs, now), ipKey && store.hit(ipKey, IP_LIMIT.windowMs, now)]);
     await audit(deps.db, now, { id: user?.id ?? '', ip: meta.ip, via: 'api' }, 'login', {
       target_type: 'user',
       target_id: user?.id ?? '',

@@ -186,6 +186,11 @@ test('sign-up attempts are limited per address (30 an hour), valid or not', asyn
   assert.is((await register({ email: `r99@example.com`, username: 'r99x', password: 'long enough pw' }, ip(151))).status, 201);
 });
 
+test('loopback addresses (a proxy without trust_proxy) are not limited per address, so one client cannot lock out all', async () => {
+  for (let i = 0; i < 31; i++) assert.is(code(await register({ email: `l${i}@example.com`, username: `l${i}x`, password: 'short' }, '127.0.0.1')), 'password_too_short');
+  assert.is(code(await register({ email: 'l@example.com', username: 'lxx', password: 'short' }, '::1')), 'password_too_short');
+});
+
 test('sessions: list own, revoke one, logout; each revocation is announced on the bus', async () => {
   const a = await login('carol.b', 'carol password');
   const b = await login('carol.b', 'carol password');
