@@ -1,7 +1,8 @@
 /** Browser notifications for mentions and direct messages (only with permission, only when hidden). */
 import type { ClientEvent } from '../../src/realtime/reducer.ts';
 import { markdownToText } from './markdown.ts';
-import { channelTitle, currentChannelId, displayName, state } from './state.ts';
+import { channelTitle, currentChannelId, currentTeam, displayName, state } from './state.ts';
+import { navigate, permalinkPath } from './router.ts';
 
 export function notificationsAvailable() {
   return typeof Notification !== 'undefined';
@@ -28,7 +29,8 @@ export function notifyForEvent(ev: ClientEvent) {
   });
   n.onclick = () => {
     window.focus();
-    const team = Object.values(s.teams)[0];
-    if (team) location.assign(`/${team.name}/pl/${p.id}`);
+    const team = currentTeam.value ?? Object.values(s.teams)[0];
+    if (team) navigate(permalinkPath(team.name, p.id));
+    n.close();
   };
 }

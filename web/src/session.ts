@@ -2,11 +2,12 @@
 import { batch } from '@preact/signals';
 import { get, getToken, post, setToken, setUnauthorizedHandler, ApiError } from './api.ts';
 import { loadMissingUsers, loadSiteInfo, markRead, refetchAll, refreshChannelsSoon } from './data.ts';
-import { bootState, connection, currentChannelId, dispatch, resetState, state, type User } from './state.ts';
+import { bootState, connection, currentChannelId, dispatch, resetState, setStatuses, state, type User } from './state.ts';
 import type { ClientEvent } from '../../src/realtime/reducer.ts';
 import { ChatSocket } from './ws.ts';
 import { navigate } from './router.ts';
 import { notifyForEvent } from './notify.ts';
+import { startIdleTracking, stopIdleTracking } from './presence.ts';
 
 export const socket = new ChatSocket({
   token: getToken,
@@ -58,6 +59,10 @@ async function startSession(user: User) {
   await refetchAll().catch(() => {});
   bootState.value = 'ready';
   socket.start();
+  startIdleTracking((a, d) => socket.send(a, d));
+  void get('/users/me/status')
+    .then((st) => setStatuses([st]))
+    .catch(() => {});
 }
 
 export async function login(login_id: string, password: string) {
@@ -83,6 +88,7 @@ export async function logout() {
 
 export function signOutLocally() {
   socket.stop();
+  stopIdleTracking();
   setToken('');
   batch(() => {
     resetState(null);

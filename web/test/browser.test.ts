@@ -299,6 +299,22 @@ if (skip) {
     await post(B.page, 'Psst, a private hello').waitFor();
   });
 
+  test('presence: bob sets Do not disturb; others read it from the server', async () => {
+    await B.page.locator('.me-line .presence-online').waitFor();
+    await B.page.click('.team-name');
+    await B.page.click('text=Do not disturb');
+    await B.page.locator('.me-line .presence-dnd').waitFor();
+    const token = await A.page.evaluate(`localStorage.getItem('rustchat.token')`);
+    const res = await fetch(`${server.url}/api/v1/users?q=bob`, { headers: { authorization: `Bearer ${token}` } });
+    const bob = (await res.json()).items.find((u: { username: string }) => u.username === 'bob');
+    assert.ok(bob, 'bob is found by search');
+    const st = await (await fetch(`${server.url}/api/v1/users/status/ids`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ids: [bob.id] }) })).json();
+    assert.is(st.items[0].status, 'dnd');
+    await B.page.click('.team-name');
+    await B.page.locator('.menu button', { hasText: 'Online' }).click();
+    await B.page.locator('.me-line .presence-online').waitFor();
+  });
+
   test('quick switcher (Ctrl+K) jumps to a channel', async () => {
     await A.page.keyboard.press('Control+k');
     await A.page.fill('input[aria-label="Channel or person"]', 'town');

@@ -10,7 +10,7 @@ export function Avatar({ user, size = 'md' }: { user: User | undefined; size?: '
   );
 }
 
-export function PresenceDot({ userId }: { userId: string }) {
-  const st = state.value.statuses[userId]?.status ?? 'offline';
+export function PresenceDot({ userId, status }: { userId: string; status?: string }) {
+  const st = status ?? state.value.statuses[userId]?.status ?? 'offline';
   return <span class={`presence presence-${st}`} title={st} aria-label={st} role="img" />;
 }

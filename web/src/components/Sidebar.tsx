@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { logout } from '../session.ts';
+import { logout, socket } from '../session.ts';
+import { chooseStatus } from '../presence.ts';
 import { channelPath } from '../router.ts';
 import { channelTitle, currentChannelId, currentTeam, dmPartner, me, state, unreadOf, type Channel } from '../state.ts';
 import { nextTheme, setTheme, theme } from '../theme.ts';
@@ -74,6 +75,11 @@ export function Sidebar() {
                 System console
               </a>
             )}
+            {(['online', 'away', 'dnd'] as const).map((st) => (
+              <button role="menuitem" type="button" key={st} onClick={() => void chooseStatus((a, d) => socket.send(a, d), st)}>
+                <PresenceDot userId="" status={st} /> {st === 'dnd' ? 'Do not disturb' : st === 'away' ? 'Away' : 'Online'}
+              </button>
+            ))}
             <button role="menuitem" type="button" onClick={() => setTheme(nextTheme(theme.value))}>
               Theme: {theme.value} (switch)
             </button>
@@ -88,7 +94,7 @@ export function Sidebar() {
           </div>
         )}
         <div class="me-line">
-          {user && <Avatar user={user} size="sm" />} <span class="muted">@{user?.username}</span>
+          {user && <Avatar user={user} size="sm" />} <span class="muted">@{user?.username}</span> {user && <PresenceDot userId={user.id} />}
         </div>
       </div>
       <button type="button" class="jump-btn" onClick={() => (switcherOpen.value = true)}>
