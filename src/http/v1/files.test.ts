@@ -12,7 +12,7 @@ import { fxUser, fxTeam, fxChannel, type FxUser } from '../../../test/fixtures.t
 import { newId } from '../../ids.ts';
 import { openLocalStorage } from '../../files/local.ts';
 import { openS3Storage } from '../../files/s3.ts';
-import type { Storage } from '../../files/storage.ts';
+import { StorageError, type Storage } from '../../files/storage.ts';
 import { registerStorageCheck } from '../../files/readiness.ts';
 import { fakePng, multipart, startS3rver, type Part, type S3Server } from '../../files/testing.ts';
 
@@ -324,6 +324,26 @@ test('storage failures answer 503 with no partial rows; text chat keeps working'
   let r = await upload(alice, [{ name: 'files', filename: 'a.txt', data: Buffer.from('hello') }]);
   assert.is(r.status, 503);
   assert.is(r.body.error.code, 'storage_unavailable');
+  assert.is(await countRows(), before);
+
+  // A full disk or bucket quota: 507, and the objects of the request are removed again.
+  const deleted: string[] = [];
+  ctx.deps.storage = {
+    ...local,
+    async putStream(key, body) {
+      for await (const _ of body) {
+        /* consume, then fail like ENOSPC would */
+      }
+      throw new StorageError('full', `writing ${key}: storage is full (ENOSPC)`);
+    },
+    async delete(key) {
+      deleted.push(key);
+    },
+  };
+  r = await upload(alice, [{ name: 'files', filename: 'a.txt', data: Buffer.from('hello') }]);
+  assert.is(r.status, 507);
+  assert.is(r.body.error.code, 'storage_full');
+  assert.is(deleted.length, 1);
   assert.is(await countRows(), before);
 
   // S3 stopped in the middle of a session.
