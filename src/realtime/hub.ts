@@ -49,6 +49,10 @@ export class Conn {
   }
 }
 
+/** The socket's current Conn, stored on the socket itself (cheaper than a WeakMap per socket). */
+const CONN = Symbol('hub.conn');
+type Tagged = WebSocket & { [CONN]?: Conn | null };
+
 export const ACTION_BURST = 40;
 /** Connections (attached or awaiting resume) kept per user on one process before the oldest detached one goes. */
 export const MAX_CONNS_PER_USER = 32;
@@ -223,37 +227,36 @@ export class Hub {
 
   /** The connection a socket currently carries (changes on restartStreams). */
   connOf(ws: WebSocket): Conn | undefined {
-    return this.sockets.get(ws);
+    return (ws as Tagged)[CONN] ?? undefined;
   }
-  private sockets = new WeakMap<WebSocket, Conn>();
 
   private bindSocket(c: Conn, ws: WebSocket) {
     const firstForUser = !this.hasLocalSockets(c.userId);
-    const known = this.sockets.has(ws) || this.everBound.has(ws);
+    const t = ws as Tagged;
+    const known = CONN in t;
     c.ws = ws;
     c.alive = true;
     c.detachedAt = 0;
     this.attached++;
-    this.sockets.set(ws, c);
+    t[CONN] = c;
     if (!known) {
-      this.everBound.add(ws);
+      // Bound once per socket; they find the socket's current Conn (restartStreams swaps it).
       ws.on('pong', () => {
-        const cur = this.sockets.get(ws);
+        const cur = t[CONN];
         if (cur) cur.alive = true;
       });
       ws.once('close', () => {
-        const cur = this.sockets.get(ws);
+        const cur = t[CONN];
         if (cur && cur.ws === ws) this.detach(cur);
       });
     }
     if (firstForUser) for (const l of this.listeners) l.userAttached?.(c.userId);
   }
-  private everBound = new WeakSet<WebSocket>();
 
   /** The socket is gone; the connection stays for resume. */
   detach(c: Conn) {
     if (!c.ws) return;
-    this.sockets.delete(c.ws);
+    (c.ws as Tagged)[CONN] = null;
     c.ws = null;
     c.detachedAt = this.deps.now();
     this.attached--;
