@@ -263,7 +263,8 @@ async function main() {
   const t0 = performance.now();
   await ours.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, w.users, (u) => ({ authorization: `Bearer ${u.token}` }));
   log(`ours: ${N_IDLE} sockets connected in ${Math.round(performance.now() - t0)} ms`);
-  await sleep(3000);
+  await quiesce(pidA); // presence writes of the connect storm done
+  await sleep(2000);
   const rss1 = rssKiB(pidA);
   results.ours.idle = { connections: N_IDLE, rss_before_kib: rss0, rss_after_kib: rss1, kib_per_connection: r1((rss1 - rss0) / N_IDLE) };
   log(JSON.stringify(results.ours.idle));
@@ -329,7 +330,8 @@ async function main() {
   const b0 = rssKiB(base.pid);
   const bc = new Clients();
   await bc.connect(`ws://127.0.0.1:${port}/`, w.users, (u) => ({ 'x-user': u.id }));
-  await sleep(3000);
+  await quiesce(base.pid);
+  await sleep(2000);
   const b1 = rssKiB(base.pid);
   results.baseline.idle = { connections: N_IDLE, rss_before_kib: b0, rss_after_kib: b1, kib_per_connection: r1((b1 - b0) / N_IDLE) };
   log(JSON.stringify(results.baseline.idle));
