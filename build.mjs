@@ -159,9 +159,11 @@ assets['web-manifest.json'] = manifestFile;
 const assetBytes = Object.values(assets).reduce((n, p) => n + statSync(p).size, 0);
 const blobFile = join(work, 'sea-prep.blob');
 const seaConfig = join(work, 'sea-config.json');
+// V8 code cache in the blob: ~35% less CPU to start (measured 130 vs 200 ms for `version`) for
+// ~12 MB more RSS. SEA_CODE_CACHE=0 builds without it.
 writeFileSync(
   seaConfig,
-  JSON.stringify({ main: bundleFile, output: blobFile, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false, assets }, null, 2),
+  JSON.stringify({ main: bundleFile, output: blobFile, disableExperimentalSEAWarning: true, useCodeCache: process.env.SEA_CODE_CACHE !== '0', useSnapshot: false, assets }, null, 2),
 );
 try {
   execFileSync(baseNode, ['--experimental-sea-config', seaConfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
