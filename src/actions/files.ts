@@ -29,7 +29,10 @@ export interface UploadPart {
  */
 export function storageOf(deps: Deps): Promise<Storage> {
   if (deps.storage) return Promise.resolve(deps.storage);
-  return localState(deps, 'files-storage', () => openStorage(deps.config));
+  const p = localState(deps, 'files-storage', () => openStorage(deps.config));
+  // A failed open (S3 unreachable) is retried by the next request, not remembered.
+  p.catch(() => deps.local.get('files-storage') === p && deps.local.delete('files-storage'));
+  return p;
 }
 
 /** A storage failure as the API's error: 507 when full, 503 otherwise. */
