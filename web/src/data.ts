@@ -119,7 +119,7 @@ export async function loadPosts(channelId: string, before?: string) {
 export async function loadPost(id: string): Promise<Post | undefined> {
   const p = await get<Post>(`/posts/${id}`);
   await usersOfPosts([p]);
-  mergePosts(p.channel_id, [p], {});
+  mergePosts(p.channel_id, [p], { holdOnly: true });
   return p;
 }
 
@@ -129,11 +129,7 @@ export async function loadThread(rootId: string) {
   const list: Post[] = [...(r.root ? [r.root] : []), ...(items<Post>(r).length ? items<Post>(r) : (r.posts ?? []))];
   await usersOfPosts(list);
   const root = list.find((p) => p.id === rootId);
-  if (root) {
-    const s = state.value;
-    state.value = { ...s, posts: { ...s.posts, [root.id]: { ...s.posts[root.id], ...root } } };
-    mergePosts(root.channel_id, list, { thread: rootId, reset: true });
-  }
+  if (root) mergePosts(root.channel_id, list, { thread: rootId, reset: true });
 }
 
 export async function loadPinned(channelId: string) {

@@ -4,6 +4,7 @@
  * signals (current team/channel, right panel, optimistic posts, connection status).
  */
 import { batch, computed, signal } from '@preact/signals';
+import * as R from '../../src/realtime/reducer.ts';
 import { applyEvent, emptyState, type Channel, type ClientEvent, type ClientState, type Member, type Post, type Reaction, type Team, type User } from '../../src/realtime/reducer.ts';
 
 export type { Channel, ClientState, Member, Post, Reaction, Team, User };
@@ -88,81 +89,67 @@ export function resetState(meUser: User | null) {
 }
 
 // ---------------------------------------------------------------- REST merge helpers
-
-const sortIds = (ids: Iterable<string>, posts: Record<string, Post>) =>
-  [...new Set(ids)].sort((a, b) => (posts[a]?.create_at ?? 0) - (posts[b]?.create_at ?? 0) || (a < b ? -1 : 1));
-
-/** Reactions may come embedded in a post (post.reactions or post.metadata.reactions). */
-function embeddedReactions(p: Post): Reaction[] | undefined {
-  const r = (p as any).reactions ?? (p as any).metadata?.reactions;
-  return Array.isArray(r) ? r : undefined;
-}
+// Thin wrappers over the reducer module's REST loaders (the server's verifyAction tests build
+// their snapshots with the same loaders, so a page and a snapshot hold the same shapes).
 
 export function mergeUsers(users: User[]) {
   if (!users.length) return;
   const s = state.value;
-  const next = { ...s.users };
-  for (const u of users) next[u.id] = { ...next[u.id], ...u };
-  state.value = { ...s, users: next };
+  // Keep fields a narrower presentation may leave out (e.g. email of others).
+  state.value = R.loadUsers(s, users.map((u) => ({ ...s.users[u.id], ...u })));
 }
 
 export function mergeTeams(teams: Team[], replace = false) {
   const s = state.value;
-  const next = replace ? {} : { ...s.teams };
-  for (const t of teams) next[t.id] = t;
-  state.value = { ...s, teams: next };
+  state.value = R.loadTeams(s, replace ? teams : [...Object.values(s.teams).filter((t) => !teams.some((x) => x.id === t.id)), ...teams]);
 }
 
 /** Channels with my membership; `replaceTeam` drops held channels of that team not in the list. */
 export function mergeChannels(list: { channel: Channel; member?: Member }[], replaceTeam?: string) {
-  const s = state.value;
-  const channels = { ...s.channels };
-  const members = { ...s.members };
+  let s = state.value;
   if (replaceTeam !== undefined) {
     const keep = new Set(list.map((x) => x.channel.id));
+    const channels = { ...s.channels };
     for (const ch of Object.values(s.channels)) if (ch.team_id === replaceTeam && !keep.has(ch.id)) delete channels[ch.id];
+    s = { ...s, channels };
   }
-  for (const { channel, member } of list) {
-    channels[channel.id] = { ...channels[channel.id], ...channel };
-    if (member) members[channel.id] = { ...members[channel.id], ...member };
-  }
-  state.value = { ...s, channels, members };
+  state.value = R.loadMyChannels(
+    s,
+    list.map(({ channel, member }) => ({ ...s.channels[channel.id], ...channel, ...(member ? { member: { ...s.members[channel.id], ...member } } : {}) })),
+  );
 }
 
-/** Posts of one channel from a page; `reset` replaces the loaded list (fresh load / refetch). */
-export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string } = {}) {
-  const s = state.value;
-  const posts = { ...s.posts };
-  const reactions = { ...s.reactions };
-  for (const p of list) {
-    if (p.delete_at) {
-      delete posts[p.id];
-      continue;
-    }
-    posts[p.id] = p;
-    const r = embeddedReactions(p);
-    if (r) {
-      if (r.length) reactions[p.id] = r;
-      else delete reactions[p.id];
-    }
+/**
+ * Posts of one channel from a page (`reset`: the newest page, replacing the loaded list), or a
+ * thread's replies (`thread`). Pages are merged with what is held: the loaded list is the union.
+ */
+export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string; holdOnly?: boolean } = {}) {
+  let s = state.value;
+  const gone = list.filter((p) => p.delete_at).map((p) => p.id);
+  if (gone.length) {
+    const posts = { ...s.posts };
+    for (const id of gone) delete posts[id];
+    s = { ...s, posts };
   }
-  const live = list.filter((p) => !p.delete_at).map((p) => p.id);
-  const next: ClientState = { ...s, posts, reactions };
   if (opts.thread) {
-    const replies = live.filter((id) => id !== opts.thread && posts[id]?.root_id === opts.thread);
-    next.threads = { ...s.threads, [opts.thread]: sortIds(opts.reset ? replies : [...(s.threads[opts.thread] ?? []), ...replies], posts) };
-  } else {
-    const old = opts.reset ? [] : (s.postsInChannel[channelId] ?? []);
-    next.postsInChannel = { ...s.postsInChannel, [channelId]: sortIds([...old.filter((id) => posts[id]), ...live], posts) };
+    const held = opts.reset ? [] : (s.threads[opts.thread] ?? []).map((id) => s.posts[id]!).filter(Boolean);
+    state.value = R.loadThread(s, opts.thread, [...held, ...list.filter((p) => p.id === opts.thread || p.root_id === opts.thread)]);
+    return;
   }
-  state.value = next;
+  const loaded = s.postsInChannel[channelId];
+  if (opts.holdOnly || (!loaded && !opts.reset)) {
+    // A single post (permalink): hold the post only. Added to a list it would pass for loaded
+    // history (or leave a gap before the loaded page).
+    const t = R.loadChannelPosts(s, '\u0000', list);
+    state.value = { ...t, postsInChannel: s.postsInChannel };
+    return;
+  }
+  const held = opts.reset ? [] : (loaded ?? []).map((id) => s.posts[id]!).filter(Boolean);
+  state.value = R.loadChannelPosts(s, channelId, [...held, ...list.filter((p) => p.channel_id === channelId)]);
 }
 
 export function setPinned(channelId: string, list: Post[]) {
-  const s = state.value;
-  const posts = { ...s.posts };
-  for (const p of list) posts[p.id] = { ...posts[p.id], ...p };
-  state.value = { ...s, posts, pinned: { ...s.pinned, [channelId]: sortIds(list.map((p) => p.id), posts) } };
+  state.value = R.loadPinned(state.value, channelId, list);
 }
 
 export function setChannelMembers(channelId: string, userIds: string[]) {
@@ -171,10 +158,7 @@ export function setChannelMembers(channelId: string, userIds: string[]) {
 }
 
 export function setStatuses(list: { user_id: string; status: string; manual?: boolean }[]) {
-  const s = state.value;
-  const statuses = { ...s.statuses };
-  for (const st of list) statuses[st.user_id] = st;
-  state.value = { ...s, statuses };
+  state.value = R.loadStatuses(state.value, list);
 }
 
 /** Replaces my member row for a channel (REST read/unread responses). */
