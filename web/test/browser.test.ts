@@ -424,6 +424,15 @@ if (skip) {
     assert.ok(await post(A.page, 'history #120.').isVisible());
   });
 
+  test('a permalink to an old post opens its channel scrolled to it', async () => {
+    const id = await post(A.page, 'history #3.').getAttribute('data-post-id');
+    await B.page.goto(`/acme/pl/${id}`);
+    await B.page.waitForURL('**/acme/channels/off-topic');
+    await B.page.locator(`.post.highlight[data-post-id="${id}"]`).waitFor();
+    const box = await B.page.locator(`.post[data-post-id="${id}"]`).boundingBox();
+    assert.ok(box && box.y >= 0 && box.y < 800, 'scrolled into view');
+  });
+
   test('account settings: sessions are listed and the profile is saved', async () => {
     await A.page.click('.team-name');
     await A.page.click('text=Account settings');
