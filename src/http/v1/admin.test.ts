@@ -213,6 +213,8 @@ test('audit log: newest first, filters, cursor paging, login failures with the a
   const byTarget = await t.req('GET', `/api/v1/admin/audit?target_id=${erin.id}&action=login`, { token: admin.token });
   assert.ok(byTarget.body.items.length >= 2);
   assert.ok(byTarget.body.items.every((i: any) => i.target_id === erin.id && i.action === 'login'));
+  for (const q of ['action=%00', 'target_id=a%00b']) assert.is(code(await t.req('GET', `/api/v1/admin/audit?${q}`, { token: admin.token })), 'invalid_characters', q);
+  assert.is(code(await t.req('GET', '/api/v1/admin/users?q=%00', { token: admin.token })), 'invalid_characters');
   for (const q of ['cursor=abc', 'cursor=-1', 'limit=0', 'limit=x']) {
     const r = await t.req('GET', `/api/v1/admin/audit?${q}`, { token: admin.token });
     assert.is(r.status, 400, q);

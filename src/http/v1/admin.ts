@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import { clientIp, requireAuth } from '../middleware.ts';
 import { check, idParam, readJson } from '../validate.ts';
+import { queryOf } from './users.ts';
 import { adminAudit, adminGetConfig, adminGetUser, adminListUsers, adminPatchConfig, adminPatchUser, adminRevokeSessions, adminStats, assertSystemAdmin } from '../../actions/admin.ts';
 import { SettingsPatch } from '../../actions/settings.ts';
 import { USER_PAGE_MAX } from '../../actions/users.ts';
@@ -31,7 +32,7 @@ export function adminRoutes() {
     assertSystemAdmin(c.get('auth'));
     await next();
   });
-  r.get('/users', async (c) => c.json(await adminListUsers(c.get('deps'), c.get('auth'), check(UsersQuery, c.req.query()))));
+  r.get('/users', async (c) => c.json(await adminListUsers(c.get('deps'), c.get('auth'), check(UsersQuery, queryOf(c)))));
   r.get('/users/:id', async (c) => c.json(await adminGetUser(c.get('deps'), c.get('auth'), idParam(c, 'id'))));
   r.patch('/users/:id', async (c) => {
     const id = idParam(c, 'id');
@@ -45,6 +46,6 @@ export function adminRoutes() {
     return c.json(await adminPatchConfig(c.get('deps'), c.get('auth'), body, clientIp(c)));
   });
   r.get('/stats', async (c) => c.json(await adminStats(c.get('deps'), c.get('auth'))));
-  r.get('/audit', async (c) => c.json(await adminAudit(c.get('deps'), c.get('auth'), check(AuditQuery, c.req.query()))));
+  r.get('/audit', async (c) => c.json(await adminAudit(c.get('deps'), c.get('auth'), check(AuditQuery, queryOf(c)))));
   return r;
 }

@@ -71,6 +71,11 @@ test('search: substring of names, literal wildcards, paging by cursor', async ()
     ['root'],
   );
   assert.is(page3.body.next_cursor, null);
+  for (const bad of ['q=%00', 'cursor=a%00', 'q%00=x']) {
+    const b = await get(`/api/v1/users?${bad}`, bob);
+    assert.is(b.status, 400, bad);
+    assert.is(code(b), 'invalid_characters', bad);
+  }
   for (const bad of ['limit=0', 'limit=1000', 'limit=abc', 'team_id=nope']) {
     const b = await get(`/api/v1/users?${bad}`, bob);
     assert.is(b.status, 400, bad);

@@ -5,6 +5,14 @@ import { requireAuth } from '../middleware.ts';
 import { check, readJson } from '../validate.ts';
 import { badRequest } from '../../errors.ts';
 import { isId } from '../../ids.ts';
+import type { Context } from 'hono';
+
+/** The query parameters, refusing NUL (PostgreSQL text cannot hold it) with the body's error code. */
+export function queryOf(c: Context): Record<string, string> {
+  const q = c.req.query();
+  for (const [k, v] of Object.entries(q)) if (k.includes('\u0000') || v.includes('\u0000')) throw badRequest('invalid_characters', `Query parameter ${k.replace(/\u0000/g, '')} contains a NUL character`);
+  return q;
+}
 import { getUserProfile, getUsersByIds, patchProfile, ProfilePatchSchema, resolveUserId, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
 
 const id = z.string().refine(isId, 'not a valid id');
@@ -24,7 +32,7 @@ const IdsBody = z.object({ ids: z.array(id).max(USER_PAGE_MAX) });
 export function usersRoutes() {
   const r = new Hono<AppEnv>();
   r.get('/', requireAuth, async (c) => {
-    const query = check(ListQuery, c.req.query());
+    const query = check(ListQuery, queryOf(c));
     return c.json(await searchUsers(c.get('deps'), c.get('auth'), query));
   });
   r.post('/ids', requireAuth, async (c) => {
