@@ -121,6 +121,11 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
         bodyError ??= e;
         inspector.destroy(e);
       });
+      const early = part.stream.errored;
+      if (early) {
+        bodyError = early;
+        inspector.destroy(early);
+      }
       inspector.on('error', () => {}); // the storage's put reports it
       const body = part.stream.pipe(inspector);
       // Recorded before the put so a failure in the middle of it still cleans the key up.

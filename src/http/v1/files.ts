@@ -64,7 +64,12 @@ export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD)
     fields.set(name, value);
     if (repeated.length < 100) repeated.push([name, value]);
   });
-  bb.on('file', (_name, stream, info) => push({ filename: info.filename ?? '', mime: info.mimeType ?? '', stream }));
+  bb.on('file', (_name, stream, info) => {
+    // A body that breaks off can fail this stream before the consumer takes it from the queue;
+    // the error stays in stream.errored for it (uploadFiles), instead of crashing the process.
+    stream.on('error', () => {});
+    push({ filename: info.filename ?? '', mime: info.mimeType ?? '', stream });
+  });
   bb.on('close', () => push(null));
   bb.on('error', (e) => push(badRequest('invalid_multipart', `Malformed multipart body: ${(e as Error).message}`)));
   const source = Readable.fromWeb(body as any);
