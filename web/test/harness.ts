@@ -31,17 +31,28 @@ function newest(dir: string): number {
  * Builds dist/web when it is missing or older than web/ (the source-mode server serves it).
  * CI builds everything first (`npm run build`), so this is a no-op there.
  */
+const webSourcesTime = () => Math.max(newest(join(root, 'web/src')), statSync(join(root, 'web/index.html')).mtimeMs, statSync(join(root, 'src/realtime/reducer.ts')).mtimeMs);
+
+/**
+ * Whether to run dist/rustchat: when it exists, RUSTCHAT_TEST_SOURCE is unset, and it is newer
+ * than the web client's sources (an older executable carries an older client: use the source
+ * server, which serves a fresh dist/web).
+ */
+export function useBinary(): boolean {
+  return existsSync(BINARY) && !process.env.RUSTCHAT_TEST_SOURCE && statSync(BINARY).mtimeMs >= webSourcesTime();
+}
+
 export async function ensureWebBuilt(): Promise<void> {
   const index = join(root, 'dist/web/index.html');
-  const usesBinary = existsSync(BINARY) && !process.env.RUSTCHAT_TEST_SOURCE;
-  if (usesBinary) return; // the executable carries its own copy of the web client
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(root, 'web')), newest(join(root, 'src/realtime')))) return;
+  if (useBinary()) return; // the executable carries its own copy of the web client
+  if (existsSync(index) && statSync(index).mtimeMs >= webSourcesTime()) return;
   const mod = (await import(join(root, 'scripts/build-web.mjs'))) as { buildWeb(out: string): Promise<unknown> };
   await mod.buildWeb(join(root, 'dist/web'));
 }
 
 export async function startServer(o: { dataDir?: string; port?: number; env?: Record<string, string | undefined> } = {}): Promise<ServerProcess> {
   return spawnServer({
+    binary: useBinary(),
     dataDir: o.dataDir,
     args: o.port ? ['--port', String(o.port)] : [],
     env: { RUSTCHAT_LOG_LEVEL: 'info', ...o.env },
