@@ -73,7 +73,7 @@ export async function readMultipart(c: Context, maxFiles = MAX_FILES_PER_UPLOAD)
   bb.on('close', () => push(null));
   bb.on('error', (e) => push(badRequest('invalid_multipart', `Malformed multipart body: ${(e as Error).message}`)));
   const source = Readable.fromWeb(body as any);
-  source.on('error', (e) => push(e));
+  source.on('error', (e) => push(badRequest('invalid_multipart', `The upload body could not be read: ${(e as Error).message}`)));
   source.pipe(bb);
   await fieldsReady;
   const abort = () => {
