@@ -284,6 +284,9 @@ export async function refetchAll() {
     // The workspace loads channels when the team changes; this one is loaded already.
     if (!currentTeamId.value) currentTeamId.value = teamId;
   }
+  // The other teams' channels too (in the background): their events then keep the team bar's
+  // unread dots current through the reducer.
+  void Promise.all(teams.filter((t) => t.id !== teamId).map((t) => loadChannels(t.id).catch(() => {})));
   const chId = currentChannelId.value;
   if (chId && state.value.channels[chId]) await loadPosts(chId);
   const panel = rightPanel.value;
