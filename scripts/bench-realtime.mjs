@@ -193,14 +193,27 @@ async function run(clients, { rate, send, recipients, pid, label, url }) {
   };
   const cpu0 = cpuMs(pid);
   const t0 = performance.now();
+  const pending = [];
+  let failed = 0;
   for (let i = 0; i < total; i++) {
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await sleep(wait);
     sent[i] = performance.now();
     expected += recipients(i);
-    send(i, sent[i]);
+    // A send may report failure (a POST that got no 2xx): its event was never published.
+    const r = send(i, sent[i]);
+    if (r && typeof r.then === 'function')
+      pending.push(
+        r.then((ok) => {
+          if (ok === false) {
+            failed++;
+            expected -= recipients(i);
+          }
+        }),
+      );
   }
+  await Promise.all(pending);
   // Drain: until everything arrived or 5 s of silence.
   let last = -1;
   let quietSince = performance.now();
@@ -218,6 +231,7 @@ async function run(clients, { rate, send, recipients, pid, label, url }) {
   const res = {
     label,
     events: total,
+    failed_sends: failed,
     expected,
     delivered,
     lost: expected - delivered,
@@ -286,13 +300,14 @@ async function main() {
       recipients: () => size,
       send: (i, at) => {
         const c = ch(i);
-        fetch(`${url}/api/v1/channels/${c.id}/posts`, {
+        return fetch(`${url}/api/v1/channels/${c.id}/posts`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf.get(c.members[0])}` },
           body: JSON.stringify({ message: `${at} ${i}` }),
+          signal: AbortSignal.timeout(60_000),
         })
-          .then((r) => r.arrayBuffer())
-          .catch(() => {});
+          .then(async (r) => (await r.arrayBuffer(), r.ok))
+          .catch(() => false);
       },
     });
   const smallOf = (i) => w.small[i % SMALL_CHANNELS];
