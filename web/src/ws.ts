@@ -144,7 +144,7 @@ export class ChatSocket {
         this.lastSeq = -1;
         this.h.onAuthFailed();
       }
-      this.h.onStatus(this.helloSeen ? 'reconnecting' : 'connecting');
+      this.h.onStatus('reconnecting');
       const delay = Math.min(10_000, 250 * 2 ** this.retry++) * (0.75 + Math.random() / 2);
       this.timer = setTimeout(() => this.open(), delay);
     };

@@ -109,9 +109,10 @@ export function Workspace() {
   const conn = connection.value;
   return (
     <div class={cx('workspace', rightPanel.value && 'with-panel', `pane-${mobilePane.value}`)}>
-      {(conn === 'reconnecting' || conn === 'connecting') && (
+      {/* Only a lost connection shows; the first connect is quick and needs no banner. */}
+      {conn === 'reconnecting' && (
         <div class="banner" role="status" aria-live="polite">
-          {conn === 'connecting' ? 'Connecting…' : 'Connection lost. Reconnecting…'}
+          Connection lost. Reconnecting…
         </div>
       )}
       <TeamBar teams={teams} />
