@@ -89,6 +89,18 @@ test('invalid JSON and unknown actions get FAIL replies and the socket keeps wor
   await c.close();
 });
 
+test('per-socket action rate limit: a burst past 40 gets rate_limited FAILs, the socket survives', async () => {
+  const { c } = await connect(server.url, carol.token);
+  for (let i = 1; i <= 60; i++) c.sendRaw(JSON.stringify({ action: 'ping', seq: 1000 + i }));
+  const replies = [];
+  for (let i = 1; i <= 60; i++) replies.push(await c.next((f) => f.seq_reply === 1000 + i));
+  const limited = replies.filter((r) => r.status === 'FAIL');
+  assert.ok(limited.length >= 10, `only ${limited.length} of 60 limited`);
+  assert.ok(limited.every((r) => r.error!.code === 'rate_limited'));
+  assert.is(c.ws.readyState, c.ws.OPEN);
+  await c.close();
+});
+
 test('authenticate action: wrong token closes with 4001; right token gets OK then hello at seq 0', async () => {
   const bad = new WsClient(wsUrl);
   await bad.opened;
