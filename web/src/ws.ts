@@ -64,10 +64,14 @@ export class ChatSocket {
     const seq = this.actionSeq++;
     ws.send(JSON.stringify({ action, seq, data }));
     return new Promise((resolve, reject) => {
-      this.replies.set(seq, { resolve, reject });
-      setTimeout(() => {
+      const timer = setTimeout(() => {
         if (this.replies.delete(seq)) reject(new Error('no reply'));
       }, 10_000);
+      const done = (f: (v: any) => void) => (v: any) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.replies.set(seq, { resolve: done(resolve), reject: done(reject) });
     });
   }
 
