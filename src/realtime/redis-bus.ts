@@ -20,7 +20,9 @@ export interface RedisBusOptions {
  * delivery never depends on Redis: while it is down, each process keeps serving its own
  * sockets, publishes are dropped (counted), `status()` says 'degraded', and the clients keep
  * reconnecting. When the subscriber is back, subscribers get a local `bus_reconnected` control
- * message so the hub can restart streams that may have a gap (docs/realtime.md).
+ * message so the hub can restart streams that may have a gap (docs/realtime.md); when the
+ * publisher is back after dropping messages, it sends `bus_reconnected` to the other processes,
+ * whose streams may have a gap their own (healthy) subscriber cannot see.
  */
 export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats: { published: number; dropped: number; received: number } }> {
   const node = newId();
@@ -55,6 +57,14 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
     subscribed = false;
     lostSubscriber = true;
   };
+  // Messages this process could not publish: the other processes' streams have a gap they
+  // cannot see, so once the publisher is back they are told to restart them.
+  let droppedSinceReady = false;
+  pub.on('ready', () => {
+    if (!droppedSinceReady || closing) return;
+    droppedSinceReady = false;
+    pub.publish(channel, JSON.stringify({ n: node, m: { control: 'bus_reconnected' } })).catch(() => (droppedSinceReady = true));
+  });
   pub.on('error', onError('publisher'));
   sub.on('error', onError('subscriber'));
   sub.on('end', lost);
@@ -105,10 +115,14 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
       if ('control' in msg && msg.control === 'bus_reconnected') return;
       if (!pub.isReady) {
         stats.dropped++;
+        droppedSinceReady = true;
         return;
       }
       stats.published++;
-      pub.publish(channel, JSON.stringify({ n: node, m: msg })).catch(() => stats.dropped++);
+      pub.publish(channel, JSON.stringify({ n: node, m: msg })).catch(() => {
+        stats.dropped++;
+        droppedSinceReady = true;
+      });
     },
     subscribe(fn) {
       subs.add(fn);
