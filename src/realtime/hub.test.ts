@@ -161,6 +161,13 @@ test('heartbeat: pings, reaps a socket that did not answer, closes revoked sessi
   assert.equal(c.closed, { code: CLOSE.sessionRevoked, reason: 'session revoked' });
 });
 
+test('heartbeat closes a socket whose session expired (4003 session expired)', async () => {
+  const e = new FakeWs();
+  hub.attach(e as unknown as WebSocket, { userId: bob.id, sessionId: bob.sessionId, sessionExpiresAt: Date.now() - 1, serializer: v1Serializer });
+  await hub.heartbeat();
+  assert.equal(e.closed, { code: CLOSE.sessionRevoked, reason: 'session expired' });
+});
+
 test('sessions_revoked on the bus closes those sockets with 4003, others stay', () => {
   const dave = { ...alice, sessionId: 'other-session' };
   const a = new FakeWs();
