@@ -81,7 +81,7 @@ export function Sidebar() {
               </button>
             ))}
             <button role="menuitem" type="button" onClick={() => setTheme(nextTheme(theme.value))}>
-              Theme: {theme.value} (switch)
+              Theme: {theme.value === 'system' ? 'follow the system' : theme.value} (switch)
             </button>
             {notificationsAvailable() && Notification.permission === 'default' && (
               <button role="menuitem" type="button" onClick={() => void askNotificationPermission()}>
