@@ -1,5 +1,6 @@
 import { PGlite, types } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readdirSync, existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { Db, DbStats, Tx } from './driver.ts';
 
@@ -141,25 +142,35 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     },
   });
 
+  // PGlite has one connection: a query on the database handle issued from inside a transaction
+  // callback would wait for that transaction forever. Fail loudly instead of hanging.
+  const inTx = new AsyncLocalStorage<boolean>();
+  const notInTx = () => {
+    if (inTx.getStore()) throw new Error('query on the database handle inside a transaction (use the tx argument): it would deadlock PGlite');
+  };
+
   return {
     kind: 'pglite',
     async query(text, params) {
+      notInTx();
       const rows = (await counted(pg.query(text, params as any[]))).rows as any[];
       if (!/^\s*select\b/i.test(text)) await wrote();
       return rows;
     },
     async exec(text) {
+      notInTx();
       await counted(pg.exec(text));
       await wrote();
     },
     async transaction(fn, o) {
+      notInTx();
       stats.transactions_in_flight++;
       try {
         const result = await pg.transaction(async (t) => {
           if (o?.isolation || o?.readOnly) {
             await t.query(`set transaction ${o.isolation ? `isolation level ${o.isolation}` : ''} ${o.readOnly ? 'read only' : ''}`);
           }
-          return fn(wrap(t));
+          return inTx.run(true, () => fn(wrap(t)));
         });
         if (!o?.readOnly) await wrote();
         return result;
