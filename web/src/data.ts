@@ -129,7 +129,14 @@ export async function loadThread(rootId: string) {
   const list: Post[] = [...(r.root ? [r.root] : []), ...(items<Post>(r).length ? items<Post>(r) : (r.posts ?? []))];
   await usersOfPosts(list);
   const root = list.find((p) => p.id === rootId);
-  if (root) mergePosts(root.channel_id, list, { thread: rootId, reset: true });
+  if (!root) return;
+  mergePosts(root.channel_id, list, { thread: rootId, reset: true });
+  // The root and its replies are read separately: a reply created in between is in the list but
+  // not in the root's count, and its `posted` event is then skipped as already held.
+  const s = state.value;
+  const held = s.threads[rootId]?.length ?? 0;
+  const rootHeld = s.posts[rootId];
+  if (rootHeld && (rootHeld.reply_count ?? 0) < held) state.value = { ...s, posts: { ...s.posts, [rootId]: { ...rootHeld, reply_count: held } } };
 }
 
 export async function loadPinned(channelId: string) {
