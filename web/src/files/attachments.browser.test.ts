@@ -87,14 +87,15 @@ if (skip) {
       const box = document.querySelector('.composer')!;
       box.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
-    assert.is(await A.page.locator('.composer-wrap.drop-target').count(), 1);
+    // The class is set by a state update that renders asynchronously: wait for it.
+    await A.page.locator('.composer-wrap.drop-target').waitFor({ timeout: 5000 });
     await A.page.evaluate(() => {
       const dt = new DataTransfer();
       dt.items.add(new File(['dropped'], 'dropped.txt', { type: 'text/plain' }));
       document.querySelector('.composer')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     });
     await A.page.locator('.pending-files li.ready', { hasText: 'dropped.txt' }).waitFor();
-    assert.is(await A.page.locator('.composer-wrap.drop-target').count(), 0);
+    await A.page.locator('.composer-wrap.drop-target').waitFor({ state: 'detached', timeout: 5000 });
     await A.page.locator('.pending-files li', { hasText: 'dropped.txt' }).locator('.pending-remove').click();
 
     // Slow the upload down so it can be cancelled while in flight.
