@@ -188,10 +188,10 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
     }
   }
 
-  let beforeSeq: number | undefined;
+  let before: { create_at: number; seq: number } | undefined;
   if (input.cursor !== undefined) {
-    beforeSeq = isId(input.cursor) ? await store.seqOfPost(deps.db, input.cursor) : undefined;
-    if (beforeSeq === undefined) throw badRequest('invalid_cursor', 'cursor is not a post id from a previous page');
+    before = isId(input.cursor) ? await store.searchPosition(deps.db, input.cursor) : undefined;
+    if (!before) throw badRequest('invalid_cursor', 'cursor is not a post id from a previous page');
   }
 
   const max = Math.min(limit, SEARCH_MAX_LIMIT);
@@ -208,7 +208,7 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
     inDirect: p.in.filter((c) => c.startsWith('@')).map((c) => c.slice(1)),
     afterMs,
     beforeMs,
-    beforeSeq,
+    before,
     limit: max + 1,
   });
   const more = rows.length > max;

@@ -104,7 +104,7 @@ create index channel_members_user_idx on channel_members (user_id);
 
 create table posts (
   id text primary key,
-  seq bigserial not null unique,
+  seq bigserial not null,                     -- no global index: see posts_channel_seq_idx
   channel_id text not null references channels(id) on delete cascade,
   user_id text not null,
   root_id text not null default '',
@@ -125,6 +125,10 @@ create table posts (
   last_reply_at bigint not null default 0,
   search_vector tsvector generated always as (to_tsvector('english', message)) stored
 );
+-- History pages walk this index. seq has deliberately no index of its own: with one, the planner
+-- may walk it backwards through every other channel's newer posts to fill one channel's page
+-- (a large channel with old posts: 25-60 ms instead of 0.1 ms at 150,000 posts). Search orders
+-- by (create_at, seq) instead, on posts_create_seq_idx.
 create index posts_channel_seq_idx on posts (channel_id, seq);
 create index posts_root_seq_idx on posts (root_id, seq) where root_id <> '';
 create index posts_channel_update_idx on posts (channel_id, update_at);  -- history ?since=
@@ -132,6 +136,7 @@ create index posts_pinned_idx on posts (channel_id) where is_pinned and delete_a
 create unique index posts_client_msg_key on posts (user_id, client_msg_id) where client_msg_id is not null;
 create index posts_search_idx on posts using gin (search_vector);
 create index posts_user_idx on posts (user_id, seq);
+create index posts_create_seq_idx on posts (create_at, seq);  -- search order and date filters
 
 create table reactions (
   post_id text not null references posts(id) on delete cascade,
