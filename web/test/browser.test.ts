@@ -411,8 +411,16 @@ if (skip) {
       const before = await count();
       await A.page.locator('.messages').evaluate((el) => {
         el.scrollTop = 0;
+        // Already at 0 (nothing to scroll), the browser fires no event: send one.
+        el.dispatchEvent(new Event('scroll'));
       });
-      await A.page.waitForFunction((n) => document.querySelectorAll('.messages .post[data-post-id]').length > n, before);
+      // More posts, or the oldest one already there (a page may land between the check above and `before`).
+      await A.page.waitForFunction(
+        (n) =>
+          document.querySelectorAll('.messages .post[data-post-id]').length > n ||
+          [...document.querySelectorAll('.messages .post-body')].some((e) => (e.textContent ?? '').includes('history #1.')),
+        before,
+      );
     }
     await post(A.page, 'history #1.').waitFor();
     await A.page.locator('.channel-start').waitFor();
