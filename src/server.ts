@@ -3,7 +3,7 @@ import { createNodeWebSocket } from '@hono/node-ws';
 import type { Server as HttpServer } from 'node:http';
 import type { Deps } from './deps.ts';
 import type { AppEnv } from './http/env.ts';
-import { limitBody, renderError, requestContext } from './http/middleware.ts';
+import { limitBody, rejectNulInUrl, renderError, requestContext } from './http/middleware.ts';
 import { v1Routes } from './http/v1/index.ts';
 import { isUploadRequest } from './http/v1/files.ts';
 import { v4Routes } from './http/v4/index.ts';
@@ -37,6 +37,7 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   app.onError((err, c) => (c.req.path.startsWith('/api/v4/') ? renderMmError(err, c) : renderError(err, c)));
   // Uploads stream to storage under files.max_upload_bytes instead (http/v1/files.ts).
   const jsonLimit = limitBody(deps.config.server.body_limit_bytes);
+  app.use('/api/*', rejectNulInUrl);
   app.use('/api/*', (c, next) => (isUploadRequest(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
   // WebSocket endpoints served by the realtime hub on raw `ws` (realtime/ws-v1.ts); other
   // upgrade paths still go through Hono's helper.

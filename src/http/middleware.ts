@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppEnv } from './env.ts';
 import type { Deps } from '../deps.ts';
-import { AppError, tooLarge, unauthorized } from '../errors.ts';
+import { AppError, badRequest, tooLarge, unauthorized } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { authenticate } from '../actions/tokens.ts';
 import { startRequest } from './metrics.ts';
@@ -47,6 +47,25 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response {
   c.get('deps')?.log.error('unhandled error', { err, request_id: requestId, path: c.req.path });
   return c.json({ error: { code: 'internal_error', message: 'Internal server error', details: null, request_id: requestId } }, 500);
 }
+
+/**
+ * Rejects a NUL character anywhere in the decoded path or query string with 400
+ * invalid_characters. PostgreSQL text cannot hold NUL, so without this a `?q=%00` reaching a
+ * query parameter would surface as a 500 from the driver.
+ */
+export const rejectNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const url = c.req.url;
+  if (url.includes('%00') || url.includes('\u0000')) {
+    let decoded = '';
+    try {
+      decoded = decodeURIComponent(url);
+    } catch {
+      throw badRequest('invalid_url', 'The request URL is not valid percent-encoding');
+    }
+    if (decoded.includes('\u0000')) throw badRequest('invalid_characters', 'The request URL contains a NUL character');
+  }
+  await next();
+};
 
 /** Limits request bodies; answers 413 body_too_large without reading the rest. */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
