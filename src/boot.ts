@@ -7,7 +7,7 @@ import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
 import { lockDataDir, type DataDirLock } from './db/lock.ts';
 import { createMemoryBus, type Bus } from './realtime/bus.ts';
-import { readinessChecks } from './http/v1/health.ts';
+import { readinessChecks } from './readiness.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStorage } from './files/storage.ts';
 import { registerStorageCheck } from './files/readiness.ts';

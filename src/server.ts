@@ -10,7 +10,7 @@ import { v4Routes } from './http/v4/index.ts';
 import { renderMmError } from './http/v4/errors.ts';
 import { wsMmUpgrade } from './http/v4/websocket.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
-import { wsV1Upgrade, type UpgradeHandler } from './realtime/ws-v1.ts';
+import { wsV1Upgrade, type UpgradeHandler } from './http/v1/ws.ts';
 import { getHub } from './realtime/hub.ts';
 import { notFound } from './errors.ts';
 import { family, metricsSources } from './http/metrics.ts';
@@ -39,7 +39,7 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   const jsonLimit = limitBody(deps.config.server.body_limit_bytes);
   app.use('/api/*', rejectNulInUrl);
   app.use('/api/*', (c, next) => (isUploadRequest(c.req.method, c.req.path) ? next() : jsonLimit(c, next)));
-  // WebSocket endpoints served by the realtime hub on raw `ws` (realtime/ws-v1.ts); other
+  // WebSocket endpoints served by the realtime hub on raw `ws` (http/v1/ws.ts); other
   // upgrade paths still go through Hono's helper.
   const upgrades = new Map<string, UpgradeHandler>([
     ['/api/v1/ws', wsV1Upgrade(deps, { maxPayload: WS_MAX_PAYLOAD })],

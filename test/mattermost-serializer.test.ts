@@ -1,10 +1,10 @@
 /**
- * The Mattermost frame encoder (src/realtime/serializer-mm.ts): every native event name maps to
+ * The Mattermost frame encoder (src/http/v4/ws-serializer.ts): every native event name maps to
  * Mattermost's event and data shape, with post/reaction/channel/team/preferences as JSON strings.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mmSerializer, translateEvent } from '../src/realtime/serializer-mm.ts';
+import { mmSerializer, translateEvent } from '../src/http/v4/ws-serializer.ts';
 import { EVENT_NAMES, type AppEvent } from '../src/realtime/protocol.ts';
 
 const A = 'a'.repeat(26);

@@ -277,7 +277,7 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
         post: presentPost(row, [], files),
         channel_id: channelId,
         channel_type: a.channel.type,
-        // The Mattermost apps show these in notifications (serializer-mm.ts).
+        // The Mattermost apps show these in notifications (src/http/v4/ws-serializer.ts).
         channel_name: a.channel.name,
         channel_display_name: a.channel.display_name,
         team_id: a.channel.team_id,

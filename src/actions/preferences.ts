@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import type { Auth } from './tokens.ts';
 import { inTx } from './tx.ts';
 import { badRequest, forbidden } from '../errors.ts';
-import { check } from '../http/validate.ts';
+import { check } from '../check.ts';
 import { deletePreference, getPreference, listPreferences, upsertPreference, type PreferenceRow } from '../store/preferences.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { readinessChecks } from '../http/v1/health.ts';
+import { readinessChecks } from '../readiness.ts';
 
 /**
  * Reports file storage on /health/ready. S3 is required (the bucket must answer); the local

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { AppError, badRequest } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { isId } from '../ids.ts';
 
 function hasNul(v: unknown): boolean {
@@ -10,19 +10,9 @@ function hasNul(v: unknown): boolean {
   return false;
 }
 
-/** Converts zod issues to a stable 400. */
-export function validationError(error: z.ZodError): AppError {
-  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const first = issues[0];
-  return badRequest('invalid_input', first ? `${first.path || 'body'}: ${first.message}` : 'Invalid input', { issues });
-}
-
-/** Parses a value with a schema or throws invalid_input. */
-export function check<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) throw validationError(r.error);
-  return r.data;
-}
+// Schema checks live outside http so actions can use them too.
+export { check, validationError } from '../check.ts';
+import { check } from '../check.ts';
 
 /**
  * Reads and validates a JSON body. Errors: invalid_json (not JSON), invalid_characters (NUL

@@ -5,8 +5,8 @@ import type { Deps } from '../../deps.ts';
 import { authenticate, type Auth } from '../../actions/tokens.ts';
 import { AppError } from '../../errors.ts';
 import { CLOSE, getHub, type Conn, type Hub } from '../../realtime/hub.ts';
-import { mmSerializer } from '../../realtime/serializer-mm.ts';
-import { rejectUpgrade, resumeParams, type UpgradeHandler } from '../../realtime/ws-v1.ts';
+import { mmSerializer } from './ws-serializer.ts';
+import { rejectUpgrade, resumeParams, type UpgradeHandler } from '../v1/ws.ts';
 import { getPresence } from '../../actions/presence.ts';
 import { AUTH_COOKIE } from './auth.ts';
 import { versionId } from './respond.ts';
@@ -32,7 +32,7 @@ function upgradeToken(req: IncomingMessage): string | undefined {
 
 /**
  * `/api/v4/websocket`: Mattermost's socket over the shared hub (same recipients, same replay
- * rings as `/api/v1/ws`; realtime/serializer-mm.ts writes the frames). Authentication by the
+ * rings as `/api/v1/ws`; http/v4/ws-serializer.ts writes the frames). Authentication by the
  * session token at the upgrade (header or cookie) or by a first `authentication_challenge`.
  * Resume: `?connection_id=…&sequence_number=…` (the next seq the client expects) replays the
  * missed events from the ring without a new hello; when the ring cannot, a new stream starts

@@ -1,5 +1,5 @@
-import type { AppEvent, Broadcast } from './protocol.ts';
-import type { HelloInfo, Prepared, Serializer } from './serializer.ts';
+import type { AppEvent, Broadcast } from '../../realtime/protocol.ts';
+import type { HelloInfo, Prepared, Serializer } from '../../realtime/serializer.ts';
 import {
   presentMmChannel,
   presentMmPost,
@@ -7,8 +7,8 @@ import {
   presentMmReaction,
   presentMmTeam,
   presentMmUser,
-} from '../http/v4/presenters.ts';
-import { versionId } from '../http/v4/respond.ts';
+} from './presenters.ts';
+import { versionId } from './respond.ts';
 
 /**
  * `/api/v4/websocket` frames: Mattermost's envelope

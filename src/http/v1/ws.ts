@@ -1,17 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Deps } from '../deps.ts';
-import { authenticate, type Auth } from '../actions/tokens.ts';
-import { bearerToken } from '../http/middleware.ts';
-import { AppError } from '../errors.ts';
-import { CLOSE, getHub, type Conn, type Hub } from './hub.ts';
-import { v1Serializer, type Serializer } from './serializer.ts';
-import { userTyping } from '../actions/typing.ts';
-import { setStatusFromSocket, getPresence } from '../actions/presence.ts';
-import { family, metricsSources } from '../http/metrics.ts';
+import type { Deps } from '../../deps.ts';
+import { authenticate, type Auth } from '../../actions/tokens.ts';
+import { bearerToken } from '../middleware.ts';
+import { AppError } from '../../errors.ts';
+import { CLOSE, getHub, type Conn, type Hub } from '../../realtime/hub.ts';
+import { v1Serializer, type Serializer } from '../../realtime/serializer.ts';
+import { userTyping } from '../../actions/typing.ts';
+import { setStatusFromSocket, getPresence } from '../../actions/presence.ts';
+import { family, metricsSources } from '../metrics.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { localState } from '../deps.ts';
+import { localState } from '../../deps.ts';
 
 /** Unauthenticated sockets are closed after this long. */
 export const AUTH_TIMEOUT_MS = 5000;
