@@ -106,12 +106,14 @@ function usersOfPosts(posts: Post[]) {
 
 /** Loads the newest page of a channel (replacing what is held) or the page before `before`. */
 export async function loadPosts(channelId: string, before?: string) {
+  // Posts that arrive over the socket while this request is in flight must survive the reset.
+  const heldAtFetch = new Set(state.value.postsInChannel[channelId] ?? []);
   const r = await get<Page<Post>>(`/channels/${channelId}/posts${qs({ before, limit: PAGE })}`);
   const list = items(r);
   await usersOfPosts(list);
   const more = r && !Array.isArray(r) && 'next_cursor' in r ? r.next_cursor != null : list.length >= PAGE;
   batch(() => {
-    mergePosts(channelId, list, { reset: !before });
+    mergePosts(channelId, list, { reset: !before, heldAtFetch });
     hasOlder.value = { ...hasOlder.value, [channelId]: more };
   });
 }

@@ -123,7 +123,13 @@ export function mergeChannels(list: { channel: Channel; member?: Member }[], rep
  * Posts of one channel from a page (`reset`: the newest page, replacing the loaded list), or a
  * thread's replies (`thread`). Pages are merged with what is held: the loaded list is the union.
  */
-export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string; holdOnly?: boolean } = {}) {
+/**
+ * Puts fetched posts into the state. `reset` replaces the channel's loaded list, except posts
+ * that arrived live while the fetch was in flight: pass the ids held when it started as
+ * `heldAtFetch`, and any other held post (a `posted` event applied meanwhile, possibly newer than
+ * the server's snapshot) is kept rather than silently dropped.
+ */
+export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string; holdOnly?: boolean; heldAtFetch?: Set<string> } = {}) {
   let s = state.value;
   const gone = list.filter((p) => p.delete_at).map((p) => p.id);
   if (gone.length) {
@@ -144,7 +150,11 @@ export function mergePosts(channelId: string, list: Post[], opts: { reset?: bool
     state.value = { ...t, postsInChannel: s.postsInChannel };
     return;
   }
-  const held = opts.reset ? [] : (loaded ?? []).map((id) => s.posts[id]!).filter(Boolean);
+  const fetched = new Set(list.map((p) => p.id));
+  const keep = opts.reset
+    ? (loaded ?? []).filter((id) => opts.heldAtFetch && !opts.heldAtFetch.has(id) && !fetched.has(id))
+    : (loaded ?? []);
+  const held = keep.map((id) => s.posts[id]!).filter(Boolean);
   state.value = R.loadChannelPosts(s, channelId, [...held, ...list.filter((p) => p.channel_id === channelId)]);
 }
 
