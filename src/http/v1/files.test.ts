@@ -110,6 +110,13 @@ async function roundTrip(storage: Storage) {
   assert.is(cached.status, 304);
   assert.is(cached.bytes.length, 0);
   assert.is((await getBytes(alice, `/api/v1/files/${img.id}`, { 'if-none-match': '"other"' })).status, 200);
+  // The Mattermost route serves the same bytes through the same response code path, 304 included.
+  const mm = await getBytes(alice, `/api/v4/files/${img.id}`);
+  assert.is(mm.status, 200);
+  assert.ok(mm.bytes.equals(png));
+  assert.is(mm.headers.get('etag'), etag);
+  assert.ok(mm.headers.get('x-version-id'));
+  assert.is((await getBytes(alice, `/api/v4/files/${img.id}`, { 'if-none-match': etag })).status, 304);
   const part = await getBytes(alice, `/api/v1/files/${img.id}`, { range: 'bytes=100-1099' });
   assert.is(part.status, 206);
   assert.is(part.headers.get('content-range'), `bytes 100-1099/${png.length}`);

@@ -7,6 +7,7 @@ import { idParam } from '../validate.ts';
 import { badRequest, tooLarge } from '../../errors.ts';
 import type { Deps } from '../../deps.ts';
 import { isId } from '../../ids.ts';
+import { fileResponse } from '../file-response.ts';
 import { getFileInfo, openFileContent, presentFile, uploadFiles, MAX_FILES_PER_UPLOAD, type UploadPart } from '../../actions/files.ts';
 
 /**
@@ -124,29 +125,7 @@ export function filesRoutes() {
       thumbnail,
       ifNoneMatch: c.req.header('if-none-match'),
     });
-    const { file } = content;
-    const headers: Record<string, string> = {
-      'Content-Type': content.contentType,
-      'Content-Disposition': content.disposition,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'private, max-age=86400',
-      'Accept-Ranges': 'bytes',
-      ETag: content.etag,
-    };
-    if (content.notModified) return new Response(null, { status: 304, headers: { ETag: content.etag, 'Cache-Control': headers['Cache-Control'] } });
-    if (content.unsatisfiable) {
-      return new Response(null, { status: 416, headers: { ...headers, 'Content-Range': `bytes */${file.size}` } });
-    }
-    const stream = Readable.toWeb(content.stream!) as unknown as ReadableStream;
-    if (content.range) {
-      const { start, end } = content.range;
-      headers['Content-Range'] = `bytes ${start}-${end}/${file.size}`;
-      headers['Content-Length'] = String(end - start + 1);
-      return new Response(stream, { status: 206, headers });
-    }
-    headers['Content-Length'] = String(file.size);
-    return new Response(stream, { status: 200, headers });
+    return fileResponse(content);
   };
   r.get('/:id', serve(false));
   r.get('/:id/thumbnail', serve(true));

@@ -1,9 +1,9 @@
 import { Hono, type Context } from 'hono';
-import { Readable } from 'node:stream';
 import type { AppEnv } from '../env.ts';
 import { badRequest } from '../../errors.ts';
 import { isId } from '../../ids.ts';
 import { getFileInfo, openFileContent, uploadFiles } from '../../actions/files.ts';
+import { fileResponse } from '../file-response.ts';
 import { readMultipart } from '../v1/files.ts';
 import { presentMmFileInfo } from './presenters.ts';
 import { mmHeaders, mmJson } from './respond.ts';
@@ -35,30 +35,9 @@ export function fileRoutes() {
       rangeHeader: c.req.header('range'),
       download: c.req.query('download') === '1' || c.req.query('download') === 'true',
       thumbnail,
+      ifNoneMatch: c.req.header('if-none-match'),
     });
-    const { file } = content;
-    const headers = mmHeaders(c, {
-      'Content-Type': content.contentType,
-      'Content-Disposition': content.disposition,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      'Cache-Control': 'private, max-age=86400',
-      'Accept-Ranges': 'bytes',
-      ETag: `"${file.sha256 || file.id}"`,
-    });
-    if (content.unsatisfiable) {
-      headers.set('Content-Range', `bytes */${file.size}`);
-      return new Response(null, { status: 416, headers });
-    }
-    const stream = Readable.toWeb(content.stream!) as unknown as ReadableStream;
-    if (content.range) {
-      const { start, end } = content.range;
-      headers.set('Content-Range', `bytes ${start}-${end}/${file.size}`);
-      headers.set('Content-Length', String(end - start + 1));
-      return new Response(stream, { status: 206, headers });
-    }
-    headers.set('Content-Length', String(file.size));
-    return new Response(stream, { status: 200, headers });
+    return fileResponse(content, mmHeaders(c, {}));
   };
   r.get('/files/:fid', serve(false));
   r.get('/files/:fid/thumbnail', serve(true));
