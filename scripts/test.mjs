@@ -43,6 +43,19 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
+const groups = new Set();
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    for (const pid of groups) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    process.exit(130);
+  });
+}
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -51,7 +64,18 @@ function runFile(file) {
       cwd: root,
       env: { ...process.env, NODE_DISABLE_COLORS: '1', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: killing the group also stops servers the suite spawned, so a
+      // killed or leaky suite leaves no orphans behind.
+      detached: true,
     });
+    groups.add(child.pid);
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    };
     let out = '';
     let linger;
     let lingered = false;
@@ -60,7 +84,7 @@ function runFile(file) {
       if (!linger && /Duration:\s+[\d.]+m?s/.test(out)) {
         linger = setTimeout(() => {
           lingered = true;
-          child.kill('SIGKILL');
+          killGroup();
         }, lingerMs);
       }
     };
@@ -68,11 +92,13 @@ function runFile(file) {
     child.stderr.on('data', onData);
     const timer = setTimeout(() => {
       out += `\n[test runner] ${file} timed out after ${timeoutMs} ms; killed\n`;
-      child.kill('SIGKILL');
+      killGroup();
     }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       clearTimeout(linger);
+      killGroup(); // anything the suite left running
+      groups.delete(child.pid);
       // Judge a lingering suite by its own summary (failed = total - passed - skipped); the leak is
       // reported as a warning, not counted as a failure.
       if (lingered) code = 0;
