@@ -7,7 +7,8 @@ import { parseMentions, resolveMentions } from './mentions.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import * as store from '../store/posts.ts';
-import type { PostFileRow, PostRow } from '../store/posts.ts';
+import type { PostRow } from '../store/posts.ts';
+import { claimFiles, filesOfPosts, type PostFileRow } from '../store/files.ts';
 import { reactionsOfPosts, type ReactionRow } from '../store/reactions.ts';
 
 /** Longest message, in characters (Unicode code points), as in Mattermost. */
@@ -86,7 +87,7 @@ export async function loadViews(q: Queryable, rows: PostRow[]): Promise<PostView
   const ids = live.map((r) => r.id);
   // file_ids is stored on the post: most pages need no files query at all.
   const withFiles = live.filter((r) => r.file_ids.length).map((r) => r.id);
-  const [reactions, files] = await Promise.all([reactionsOfPosts(q, ids), store.filesOfPosts(q, withFiles)]);
+  const [reactions, files] = await Promise.all([reactionsOfPosts(q, ids), filesOfPosts(q, withFiles)]);
   return rows.map((row) => ({
     row,
     reactions: reactions.filter((r) => r.post_id === row.id),
@@ -186,7 +187,7 @@ export async function accessPost(q: Queryable, auth: Auth, postId: string, opts:
  */
 export async function attachFiles(tx: Tx, auth: Auth, channelId: string, postId: string, fileIds: string[]): Promise<PostFileRow[]> {
   if (!fileIds.length) return [];
-  const rows = await store.claimFiles(tx, auth.user.id, channelId, postId, fileIds);
+  const rows = await claimFiles(tx, auth.user.id, channelId, postId, fileIds);
   if (rows.length !== new Set(fileIds).size) {
     const ok = new Set(rows.map((r) => r.id));
     throw badRequest('invalid_file_ids', 'Some files do not exist, are not yours, or are already attached', { file_ids: fileIds.filter((id) => !ok.has(id)) });

@@ -32,3 +32,32 @@ export async function getFile(q: Queryable, id: string): Promise<FileRow | undef
   const rows = await q.query<FileRow>('select * from files where id = $1', [id]);
   return rows[0];
 }
+
+// ---- files attached to posts ----
+
+/** A file as posts show it: without where it is stored. */
+export type PostFileRow = Omit<FileRow, 'storage_key' | 'thumbnail_key' | 'sha256'>;
+const FILE_COLUMNS = 'id, creator_id, channel_id, post_id, name, extension, size, mime_type, width, height, create_at, delete_at';
+
+/**
+ * Attaches the caller's unattached files to a post: only files they uploaded, not attached to
+ * any post, not deleted, and uploaded to this channel (or to none). Returns the rows attached.
+ */
+export async function claimFiles(q: Queryable, userId: string, channelId: string, postId: string, fileIds: string[]): Promise<PostFileRow[]> {
+  return q.query<PostFileRow>(
+    `update files set post_id = $3, channel_id = $2
+      where id in (select jsonb_array_elements_text($4::text::jsonb)) and creator_id = $1 and post_id = '' and delete_at = 0
+        and (channel_id = '' or channel_id = $2)
+      returning ${FILE_COLUMNS}`,
+    [userId, channelId, postId, JSON.stringify(fileIds)],
+  );
+}
+
+/** Live files of the given posts. */
+export async function filesOfPosts(q: Queryable, postIds: string[]): Promise<PostFileRow[]> {
+  if (!postIds.length) return [];
+  return q.query<PostFileRow>(
+    `select ${FILE_COLUMNS} from files where post_id in (select jsonb_array_elements_text($1::text::jsonb)) and delete_at = 0 order by create_at, id`,
+    [JSON.stringify(postIds)],
+  );
+}
