@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { authenticate, type Auth } from '../../actions/tokens.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { HubSocket, type ClientAction } from '../ws-socket.ts';
 import { bearerToken } from '../middleware.ts';
 import { AppError } from '../../errors.ts';
-import { CLOSE, getHub, type Conn, type Hub } from '../../realtime/hub.ts';
+import { getHub, type Conn } from '../../realtime/hub.ts';
 import { v1Serializer, type Serializer } from '../../realtime/serializer.ts';
 import { userTyping } from '../../actions/typing.ts';
 import { setStatusFromSocket, getPresence } from '../../actions/presence.ts';
@@ -13,8 +14,7 @@ import { family, metricsSources } from '../metrics.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { localState } from '../../deps.ts';
 
-/** Unauthenticated sockets are closed after this long. */
-export const AUTH_TIMEOUT_MS = 5000;
+export { AUTH_TIMEOUT_MS } from '../ws-socket.ts';
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -86,103 +86,25 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
   };
 }
 
-interface ClientAction {
-  action: string;
-  seq: number | null;
-  data: Record<string, unknown>;
-}
-
-/** One native socket: parses actions, authenticates, and hands the stream to the hub. */
-class V1Socket {
-  private timer: NodeJS.Timeout | undefined;
-  private authenticating = false;
-
-  constructor(
-    private deps: Deps,
-    private hub: Hub,
-    private serializer: Serializer,
-    private ws: WebSocket,
-    auth: Auth | undefined,
-    private resume: { connectionId: string; nextSeq: number } | undefined,
-  ) {
-    // 'error' (e.g. a frame over maxPayload) is followed by 'close'; ws closes with 1009 itself.
-    ws.on('error', () => {});
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    if (auth) this.start(auth);
-    else {
-      this.timer = setTimeout(() => ws.close(CLOSE.authFailed, 'authentication timeout'), AUTH_TIMEOUT_MS);
-      ws.once('close', () => clearTimeout(this.timer));
-    }
-  }
-
-  private get conn(): Conn | undefined {
-    return this.hub.connOf(this.ws);
-  }
-
-  private start(auth: Auth) {
-    clearTimeout(this.timer);
-    if (this.ws.readyState !== this.ws.OPEN) return;
-    this.hub.attach(this.ws, {
-      userId: auth.user.id,
-      sessionId: auth.session.id,
-      sessionExpiresAt: auth.session.expires_at,
-      serializer: this.serializer,
-      resume: this.resume,
-    });
-  }
-
-  private reply(a: { seq: number | null }, ok: boolean, body?: Record<string, unknown>, error?: { code: string; message: string }) {
-    const frame = this.serializer.reply(a.seq, ok, body, error);
-    const c = this.conn;
-    if (c) this.hub.send(c, frame);
-    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
-  }
-
-  private onMessage(data: Buffer, isBinary: boolean) {
-    let msg: any;
-    try {
-      if (isBinary) throw new Error('binary');
-      msg = JSON.parse(data.toString('utf8'));
-    } catch {
-      return this.reply({ seq: null }, false, undefined, { code: 'invalid_json', message: 'Frames must be JSON text' });
-    }
-    const seq = Number.isSafeInteger(msg?.seq) ? (msg.seq as number) : null;
-    if (!msg || typeof msg !== 'object' || Array.isArray(msg) || typeof msg.action !== 'string') {
-      return this.reply({ seq }, false, undefined, { code: 'invalid_action', message: 'Expected {"action": string, "seq": number, "data": object}' });
-    }
-    const data_ = msg.data && typeof msg.data === 'object' && !Array.isArray(msg.data) ? msg.data : {};
-    const a: ClientAction = { action: msg.action, seq, data: data_ };
+/** One native socket: the `authenticate`, `ping`, `typing` and `set_status` actions. */
+class V1Socket extends HubSocket {
+  protected onAction(a: ClientAction) {
+    if (!a.action) return this.fail(a, { code: 'invalid_action', message: 'Expected {"action": string, "seq": number, "data": object}' });
     const conn = this.conn;
     if (!conn) return this.unauthenticated(a);
-    if (!this.hub.takeToken(conn)) return this.reply(a, false, undefined, { code: 'rate_limited', message: 'Too many actions on this socket; slow down' });
-    void this.act(conn, a).catch((e) => {
-      if (e instanceof AppError) this.reply(a, false, undefined, { code: e.code, message: e.message });
-      else {
-        this.deps.log.error('websocket action failed', { err: e, action: a.action });
-        this.reply(a, false, undefined, { code: 'internal_error', message: 'Internal server error' });
-      }
-    });
+    if (!this.hub.takeToken(conn)) return this.fail(a, { code: 'rate_limited', message: 'Too many actions on this socket; slow down' });
+    this.run(a, this.act(conn, a));
   }
 
   private unauthenticated(a: ClientAction) {
-    if (a.action !== 'authenticate') return this.reply(a, false, undefined, { code: 'unauthenticated', message: 'Send the authenticate action first' });
-    if (this.authenticating) return this.reply(a, false, undefined, { code: 'authentication_in_progress', message: 'Already authenticating' });
+    if (a.action !== 'authenticate') return this.fail(a, { code: 'unauthenticated', message: 'Send the authenticate action first' });
+    if (this.authenticating) return this.fail(a, { code: 'authentication_in_progress', message: 'Already authenticating' });
     const token = a.data.token;
-    if (typeof token !== 'string' || !token) return this.reply(a, false, undefined, { code: 'invalid_token', message: 'data.token is required' });
-    this.authenticating = true;
-    authenticate(this.deps, token).then(
-      (auth) => {
-        this.authenticating = false;
-        this.reply(a, true);
-        this.start(auth);
-      },
-      (e) => {
-        this.authenticating = false;
-        const code = e instanceof AppError ? e.code : 'unauthorized';
-        this.reply(a, false, undefined, { code, message: 'Authentication failed' });
-        this.ws.close(CLOSE.authFailed, 'authentication failed');
-      },
-    );
+    if (typeof token !== 'string' || !token) return this.fail(a, { code: 'invalid_token', message: 'data.token is required' });
+    this.authenticateWith(a, token, (e) => (e instanceof AppError ? e.code : 'unauthorized'), (auth) => {
+      this.reply(a, true);
+      this.start(auth);
+    });
   }
 
   private async act(conn: Conn, a: ClientAction) {
@@ -198,9 +120,9 @@ class V1Socket {
         return this.reply(a, true, st as unknown as Record<string, unknown>);
       }
       case 'authenticate':
-        return this.reply(a, false, undefined, { code: 'already_authenticated', message: 'This socket is already authenticated' });
+        return this.fail(a, { code: 'already_authenticated', message: 'This socket is already authenticated' });
       default:
-        return this.reply(a, false, undefined, { code: 'unknown_action', message: `Unknown action ${JSON.stringify(a.action.slice(0, 64))}` });
+        return this.fail(a, { code: 'unknown_action', message: `Unknown action ${JSON.stringify(a.action.slice(0, 64))}` });
     }
   }
 }

@@ -1,0 +1,128 @@
+import type { WebSocket } from 'ws';
+import type { Deps } from '../deps.ts';
+import { authenticate, type Auth } from '../actions/tokens.ts';
+import { AppError } from '../errors.ts';
+import { CLOSE, type Conn, type Hub } from '../realtime/hub.ts';
+import type { Serializer } from '../realtime/serializer.ts';
+
+/** Unauthenticated sockets are closed after this long. */
+export const AUTH_TIMEOUT_MS = 5000;
+
+export interface ClientAction {
+  /** '' when the frame named none. */
+  action: string;
+  seq: number | null;
+  data: Record<string, unknown>;
+}
+
+export interface ActionError {
+  code: string;
+  message: string;
+}
+
+/**
+ * What both socket endpoints (`/api/v1/ws`, `/api/v4/websocket`) share: the 5 s authentication
+ * deadline, frame decoding, replies through the protocol's serializer (and the hub once the socket
+ * is attached, so replies and events stay in one ordered stream), attaching an authenticated
+ * socket to the hub, and turning a failed action into a FAIL reply. Subclasses decide which
+ * actions exist and how authentication is answered.
+ */
+export abstract class HubSocket {
+  private timer: NodeJS.Timeout | undefined;
+  protected authenticating = false;
+
+  constructor(
+    protected deps: Deps,
+    protected hub: Hub,
+    protected serializer: Serializer,
+    protected ws: WebSocket,
+    auth: Auth | undefined,
+    private resume: { connectionId: string; nextSeq: number } | undefined,
+  ) {
+    // 'error' (e.g. a frame over maxPayload) is followed by 'close'; ws closes with 1009 itself.
+    ws.on('error', () => {});
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
+    if (auth) this.start(auth);
+    else {
+      this.timer = setTimeout(() => ws.close(CLOSE.authFailed, 'authentication timeout'), AUTH_TIMEOUT_MS);
+      ws.once('close', () => clearTimeout(this.timer));
+    }
+  }
+
+  /** Handles one decoded frame. */
+  protected abstract onAction(a: ClientAction, raw: Buffer): void;
+
+  protected get conn(): Conn | undefined {
+    return this.hub.connOf(this.ws);
+  }
+
+  /** Attaches the socket to the hub (which sends hello or replays a resumed stream). */
+  protected start(auth: Auth) {
+    clearTimeout(this.timer);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.hub.attach(this.ws, {
+      userId: auth.user.id,
+      sessionId: auth.session.id,
+      sessionExpiresAt: auth.session.expires_at,
+      serializer: this.serializer,
+      resume: this.resume,
+    });
+  }
+
+  protected reply(a: { seq: number | null }, ok: boolean, body?: Record<string, unknown>, error?: ActionError) {
+    const frame = this.serializer.reply(a.seq, ok, body, error);
+    const c = this.conn;
+    if (c) this.hub.send(c, frame);
+    else if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  protected fail(a: ClientAction, error: ActionError) {
+    this.reply(a, false, undefined, error);
+  }
+
+  /** Runs an action's work; an AppError becomes its FAIL reply, anything else is logged as internal_error. */
+  protected run(a: ClientAction, work: Promise<unknown>) {
+    void work.catch((e) => {
+      if (e instanceof AppError) this.fail(a, { code: e.code, message: e.message });
+      else {
+        this.deps.log.error('websocket action failed', { err: e, action: a.action });
+        this.fail(a, { code: 'internal_error', message: 'Internal server error' });
+      }
+    });
+  }
+
+  /** Verifies a token sent in a frame; on failure replies, then closes with 4001. */
+  protected authenticateWith(a: ClientAction, token: string, failCode: (e: unknown) => string, onOk: (auth: Auth) => void) {
+    this.authenticating = true;
+    authenticate(this.deps, token).then(
+      (auth) => {
+        this.authenticating = false;
+        onOk(auth);
+      },
+      (e) => {
+        this.authenticating = false;
+        this.fail(a, { code: failCode(e), message: 'Authentication failed' });
+        this.ws.close(CLOSE.authFailed, 'authentication failed');
+      },
+    );
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean) {
+    let msg: any;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(data.toString('utf8'));
+    } catch {
+      return this.fail({ seq: null } as ClientAction, { code: 'invalid_json', message: 'Frames must be JSON text' });
+    }
+    const a: ClientAction = {
+      action: typeof msg?.action === 'string' ? msg.action : '',
+      seq: Number.isSafeInteger(msg?.seq) ? (msg.seq as number) : null,
+      data: msg?.data && typeof msg.data === 'object' && !Array.isArray(msg.data) ? msg.data : {},
+    };
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) {
+      return this.fail(a, { code: 'invalid_action', message: 'Expected {"action": string, "seq": number, "data": object}' });
+    }
+    this.onAction(a, data);
+  }
+}
