@@ -20,6 +20,8 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
+import { readdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -124,6 +126,65 @@ async function seed(t) {
   return { userId, sessionId, teamId, channels };
 }
 
+/** CPU ms used so far by a process (user + system, all threads), from /proc; 0 if it is gone. */
+function procCpuMs(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms of every PostgreSQL process on this machine (backends, WAL writer, checkpointer…). */
+function postgresCpuMs() {
+  let ms = 0;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'postgres') ms += procCpuMs(p);
+    } catch {}
+  }
+  return ms;
+}
+
+/** CPU split of a phase: the server process, PostgreSQL, and this load generator. */
+function cpuMeter(serverPid) {
+  const snap = () => ({ server: serverPid ? procCpuMs(serverPid) : 0, pg: postgresCpuMs(), gen: process.cpuUsage() });
+  const a = snap();
+  return (n) => {
+    const b = snap();
+    const gen = (b.gen.user + b.gen.system - a.gen.user - a.gen.system) / 1000;
+    return { server: r2((b.server - a.server) / n), pg: r2((b.pg - a.pg) / n), gen: r2(gen / n) };
+  };
+}
+const r2 = (x) => Math.round(x * 100) / 100;
+
+/**
+ * A keep-alive HTTP/1.1 client on node:http: much less CPU per request than fetch, so the load
+ * generator (which shares the machine with the server) takes as little as it can.
+ */
+function httpClient(base, headers) {
+  const url = new URL(base);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(body);
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method, path, agent, headers: payload ? { ...headers, 'content-length': payload.length } : headers },
+        (res) => {
+          const chunks = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode, text: () => Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
 /** `rate` calls per second for SECONDS on a fixed schedule; latency from each scheduled start. */
 async function openLoop(rate, fn) {
   const lat = [];
@@ -201,6 +262,7 @@ async function benchOne(kind) {
     const world = await seed(t);
     // Baseline: the same rows (message, channel spread) through the bare driver, same rates.
     for (const rate of RATES) {
+      const cpu = cpuMeter(undefined);
       res.bare[rate] = await openLoop(rate, async (i) => {
         await t.q(`insert into posts (id, channel_id, user_id, message, create_at, update_at) values ($1, $2, $3, $4, $5, $5)`, [
           newId(),
@@ -211,7 +273,8 @@ async function benchOne(kind) {
         ]);
         return true;
       });
-      log(`bare INSERT ${rate}/s: p50 ${res.bare[rate].p50} ms, p99 ${res.bare[rate].p99} ms`);
+      res.bare[rate].cpu = cpu(rate * SECONDS);
+      log(`bare INSERT ${rate}/s: p50 ${res.bare[rate].p50} ms, p99 ${res.bare[rate].p99} ms, CPU ms/row ${JSON.stringify(res.bare[rate].cpu)}`);
     }
     await t.close();
 
@@ -224,16 +287,15 @@ async function benchOne(kind) {
       const w = await api(`/channels/${world.channels[2 + (i % 8)]}/posts`, { method: 'POST', body: JSON.stringify({ message: `warm up ${i} @member1` }) });
       if (w.status !== 201) throw new Error(`warm-up post: ${w.status} ${await w.text()}`);
     }
+    const client = httpClient(server.url, headers);
     for (const rate of RATES) {
+      const cpu = cpuMeter(server.pid);
       res.create[rate] = await openLoop(rate, async (i) => {
-        const r = await api(`/channels/${world.channels[2 + (i % 8)]}/posts`, {
-          method: 'POST',
-          body: JSON.stringify({ message: `bench ${rate} ${i} hello @member${i % 9}`, client_msg_id: `bench-${rate}-${i}` }),
-        });
-        await r.arrayBuffer();
+        const r = await client('POST', `/api/v1/channels/${world.channels[2 + (i % 8)]}/posts`, JSON.stringify({ message: `bench ${rate} ${i} hello @member${i % 9}`, client_msg_id: `bench-${rate}-${i}` }));
         return r.status === 201;
       });
-      log(`create ${rate}/s: p50 ${res.create[rate].p50} ms, p99 ${res.create[rate].p99} ms, errors ${res.create[rate].errors}, achieved ${res.create[rate].achieved}/s`);
+      res.create[rate].cpu = cpu(rate * SECONDS);
+      log(`create ${rate}/s: p50 ${res.create[rate].p50} ms, p99 ${res.create[rate].p99} ms, errors ${res.create[rate].errors}, achieved ${res.create[rate].achieved}/s, CPU ms/post ${JSON.stringify(res.create[rate].cpu)}`);
     }
 
     // History: collect cursors through the channel, then 300 sequential pages of 60 at random depths.

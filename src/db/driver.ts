@@ -10,6 +10,13 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+/**
+ * A query text that starts with this comment is never prepared (postgres.js keeps named prepared
+ * statements per connection): for texts whose shape comes from user input, such as search, and
+ * whose best plan depends on the values.
+ */
+export const UNPREPARED = '/* unprepared */ ';
+
 export interface Tx extends Queryable {
   readonly inTransaction: true;
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/driver.ts';
+import { UNPREPARED, type Queryable } from '../db/driver.ts';
 import { POST_COLUMNS_P, type PostRow } from './posts.ts';
 
 /** A parsed search, reduced to what SQL needs. Every value is bound as a parameter. */
@@ -73,7 +73,7 @@ export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRo
   const limit = bind(s.limit);
   const headline = tsq ? `ts_headline('english', r.message, ${tsq}, ${bind(HEADLINE_OPTS)})` : `''`;
   return q.query<SearchRow>(
-    `select r.*, ${headline} as headline from (
+    `${UNPREPARED}select r.*, ${headline} as headline from (
        select ${POST_COLUMNS_P}
          from posts p
          join channel_members cm on cm.channel_id = p.channel_id and cm.user_id = $1
