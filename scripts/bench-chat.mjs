@@ -3,6 +3,7 @@
 // under "## Chat core".
 //
 //   npm run bench:chat -- [--seconds 10] [--db pglite,postgres] [--binary] [--no-write]
+//                          [--rates 100,500,1000] [--no-reads]
 //
 // Per database, one after the other (never in parallel: they would measure each other):
 //  1. seed with SQL: 10 users in a team, 10 public channels, 100,000 posts in one channel and
@@ -41,7 +42,10 @@ const DBS = opt('db', 'pglite,postgres').split(',');
 const BINARY = args.includes('--binary');
 const WRITE = !args.includes('--no-write');
 const PG_BASE = process.env.RUSTCHAT_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const RATES = [100, 500, 1000];
+const RATES = opt('rates', '100,500,1000').split(',').map(Number);
+// For profiling: BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' reaches only the server.
+const SERVER_NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS;
+const READS = !args.includes('--no-reads');
 const HISTORY_POSTS = 100_000;
 const SEARCH_POSTS = 200_000;
 const TARGETS = { create500: 50, history: 20, search: 200 };
@@ -226,6 +230,7 @@ async function startServer(dataDir, env) {
   const port = await freePort();
   const [cmd, pre] = BINARY ? [join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
   const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...env, RUSTCHAT_LOG_LEVEL: 'warn' };
+  if (SERVER_NODE_OPTIONS) childEnv.NODE_OPTIONS = SERVER_NODE_OPTIONS;
   const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
@@ -298,6 +303,7 @@ async function benchOne(kind) {
       log(`create ${rate}/s: p50 ${res.create[rate].p50} ms, p99 ${res.create[rate].p99} ms, errors ${res.create[rate].errors}, achieved ${res.create[rate].achieved}/s, CPU ms/post ${JSON.stringify(res.create[rate].cpu)}`);
     }
 
+    if (!READS) return res;
     // History: collect cursors through the channel, then 300 sequential pages of 60 at random depths.
     const ids = [];
     let cursor = null;
