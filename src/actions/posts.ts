@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import * as store from '../store/posts.ts';
 import type { PostRow } from '../store/posts.ts';
+import { getChannel } from '../store/channels.ts';
 import { claimFiles, filesOfPosts, type PostFileRow } from '../store/files.ts';
 import { reactionsOfPosts, type ReactionRow } from '../store/reactions.ts';
 
@@ -228,43 +229,51 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
   const rootIdIn = (input.root_id || '') as string;
   if (!message.trim() && !fileIds.length) throw badRequest('message_empty', 'A post needs a message or files');
 
+  const parsed = parseMentions(message);
   return inTx(deps, async (tx, emit) => {
-    // Locks the channel row: posts serialise with membership changes, so recipients are exact.
-    const a = await accessChannel(tx, auth, channelId, { mode: 'write', lock: true });
-
-    let rootId = '';
-    if (rootIdIn) {
-      let root = await store.getPost(tx, rootIdIn);
-      // A reply to a reply joins the thread of its root.
-      if (root && root.root_id) root = await store.getPost(tx, root.root_id);
-      if (!root || root.channel_id !== channelId || root.delete_at !== 0) {
-        // A retry of a reply whose root was deleted since still gets its post back.
-        const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
-        if (prior) return replay(tx, prior, channelId);
-        throw badRequest('invalid_root_id', 'root_id must be a live post in the same channel');
-      }
-      rootId = root.id;
+    // Two statements sent together (one round trip, BEGIN included on PostgreSQL): the channel
+    // row lock, then the insert, which PostgreSQL runs only once the lock is granted — so it
+    // checks membership and reads the recipients as of then, and posts serialise with membership
+    // changes (recipients are exact). The insert does the authorization itself (member of a live
+    // channel of a live team) and resolves the thread root.
+    const [channel, created] = await Promise.all([
+      getChannel(tx, channelId, true),
+      store.insertPost(tx, {
+        id: newId(),
+        channel_id: channelId,
+        user_id: auth.user.id,
+        root_id: rootIdIn,
+        message,
+        props,
+        file_ids: fileIds,
+        client_msg_id: clientMsgId,
+        mention_usernames: parsed.usernames,
+        mention_channel: parsed.channel,
+        create_at: deps.now(),
+      }),
+    ]);
+    if (!channel) {
+      // No such channel when the lock was taken: 404 from a fresh read (and a channel that
+      // appeared since is a race for the client to retry, not a post without its event).
+      await accessChannel(tx, auth, channelId, { mode: 'write' });
+      throw conflict('channel_changed', 'The channel changed while posting; try again');
     }
-
-    const parsed = parseMentions(message);
-    const now = deps.now();
-    const created = await store.insertPost(tx, {
-      id: newId(),
-      channel_id: channelId,
-      user_id: auth.user.id,
-      root_id: rootId,
-      message,
-      props,
-      file_ids: fileIds,
-      client_msg_id: clientMsgId,
-      mention_usernames: parsed.usernames,
-      mention_channel: parsed.channel,
-      create_at: now,
-    });
     if (!created) {
+      // Nothing inserted. Fresh reads say why: no access (404/403), a bad root, or a retry.
+      await accessChannel(tx, auth, channelId, { mode: 'write' });
+      if (rootIdIn) {
+        let root = await store.getPost(tx, rootIdIn);
+        if (root && root.root_id) root = await store.getPost(tx, root.root_id);
+        if (!root || root.channel_id !== channelId || root.delete_at !== 0) {
+          // A retry of a reply whose root was deleted since still gets its post back.
+          const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
+          if (prior) return replay(tx, prior, channelId);
+          throw badRequest('invalid_root_id', 'root_id must be a live post in the same channel');
+        }
+      }
       // A retry: this user already used this client_msg_id. (When another transaction took it
       // concurrently, ON CONFLICT waited for its commit, so the row is visible now.)
-      const prior = await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId!);
+      const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
       if (!prior) throw conflict('client_msg_id_conflict', 'client_msg_id is in use');
       return replay(tx, prior, channelId);
     }
@@ -277,15 +286,15 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
       data: {
         post: presentPost(row, [], files),
         channel_id: channelId,
-        channel_type: a.channel.type,
+        channel_type: channel.type,
         // The Mattermost apps show these in notifications (src/http/v4/ws-serializer.ts).
-        channel_name: a.channel.name,
-        channel_display_name: a.channel.display_name,
-        team_id: a.channel.team_id,
+        channel_name: channel.name,
+        channel_display_name: channel.display_name,
+        team_id: channel.team_id,
         mentions: notified,
         sender_name: auth.user.username,
       },
-      broadcast: { user_ids: members, channel_id: channelId, team_id: a.channel.team_id || undefined },
+      broadcast: { user_ids: members, channel_id: channelId, team_id: channel.team_id || undefined },
     });
     return { row, reactions: [], files, created: true };
   });

@@ -97,16 +97,43 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     stats: () => ({ ...stats }),
     close: () => sql.end({ timeout: 5 }),
   };
+  /**
+   * A transaction on a reserved connection, with BEGIN sent unawaited so that it travels in the
+   * same write as the first statements (postgres.js pipelines a connection's queries): statements
+   * that fn issues together cost one round trip, BEGIN included. As with sql.begin(), an error of
+   * any statement fails the whole transaction even if fn caught it, and a COMMIT that PostgreSQL
+   * turned into a ROLLBACK is an error, never a silent success.
+   */
   async function transact<T>(mode: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return (await sql.begin(mode, async (t) => {
+    const c = await sql.reserve();
+    let failure: unknown;
+    const track = <R>(p: Promise<R>) =>
+      p.catch((e) => {
+        failure ??= e;
+        throw e;
+      });
+    const begin = track(c.unsafe(mode ? `begin ${mode}` : 'begin') as unknown as Promise<unknown>);
+    begin.catch(() => {});
+    try {
       const tx: Tx = {
         inTransaction: true,
-        query: (text, params) => run(t, text, params),
+        query: (text, params) => track(run(c, text, params)),
         exec: async (text) => {
-          await t.unsafe(text);
+          await track(c.unsafe(text) as unknown as Promise<unknown>);
         },
       };
-      return fn(tx);
-    })) as any;
+      const result = await fn(tx);
+      await begin;
+      if (failure) throw failure;
+      const done = (await c.unsafe('commit')) as unknown as { command?: string };
+      if (done.command === 'ROLLBACK') throw Object.assign(new Error('transaction was rolled back at COMMIT'), { code: '40000' });
+      return result;
+    } catch (e) {
+      await (c.unsafe('rollback') as unknown as Promise<unknown>).catch(() => {});
+      // "current transaction is aborted" hides the statement error that caused it.
+      throw (e as { code?: string })?.code === '25P02' && failure ? failure : e;
+    } finally {
+      c.release();
+    }
   }
 }

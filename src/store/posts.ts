@@ -36,7 +36,7 @@ export interface NewPost {
   id: string;
   channel_id: string;
   user_id: string;
-  /** '' for a root post (the caller has checked a reply's root). */
+  /** '' for a root post; for a reply, the post replied to (insertPost resolves its thread root). */
   root_id: string;
   message: string;
   type?: string;
@@ -52,42 +52,55 @@ export interface NewPost {
 
 /**
  * Inserts a post and applies everything it changes, in ONE statement (round trips are what a
- * post costs, on PGlite most of all): mentions resolved against current members, the root's
+ * post costs): the author's right to post (a member of a live channel of a live team — checked
+ * here, with the statement's snapshot: a caller that sends it right after locking the channel row
+ * in the same transaction needs no separate membership read), the thread root (a reply to a reply joins its root's thread; the
+ * root must be live and in this channel), mentions resolved against current members, the root's
  * reply counters, the channel's totals, mention counters, the author's read state (the author
  * has seen their own post: counts follow the new totals, mentions clear). Returns the row and the
  * channel's current member ids (the recipients of `posted`).
  *
- * With a client_msg_id this user already used, nothing is inserted or counted (every update is
- * gated on the insert) and it returns undefined: the caller loads the earlier post.
- * Caller holds FOR UPDATE on the channel row. The member updates touch disjoint rows.
+ * Inserts nothing and returns undefined when the author may not post there, the root is not
+ * valid, or this user already used this client_msg_id (every update is gated on the insert): the
+ * caller finds out which with fresh reads.
  */
 export async function insertPost(q: Queryable, p: NewPost): Promise<{ row: PostRow; memberIds: string[] } | undefined> {
   const rows = await q.query<PostRow & { member_ids: string[] }>(
-    `with mention_ids as (
+    `with allowed as (
+       select 1 from channels c join channel_members cm on cm.channel_id = c.id and cm.user_id = $3
+        where c.id = $2 and c.delete_at = 0
+          and (c.team_id = '' or exists (select 1 from teams t where t.id = c.team_id and t.delete_at = 0))
+     ), thread as (
+       select r.id from posts p join posts r on r.id = case when p.root_id = '' then p.id else p.root_id end
+        where $4 <> '' and p.id = $4 and r.channel_id = $2 and r.delete_at = 0
+     ), mention_ids as (
        select coalesce(jsonb_agg(u.id order by u.id), '[]'::jsonb) as ids
          from users u join channel_members cm on cm.user_id = u.id and cm.channel_id = $2
         where lower(u.username) in (select jsonb_array_elements_text($12::text::jsonb)) and u.id <> $3
      ), ins as (
        insert into posts (id, channel_id, user_id, root_id, message, type, props, file_ids, client_msg_id, mentions, mention_channel, create_at, update_at)
-       select $1, $2, $3, $4, $5, $6, $7::text::jsonb, $8::text::jsonb, $9, m.ids, $10, $11, $11 from mention_ids m
+       select $1, $2, $3, coalesce((select id from thread), ''), $5, $6, $7::text::jsonb, $8::text::jsonb, $9, m.ids, $10, $11, $11
+         from mention_ids m
+        where exists (select 1 from allowed) and ($4 = '' or exists (select 1 from thread))
        on conflict (user_id, client_msg_id) where client_msg_id is not null do nothing
        returning ${POST_COLUMNS}
      ), root as (
-       update posts set reply_count = reply_count + 1, last_reply_at = greatest(last_reply_at, $11), update_at = greatest(update_at, $11)
-        where $4 <> '' and id = $4 and exists (select 1 from ins)
+       update posts r set reply_count = r.reply_count + 1, last_reply_at = greatest(r.last_reply_at, $11), update_at = greatest(r.update_at, $11)
+         from ins where ins.root_id <> '' and r.id = ins.root_id
      ), ch as (
-       update channels set total_msg_count = total_msg_count + 1,
-           total_msg_count_root = total_msg_count_root + case when $4 = '' then 1 else 0 end,
-           last_post_at = greatest(last_post_at, $11),
-           last_root_post_at = case when $4 = '' then greatest(last_root_post_at, $11) else last_root_post_at end
-        where id = $2 and exists (select 1 from ins)
-        returning total_msg_count, total_msg_count_root
+       update channels c set total_msg_count = c.total_msg_count + 1,
+           total_msg_count_root = c.total_msg_count_root + case when ins.root_id = '' then 1 else 0 end,
+           last_post_at = greatest(c.last_post_at, $11),
+           last_root_post_at = case when ins.root_id = '' then greatest(c.last_root_post_at, $11) else c.last_root_post_at end
+         from ins where c.id = $2
+        returning c.total_msg_count, c.total_msg_count_root
      ), mentioned as (
-       update channel_members set mention_count = mention_count + 1,
-           mention_count_root = mention_count_root + case when $4 = '' then 1 else 0 end,
+       update channel_members cm set mention_count = cm.mention_count + 1,
+           mention_count_root = cm.mention_count_root + case when ins.root_id = '' then 1 else 0 end,
            last_update_at = $11
-        where channel_id = $2 and user_id <> $3 and exists (select 1 from ins)
-          and ($10 or user_id in (select jsonb_array_elements_text(ins.mentions) from ins))
+         from ins
+        where cm.channel_id = $2 and cm.user_id <> $3
+          and ($10 or cm.user_id in (select jsonb_array_elements_text(ins.mentions)))
      ), author as (
        update channel_members m set last_viewed_at = greatest(m.last_viewed_at, $11), msg_count = ch.total_msg_count,
            msg_count_root = ch.total_msg_count_root, mention_count = 0, mention_count_root = 0, last_update_at = $11
