@@ -2,7 +2,8 @@ import type { Deps } from '../deps.ts';
 import type { Queryable, Tx } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { inTx } from './tx.ts';
-import { accessChannel, isChannelModerator, type AccessOptions, type ChannelAccess } from './access.ts';
+import { accessChannel, isChannelModerator, type AccessOptions, type ChannelAccess, type ChannelRow } from './access.ts';
+import type { AppEvent } from '../realtime/protocol.ts';
 import { parseMentions, resolveMentions } from './mentions.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
@@ -230,74 +231,89 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
   if (!message.trim() && !fileIds.length) throw badRequest('message_empty', 'A post needs a message or files');
 
   const parsed = parseMentions(message);
+  const post: store.NewPost = {
+    id: newId(),
+    channel_id: channelId,
+    user_id: auth.user.id,
+    root_id: rootIdIn,
+    message,
+    props,
+    file_ids: fileIds,
+    client_msg_id: clientMsgId,
+    mention_usernames: parsed.usernames,
+    mention_channel: parsed.channel,
+    create_at: deps.now(),
+  };
+  // Two statements, sent together: the channel row lock, then the insert, which PostgreSQL runs
+  // only once the lock is granted — so it checks membership and reads the recipients as of then,
+  // and posts serialise with membership changes (recipients are exact). The insert authorizes
+  // (member of a live channel of a live team) and resolves the thread root itself.
+  const lock = store.lockChannelStatement(channelId);
+  const insert = store.insertPostStatement(post);
+
+  if (!fileIds.length) {
+    // Nothing to decide between the statements: the whole transaction, BEGIN to COMMIT, is one
+    // round trip. When the insert inserts nothing, nothing was written.
+    const [[channel], rows] = await deps.db.batch([lock, insert]);
+    const created = store.insertedPost(rows);
+    if (!created) return inTx(deps, (tx) => explainNoInsert(tx, auth, channelId, rootIdIn, clientMsgId));
+    const ch = (channel as ChannelRow | undefined) ?? (await getChannel(deps.db, channelId))!;
+    deps.bus.publish(postedEvent(auth, ch, created, [], parsed.channel));
+    return { row: created.row, reactions: [], files: [], created: true };
+  }
+
   return inTx(deps, async (tx, emit) => {
-    // Two statements sent together (one round trip, BEGIN included on PostgreSQL): the channel
-    // row lock, then the insert, which PostgreSQL runs only once the lock is granted — so it
-    // checks membership and reads the recipients as of then, and posts serialise with membership
-    // changes (recipients are exact). The insert does the authorization itself (member of a live
-    // channel of a live team) and resolves the thread root.
-    const [channel, created] = await Promise.all([
-      getChannel(tx, channelId, true),
-      store.insertPost(tx, {
-        id: newId(),
-        channel_id: channelId,
-        user_id: auth.user.id,
-        root_id: rootIdIn,
-        message,
-        props,
-        file_ids: fileIds,
-        client_msg_id: clientMsgId,
-        mention_usernames: parsed.usernames,
-        mention_channel: parsed.channel,
-        create_at: deps.now(),
-      }),
-    ]);
-    if (!channel) {
-      // No such channel when the lock was taken: 404 from a fresh read (and a channel that
-      // appeared since is a race for the client to retry, not a post without its event).
-      await accessChannel(tx, auth, channelId, { mode: 'write' });
-      throw conflict('channel_changed', 'The channel changed while posting; try again');
-    }
-    if (!created) {
-      // Nothing inserted. Fresh reads say why: no access (404/403), a bad root, or a retry.
-      await accessChannel(tx, auth, channelId, { mode: 'write' });
-      if (rootIdIn) {
-        let root = await store.getPost(tx, rootIdIn);
-        if (root && root.root_id) root = await store.getPost(tx, root.root_id);
-        if (!root || root.channel_id !== channelId || root.delete_at !== 0) {
-          // A retry of a reply whose root was deleted since still gets its post back.
-          const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
-          if (prior) return replay(tx, prior, channelId);
-          throw badRequest('invalid_root_id', 'root_id must be a live post in the same channel');
-        }
-      }
-      // A retry: this user already used this client_msg_id. (When another transaction took it
-      // concurrently, ON CONFLICT waited for its commit, so the row is visible now.)
-      const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
-      if (!prior) throw conflict('client_msg_id_conflict', 'client_msg_id is in use');
-      return replay(tx, prior, channelId);
-    }
-    const { row, memberIds: members } = created;
-    const mentions = row.mentions;
-    const files = await attachFiles(tx, auth, channelId, row.id, fileIds);
-    const notified = parsed.channel ? members.filter((id) => id !== auth.user.id) : mentions;
-    emit({
-      event: 'posted',
-      data: {
-        post: presentPost(row, [], files),
-        channel_id: channelId,
-        channel_type: channel.type,
-        // The Mattermost apps show these in notifications (src/http/v4/ws-serializer.ts).
-        channel_name: channel.name,
-        channel_display_name: channel.display_name,
-        team_id: channel.team_id,
-        mentions: notified,
-        sender_name: auth.user.username,
-      },
-      broadcast: { user_ids: members, channel_id: channelId, team_id: channel.team_id || undefined },
-    });
-    return { row, reactions: [], files, created: true };
+    const [[channel], created] = await Promise.all([tx.query<ChannelRow>(lock.text, lock.params), store.insertPost(tx, post)]);
+    if (!created) return explainNoInsert(tx, auth, channelId, rootIdIn, clientMsgId);
+    // Claiming the files can fail (400 invalid_file_ids): the transaction, post included, rolls back.
+    const files = await attachFiles(tx, auth, channelId, created.row.id, fileIds);
+    emit(postedEvent(auth, channel ?? (await getChannel(tx, channelId))!, created, files, parsed.channel));
+    return { row: created.row, reactions: [], files, created: true };
   });
+}
+
+/** The `posted` event of a new post, to the channel's members at commit. */
+function postedEvent(auth: Auth, channel: ChannelRow, created: store.InsertedPost, files: PostFileRow[], mentionChannel: boolean): AppEvent {
+  const { row, memberIds } = created;
+  return {
+    event: 'posted',
+    data: {
+      post: presentPost(row, [], files),
+      channel_id: channel.id,
+      channel_type: channel.type,
+      // The Mattermost apps show these in notifications (src/http/v4/ws-serializer.ts).
+      channel_name: channel.name,
+      channel_display_name: channel.display_name,
+      team_id: channel.team_id,
+      mentions: mentionChannel ? memberIds.filter((id) => id !== auth.user.id) : row.mentions,
+      sender_name: auth.user.username,
+    },
+    broadcast: { user_ids: memberIds, channel_id: channel.id, team_id: channel.team_id || undefined },
+  };
+}
+
+/**
+ * The insert inserted nothing (and so wrote nothing). Fresh reads say why: no access (404/403), a
+ * root that is not a live post of this channel (400), or a retry of a client_msg_id this user
+ * already used — which returns the earlier post.
+ */
+async function explainNoInsert(tx: Tx, auth: Auth, channelId: string, rootIdIn: string, clientMsgId: string | null): Promise<CreatedPost> {
+  await accessChannel(tx, auth, channelId, { mode: 'write' });
+  if (rootIdIn) {
+    let root = await store.getPost(tx, rootIdIn);
+    if (root && root.root_id) root = await store.getPost(tx, root.root_id);
+    if (!root || root.channel_id !== channelId || root.delete_at !== 0) {
+      // A retry of a reply whose root was deleted since still gets its post back.
+      const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
+      if (prior) return replay(tx, prior, channelId);
+      throw badRequest('invalid_root_id', 'root_id must be a live post in the same channel');
+    }
+  }
+  // A retry: this user already used this client_msg_id. (When another transaction took it
+  // concurrently, ON CONFLICT waited for its commit, so the row is visible now.)
+  const prior = clientMsgId ? await store.getPostByClientMsgId(tx, auth.user.id, clientMsgId) : undefined;
+  if (!prior) throw conflict('channel_changed', 'The channel changed while posting; try again');
+  return replay(tx, prior, channelId);
 }
 
 async function replay(q: Queryable, prior: PostRow, channelId: string): Promise<CreatedPost> {

@@ -100,4 +100,44 @@ test('many concurrent transactions each commit exactly their own rows', async ()
   assert.is(await count(), 4 + 30);
 });
 
+test('batch: statements run in order in one transaction and commit together', async () => {
+  const [a, b] = await t.db.batch([
+    { text: 'insert into drv values ($1, $2) returning id', params: [200, 'b1'] },
+    { text: 'select count(*)::int8 as n from drv where id = $1', params: [200] },
+  ]);
+  assert.is(a[0].id, 200);
+  assert.is(b[0].n, 1, 'the second statement sees the first');
+  assert.is(await count(), 35);
+});
+
+test('batch: a failing statement commits nothing and throws its own error', async () => {
+  try {
+    await t.db.batch([
+      { text: 'insert into drv values ($1, $2)', params: [201, 'kept?'] },
+      { text: 'insert into drv values ($1, $2)', params: [200, 'duplicate key'] },
+      { text: 'insert into drv values ($1, $2)', params: [202, 'after the error'] },
+    ]);
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.match(String((e as Error).message), /duplicate key/);
+  }
+  assert.is(await count(), 35, 'nothing of the batch was committed');
+  await t.db.batch([{ text: 'insert into drv values ($1, $2)', params: [203, 'usable afterwards'] }]);
+  assert.is(await count(), 36);
+});
+
+test('batch: concurrent batches each commit exactly their own rows', async () => {
+  await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      t.db
+        .batch([
+          { text: 'insert into drv values ($1, $2)', params: [300 + i, `b${i}`] },
+          { text: i % 3 === 0 ? 'select 1 / (0 * $1::int)' : 'select $1::int', params: [i] },
+        ])
+        .catch(() => {}),
+    ),
+  );
+  assert.is(await count(), 36 + 20);
+});
+
 test.run();

@@ -21,6 +21,11 @@ export interface Tx extends Queryable {
   readonly inTransaction: true;
 }
 
+export interface Statement {
+  text: string;
+  params?: readonly unknown[];
+}
+
 export interface TxOptions {
   isolation?: 'repeatable read' | 'serializable';
   readOnly?: boolean;
@@ -30,6 +35,13 @@ export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs fn in one transaction (READ COMMITTED unless `isolation` says otherwise); commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T>;
+  /**
+   * Runs statements in order in ONE transaction and commits, sending them all at once: on
+   * PostgreSQL the whole transaction, BEGIN and COMMIT included, is one round trip. If any
+   * statement fails, nothing is committed and the first error is thrown. For transactions that
+   * need no decision in JavaScript between their statements (the hot path of posting).
+   */
+  batch(statements: readonly Statement[]): Promise<any[][]>;
   /** Forces committed data to stable storage now (embedded mode; a no-op on PostgreSQL). */
   flush(): Promise<void>;
   /** Counters for /health/metrics (optional so test doubles need not provide them). */

@@ -149,7 +149,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     if (inTx.getStore()) throw new Error('query on the database handle inside a transaction (use the tx argument): it would deadlock PGlite');
   };
 
-  return {
+  const db: PgliteDb = {
     kind: 'pglite',
     async query(text, params) {
       notInTx();
@@ -178,6 +178,13 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
         stats.transactions_in_flight--;
       }
     },
+    batch(statements) {
+      return db.transaction(async (t) => {
+        const out: any[][] = [];
+        for (const st of statements) out.push(await t.query(st.text, st.params));
+        return out;
+      });
+    },
     flush: async () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
@@ -192,4 +199,5 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
       if (opts.dataDir) await syncDir(opts.dataDir).catch(() => {});
     },
   };
+  return db;
 }

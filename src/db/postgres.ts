@@ -70,7 +70,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     stats.queries_total++;
     stats.queries_in_flight++;
     try {
-      return (await q.unsafe(text, params as any[], shouldPrepare(text, params) ? PREPARE : undefined)) as unknown as any[];
+      // execute() now: postgres.js sends a query when it is first handled, and `await` on its
+      // Promise subclass would handle it a microtask later — after queries issued after this one
+      // (batch relies on the order of issue being the order on the wire).
+      return (await q.unsafe(text, params as any[], shouldPrepare(text, params) ? PREPARE : undefined).execute()) as unknown as any[];
     } catch (e) {
       stats.query_errors_total++;
       throw e;
@@ -90,6 +93,33 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       try {
         return await transact(mode, fn);
       } finally {
+        stats.transactions_in_flight--;
+      }
+    },
+    async batch(statements) {
+      stats.transactions_in_flight++;
+      const c = await sql.reserve();
+      try {
+        // Written together: postgres.js pipelines a connection's queries. A failed statement
+        // aborts the transaction, and PostgreSQL answers the COMMIT with ROLLBACK.
+        // postgres.js queries are lazy: each is sent when first awaited or handled, so every one
+        // is handled here, in order, before anything is awaited.
+        const begin = c.unsafe('begin').execute() as unknown as Promise<unknown>;
+        const results = statements.map((s) => run(c, s.text, s.params ?? []));
+        const commit = c.unsafe('commit').execute() as unknown as Promise<{ command?: string }>;
+        const settled = await Promise.allSettled([begin, ...results, commit]);
+        const failed = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+        if (failed) {
+          // The first error is the cause; the ones after it are "current transaction is aborted".
+          await (c.unsafe('rollback') as unknown as Promise<unknown>).catch(() => {});
+          throw failed.reason;
+        }
+        if ((settled.at(-1) as PromiseFulfilledResult<{ command?: string }>).value.command === 'ROLLBACK') {
+          throw Object.assign(new Error('transaction was rolled back at COMMIT'), { code: '40000' });
+        }
+        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<any[]>).value);
+      } finally {
+        c.release();
         stats.transactions_in_flight--;
       }
     },

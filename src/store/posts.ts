@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/driver.ts';
+import type { Queryable, Statement } from '../db/driver.ts';
 
 export interface PostRow {
   id: string;
@@ -64,9 +64,9 @@ export interface NewPost {
  * valid, or this user already used this client_msg_id (every update is gated on the insert): the
  * caller finds out which with fresh reads.
  */
-export async function insertPost(q: Queryable, p: NewPost): Promise<{ row: PostRow; memberIds: string[] } | undefined> {
-  const rows = await q.query<PostRow & { member_ids: string[] }>(
-    `with allowed as (
+export function insertPostStatement(p: NewPost): Statement {
+  return {
+    text: `with allowed as (
        select 1 from channels c join channel_members cm on cm.channel_id = c.id and cm.user_id = $3
         where c.id = $2 and c.delete_at = 0
           and (c.team_id = '' or exists (select 1 from teams t where t.id = c.team_id and t.delete_at = 0))
@@ -108,7 +108,7 @@ export async function insertPost(q: Queryable, p: NewPost): Promise<{ row: PostR
      )
      select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids
        from ins`,
-    [
+    params: [
       p.id,
       p.channel_id,
       p.user_id,
@@ -122,10 +122,30 @@ export async function insertPost(q: Queryable, p: NewPost): Promise<{ row: PostR
       p.create_at,
       JSON.stringify(p.mention_usernames),
     ],
-  );
+  };
+}
+
+export interface InsertedPost {
+  row: PostRow;
+  /** The channel's members when the post committed: the recipients of `posted`. */
+  memberIds: string[];
+}
+
+/** What insertPostStatement returned: the post and its recipients, or undefined if nothing was inserted. */
+export function insertedPost(rows: readonly Record<string, any>[]): InsertedPost | undefined {
   if (!rows[0]) return undefined;
-  const { member_ids, ...row } = rows[0];
+  const { member_ids, ...row } = rows[0] as PostRow & { member_ids: string[] };
   return { row, memberIds: member_ids };
+}
+
+export async function insertPost(q: Queryable, p: NewPost): Promise<InsertedPost | undefined> {
+  const st = insertPostStatement(p);
+  return insertedPost(await q.query(st.text, st.params));
+}
+
+/** Locks a channel row (see insertPostStatement: sent just before it, in the same transaction). */
+export function lockChannelStatement(channelId: string): Statement {
+  return { text: 'select * from channels where id = $1 for update', params: [channelId] };
 }
 
 export async function getPost(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<PostRow | undefined> {
