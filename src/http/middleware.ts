@@ -67,14 +67,32 @@ export const rejectNulInUrl: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-/** Limits request bodies; answers 413 body_too_large without reading the rest. */
+/**
+ * Limits request bodies; answers 413 body_too_large without reading the rest. A body with a
+ * Content-Length is judged by the header alone (Node's parser holds the body to it, and rejects
+ * a request that has both it and Transfer-Encoding); a request with neither has no body. Only a
+ * chunked (or fetch-style streamed) body goes through Hono's counting limiter — which wraps the request in a WHATWG
+ * stream, a cost the common case need not pay.
+ */
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
-  return bodyLimit({
+  const tooBig = () => tooLarge('body_too_large', `Request body exceeds ${maxSize} bytes`);
+  const chunked = bodyLimit({
     maxSize,
     onError: () => {
-      throw tooLarge('body_too_large', `Request body exceeds ${maxSize} bytes`);
+      throw tooBig();
     },
   });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length !== undefined) {
+      if (Number(length) > maxSize) throw tooBig();
+      return next();
+    }
+    // Through Node without either header there is no body; a fetch-style caller (app.request)
+    // may still stream one, so that is counted too.
+    if (c.req.header('transfer-encoding') === undefined && (c.env as { incoming?: unknown } | undefined)?.incoming) return next();
+    return chunked(c, next);
+  };
 }
 
 /** The bearer token of a request, from `Authorization: Bearer …` (any case). */
