@@ -1,11 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { argon2id, argon2Verify } from 'hash-wasm';
 import { badRequest } from '../errors.ts';
 
 /**
- * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1) through hash-wasm,
- * a WebAssembly build (no native module, so it survives the single-executable build). Hashes are
- * stored in the PHC string format, so the parameters travel with each hash.
+ * Password hashing: argon2id at OWASP's minimum (m = 19 MiB, t = 2, p = 1), through node:crypto
+ * where Node has it (the executable's Node 24) and hash-wasm, a WebAssembly build, elsewhere —
+ * no native module either way, so both survive the single-executable build. Hashes are stored in
+ * the PHC string format, so the parameters travel with each hash.
  */
 export const ARGON2 = { memorySize: 19456, iterations: 2, parallelism: 1, hashLength: 32 } as const;
 export const PASSWORD_MIN_BYTES = 8;
@@ -24,18 +26,73 @@ export function checkPassword(password: string): void {
   if (password.includes('\u0000')) throw badRequest('invalid_characters', 'Password contains a NUL character');
 }
 
+// ---- two engines, one format ----
+//
+// Node ≥ 24.7 (the one inside the executable) has argon2 in node:crypto: native speed, and it runs
+// on the libuv thread pool, so a login no longer stops the event loop for the ~50 ms that the
+// WebAssembly build takes on the main thread. Elsewhere (Node 20 for development) hash-wasm does
+// it. Both read and write the same PHC strings, so hashes move freely between them.
+
+type Argon2Algorithm = 'argon2id' | 'argon2i' | 'argon2d';
+interface NativeArgon2Params {
+  message: string | Buffer;
+  nonce: Buffer;
+  parallelism: number;
+  tagLength: number;
+  memory: number;
+  passes: number;
+}
+type NativeArgon2 = (algorithm: Argon2Algorithm, params: NativeArgon2Params, callback: (err: Error | null, key: Buffer) => void) => void;
+
+const nativeArgon2 = (crypto as unknown as { argon2?: NativeArgon2 }).argon2;
+/** Which engine hashes in this process (tests and the admin guide name it). */
+export const PASSWORD_ENGINE: 'node:crypto' | 'hash-wasm' = nativeArgon2 ? 'node:crypto' : 'hash-wasm';
+
+const b64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '');
+
+interface Phc {
+  algorithm: Argon2Algorithm;
+  memory: number;
+  passes: number;
+  parallelism: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** Parses `$argon2id$v=19$m=…,t=…,p=…$salt$hash` (version 0x13 only); undefined if malformed. */
+export function parsePhc(encoded: string): Phc | undefined {
+  const m = /^\$(argon2id|argon2i|argon2d)\$v=19\$m=(\d{1,7}),t=(\d{1,4}),p=(\d{1,3})\$([A-Za-z0-9+/]{11,})\$([A-Za-z0-9+/]{22,})$/.exec(encoded);
+  if (!m) return undefined;
+  const [memory, passes, parallelism] = [Number(m[2]), Number(m[3]), Number(m[4])];
+  if (parallelism < 1 || passes < 1 || memory < 8 * parallelism) return undefined;
+  return { algorithm: m[1] as Argon2Algorithm, memory, passes, parallelism, salt: Buffer.from(m[5], 'base64'), hash: Buffer.from(m[6], 'base64') };
+}
+
+function nativeHash(algorithm: Argon2Algorithm, password: string, salt: Buffer, memory: number, passes: number, parallelism: number, tagLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    nativeArgon2!(algorithm, { message: password, nonce: salt, memory, passes, parallelism, tagLength }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return argon2id({ password, salt: randomBytes(16), ...ARGON2, outputType: 'encoded' });
+  const salt = randomBytes(16);
+  if (PASSWORD_ENGINE === 'hash-wasm') return argon2id({ password, salt, ...ARGON2, outputType: 'encoded' });
+  const { memorySize, iterations, parallelism, hashLength } = ARGON2;
+  const hash = await nativeHash('argon2id', password, salt, memorySize, iterations, parallelism, hashLength);
+  return `$argon2id$v=19$m=${memorySize},t=${iterations},p=${parallelism}$${b64(salt)}$${b64(hash)}`;
 }
 
 /** True when password matches the encoded hash. An empty or malformed hash never matches. */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  if (!hash.startsWith('$argon2')) {
+  const phc = parsePhc(hash);
+  if (!phc) {
     await dummyVerify(password);
     return false;
   }
   try {
-    return await argon2Verify({ password, hash });
+    if (PASSWORD_ENGINE === 'hash-wasm') return await argon2Verify({ password, hash });
+    const computed = await nativeHash(phc.algorithm, password, phc.salt, phc.memory, phc.passes, phc.parallelism, phc.hash.length);
+    return computed.length === phc.hash.length && timingSafeEqual(computed, phc.hash);
   } catch {
     return false;
   }
@@ -49,11 +106,7 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function dummyVerify(password: string): Promise<void> {
   dummyHash ??= hashPassword(randomBytes(12).toString('base64url'));
-  try {
-    await argon2Verify({ password, hash: await dummyHash });
-  } catch {
-    /* the result is irrelevant */
-  }
+  await verifyPassword(password, await dummyHash); // the result is irrelevant
 }
 
 const PW_ALPHABET = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789';
