@@ -173,7 +173,8 @@ const r2 = (x) => Math.round(x * 100) / 100;
  */
 function httpClient(base, headers) {
   const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets go after 4 s, before the server's 5 s keep-alive timeout closes them under a request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
   return (method, path, body) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(body);
@@ -246,7 +247,10 @@ async function startServer(dataDir, env) {
   if (SERVER_NODE_OPTIONS) childEnv.NODE_OPTIONS = SERVER_NODE_OPTIONS;
   const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  proc.stderr.on('data', (d) => {
+    err = (err + d).slice(-4000);
+    if (process.env.BENCH_SERVER_STDERR) process.stderr.write(d);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
