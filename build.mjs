@@ -114,21 +114,59 @@ try {
 }
 const buildInfo = { version: pkg.version, commit, date: new Date().toISOString() };
 const bundleFile = join(work, 'rustchat.cjs');
-const result = await build({
-  entryPoints: [join(root, 'src', 'sea-entry.ts')],
-  outfile: bundleFile,
+// Libraries that only some configurations use are bundled apart, as SEA assets evaluated on
+// first use, so a server that does not need them neither holds their source on its heap (V8 keeps
+// a script's source for as long as its functions live) nor evaluates them. The server's own code
+// reaches them only through dynamic import(); in the main bundle each such package is a stub that
+// asks the loader in the banner for its chunk. Only third-party packages go into chunks: a chunk
+// has its own copy of whatever it bundles, so no state or class of ours may be split in two.
+const chunks = {
+  redis: ['redis'], // node-redis: the Redis bus and rate limits (redis.url)
+  pglite: ['@electric-sql/pglite'], // the embedded database (no database.url)
+  s3: ['@aws-sdk/client-s3', '@aws-sdk/lib-storage'], // S3 file storage (s3.bucket)
+  'hash-wasm': ['hash-wasm'], // argon2id, at the first password hash or check
+};
+const chunkOf = new Map(Object.entries(chunks).flatMap(([name, pkgs]) => pkgs.map((p) => [p, name])));
+const escapeRe = (x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const chunkStubs = {
+  name: 'rustchat-chunks',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${[...chunkOf.keys()].map(escapeRe).join('|')})$`) }, (a) => ({ path: a.path, namespace: 'rustchat-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'rustchat-chunk' }, (a) => ({ contents: `module.exports = __rustchat_chunk(${JSON.stringify(chunkOf.get(a.path))});`, loader: 'js' }));
+  },
+};
+// PGlite's ESM build is what esbuild picks; in a CommonJS bundle `import.meta.url` would be
+// silently undefined. Point it at the executable instead (only used for paths we never read
+// inside the SEA, but it must not throw).
+const importMetaBanner = 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+// Evaluates a chunk once, like require() would a CommonJS file; dynamic import() inside it (PGlite
+// imports node:fs that way) goes to the main context's loader, as in the main bundle.
+const chunkLoader = `
+var __rustchat_chunk = (() => {
+  const loaded = new Map();
+  return (name) => {
+    let m = loaded.get(name);
+    if (!m) {
+      const vm = require("node:vm");
+      const src = require("node:sea").getAsset("chunk:" + name, "utf8");
+      const fn = vm.compileFunction(src, ["exports", "require", "module", "__filename", "__dirname"], {
+        filename: "rustchat/chunks/" + name + ".cjs",
+        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+      });
+      m = { exports: {} };
+      loaded.set(name, m);
+      fn.call(m.exports, m.exports, require, m, __filename, __dirname);
+    }
+    return m.exports;
+  };
+})();`;
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node24',
-  // PGlite's ESM build is what esbuild picks; in a CommonJS bundle `import.meta.url` would be
-  // silently undefined. Point it at the executable instead (only used for paths we never read
-  // inside the SEA, but it must not throw).
-  banner: { js: 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   define: {
     'import.meta.url': '__rustchat_import_meta_url',
-    __RUSTCHAT_MIGRATIONS__: JSON.stringify(migrations),
-    __RUSTCHAT_BUILD__: JSON.stringify(buildInfo),
     // ws probes optional native helpers at start; a SEA cannot load them.
     'process.env.WS_NO_BUFFER_UTIL': '"1"',
     'process.env.WS_NO_UTF_8_VALIDATE': '"1"',
@@ -139,24 +177,48 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+};
+const result = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'sea-entry.ts')],
+  outfile: bundleFile,
+  banner: { js: importMetaBanner + chunkLoader },
+  define: { ...common.define, __RUSTCHAT_MIGRATIONS__: JSON.stringify(migrations), __RUSTCHAT_BUILD__: JSON.stringify(buildInfo) },
+  plugins: [chunkStubs],
 });
 if (result.errors.length) fail('esbuild reported errors');
+const chunkFiles = {};
+for (const [name, pkgs] of Object.entries(chunks)) {
+  const file = join(work, `chunk-${name}.cjs`);
+  const r = await build({
+    ...common,
+    stdin: { contents: pkgs.map((p) => `export * from ${JSON.stringify(p)};`).join('\n'), resolveDir: root, sourcefile: `chunk-${name}.js`, loader: 'js' },
+    outfile: file,
+    banner: { js: importMetaBanner },
+  });
+  if (r.errors.length) fail(`esbuild reported errors (chunk ${name})`);
+  chunkFiles[name] = file;
+}
 // V8 keeps the script source on its heap for the life of the process, one byte per character
 // only when every character is Latin-1; a single character beyond that (an em dash in some
 // dependency's comment: esbuild's `charset: 'ascii'` escapes strings and identifiers, not
 // comments) stores all of it as UTF-16, twice the size (~6 MB more RSS). Escape what is left;
 // the check proves only comments changed (the minified code, which has no comments, is identical).
-{
-  const src = readFileSync(bundleFile, 'utf8');
+for (const file of [bundleFile, ...Object.values(chunkFiles)]) {
+  const src = readFileSync(file, 'utf8');
   if (/[^\x00-\x7f]/.test(src)) {
     const ascii = src.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
     const min = async (code) => (await transform(code, { minify: true, format: 'cjs', target: 'node24', logLevel: 'silent' })).code;
-    if ((await min(src)) !== (await min(ascii))) fail('non-ASCII characters outside comments in the server bundle');
-    writeFileSync(bundleFile, ascii);
+    if ((await min(src)) !== (await min(ascii))) fail(`non-ASCII characters outside comments in ${relative(work, file)}`);
+    writeFileSync(file, ascii);
   }
 }
 const bundleBytes = statSync(bundleFile).size;
-step(`server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped) in ${since(t)}`);
+const chunkBytes = Object.values(chunkFiles).reduce((n, f) => n + statSync(f).size, 0);
+step(
+  `server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped), ` +
+    `loaded on demand: ${Object.entries(chunkFiles).map(([n, f]) => `${n} ${mb(statSync(f).size)}`).join(', ')} (${mb(chunkBytes)}) in ${since(t)}`,
+);
 
 // ---- 4. SEA blob ---------------------------------------------------------------------------
 t = performance.now();
@@ -166,6 +228,7 @@ const assets = {
   'pglite.data': join(pgliteDist, 'pglite.data'),
   'template.tar.gz': templateFile,
 };
+for (const [name, file] of Object.entries(chunkFiles)) assets[`chunk:${name}`] = file;
 for (const f of webFiles) assets[`web:${f}`] = join(webDir, f);
 const manifestFile = join(work, 'web-manifest.json');
 writeFileSync(manifestFile, JSON.stringify(webFiles));

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { argon2id, argon2Verify } from 'hash-wasm';
 import { badRequest } from '../errors.ts';
 
 /**
@@ -24,7 +23,12 @@ export function checkPassword(password: string): void {
   if (password.includes('\u0000')) throw badRequest('invalid_characters', 'Password contains a NUL character');
 }
 
+// hash-wasm is loaded at the first hash or check, not at start: a server that nobody logs in to
+// never needs it (in the single executable it is a separate chunk; docs/benchmarks.md, Startup).
+const hashWasm = () => import('hash-wasm');
+
 export async function hashPassword(password: string): Promise<string> {
+  const { argon2id } = await hashWasm();
   return argon2id({ password, salt: randomBytes(16), ...ARGON2, outputType: 'encoded' });
 }
 
@@ -34,6 +38,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
     await dummyVerify(password);
     return false;
   }
+  const { argon2Verify } = await hashWasm();
   try {
     return await argon2Verify({ password, hash });
   } catch {
@@ -49,6 +54,7 @@ let dummyHash: Promise<string> | undefined;
  */
 export async function dummyVerify(password: string): Promise<void> {
   dummyHash ??= hashPassword(randomBytes(12).toString('base64url'));
+  const { argon2Verify } = await hashWasm();
   try {
     await argon2Verify({ password, hash: await dummyHash });
   } catch {
