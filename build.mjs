@@ -13,6 +13,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { isBuiltin } from 'node:module';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const out = join(root, 'dist');
@@ -139,8 +140,8 @@ const chunkStubs = {
 // silently undefined. Point it at the executable instead (only used for paths we never read
 // inside the SEA, but it must not throw).
 const importMetaBanner = 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
-// Evaluates a chunk once, like require() would a CommonJS file; dynamic import() inside it (PGlite
-// imports node:fs that way) goes to the main context's loader, as in the main bundle.
+// Evaluates a chunk once, like require() would a CommonJS file, with the builtin-only require of
+// the executable.
 const chunkLoader = `
 var __rustchat_chunk = (() => {
   const loaded = new Map();
@@ -149,10 +150,7 @@ var __rustchat_chunk = (() => {
     if (!m) {
       const vm = require("node:vm");
       const src = require("node:sea").getAsset("chunk:" + name, "utf8");
-      const fn = vm.compileFunction(src, ["exports", "require", "module", "__filename", "__dirname"], {
-        filename: "rustchat/chunks/" + name + ".cjs",
-        importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-      });
+      const fn = vm.compileFunction(src, ["exports", "require", "module", "__filename", "__dirname"], { filename: "rustchat/chunks/" + name + ".cjs" });
       m = { exports: {} };
       loaded.set(name, m);
       fn.call(m.exports, m.exports, require, m, __filename, __dirname);
@@ -160,6 +158,25 @@ var __rustchat_chunk = (() => {
     return m.exports;
   };
 })();`;
+// A chunk is compiled by vm.compileFunction, which has no module loader: import() inside it would
+// fail. So import() of a builtin (PGlite does a few) or of an optional package that is not
+// installed becomes a small CommonJS module at the chunk's top level that calls require() (not
+// esbuild's in-place lowering: emscripten code declares its own `var require` in those functions).
+const dynamicImportsAsRequire = {
+  name: 'rustchat-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/, namespace: 'rustchat-require' }, (a) => ({ path: a.path, external: true }));
+    b.onResolve({ filter: /.*/ }, async (a) => {
+      if (a.kind !== 'dynamic-import' || a.pluginData?.probe) return undefined;
+      if (!isBuiltin(a.path)) {
+        const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { probe: true } });
+        if (!r.errors.length && !r.external) return undefined;
+      }
+      return { path: a.path, namespace: 'rustchat-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'rustchat-require' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+  },
+};
 const common = {
   bundle: true,
   platform: 'node',
@@ -195,8 +212,11 @@ for (const [name, pkgs] of Object.entries(chunks)) {
     stdin: { contents: pkgs.map((p) => `export * from ${JSON.stringify(p)};`).join('\n'), resolveDir: root, sourcefile: `chunk-${name}.js`, loader: 'js' },
     outfile: file,
     banner: { js: importMetaBanner },
+    plugins: [dynamicImportsAsRequire],
   });
   if (r.errors.length) fail(`esbuild reported errors (chunk ${name})`);
+  const dynamic = Object.values(r.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+  if (dynamic.length) fail(`chunk ${name} keeps import() of ${dynamic.map((i) => i.path).join(', ')}`);
   chunkFiles[name] = file;
 }
 // V8 keeps the script source on its heap for the life of the process, one byte per character
