@@ -204,6 +204,26 @@ const result = await build({
   plugins: [chunkStubs],
 });
 if (result.errors.length) fail('esbuild reported errors');
+// A chunk reached through static imports from the entry point would be evaluated at start in
+// every process, which is what the chunks are there to avoid: fail, naming the import chain.
+{
+  const inputs = result.metafile.inputs;
+  const from = new Map([['src/sea-entry.ts', null]]);
+  const queue = ['src/sea-entry.ts'];
+  while (queue.length) {
+    const file = queue.shift();
+    for (const i of inputs[file]?.imports ?? []) {
+      if (i.external || i.kind === 'dynamic-import' || from.has(i.path)) continue;
+      from.set(i.path, file);
+      if (i.path.startsWith('rustchat-chunk:')) {
+        const chain = [];
+        for (let f = i.path; f; f = from.get(f)) chain.unshift(f.replace('rustchat-chunk:', ''));
+        fail(`${chain.at(-1)} is a chunk loaded on demand but is imported statically: ${chain.join(' -> ')} (use await import())`);
+      }
+      queue.push(i.path);
+    }
+  }
+}
 const chunkFiles = {};
 for (const [name, pkgs] of Object.entries(chunks)) {
   const file = join(work, `chunk-${name}.cjs`);
