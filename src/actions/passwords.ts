@@ -1,6 +1,5 @@
 import * as crypto from 'node:crypto';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { argon2id, argon2Verify } from 'hash-wasm';
 import { badRequest } from '../errors.ts';
 
 /**
@@ -45,6 +44,9 @@ interface NativeArgon2Params {
 type NativeArgon2 = (algorithm: Argon2Algorithm, params: NativeArgon2Params, callback: (err: Error | null, key: Buffer) => void) => void;
 
 const nativeArgon2 = (crypto as unknown as { argon2?: NativeArgon2 }).argon2;
+// hash-wasm is loaded at its first use only: the executable never needs it (in the single
+// executable it is a separate chunk; docs/benchmarks.md, Startup).
+const hashWasm = () => import('hash-wasm');
 /** Which engine hashes in this process (tests and the admin guide name it). */
 export const PASSWORD_ENGINE: 'node:crypto' | 'hash-wasm' = nativeArgon2 ? 'node:crypto' : 'hash-wasm';
 
@@ -76,7 +78,7 @@ function nativeHash(algorithm: Argon2Algorithm, password: string, salt: Buffer, 
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  if (PASSWORD_ENGINE === 'hash-wasm') return argon2id({ password, salt, ...ARGON2, outputType: 'encoded' });
+  if (PASSWORD_ENGINE === 'hash-wasm') return (await hashWasm()).argon2id({ password, salt, ...ARGON2, outputType: 'encoded' });
   const { memorySize, iterations, parallelism, hashLength } = ARGON2;
   const hash = await nativeHash('argon2id', password, salt, memorySize, iterations, parallelism, hashLength);
   return `$argon2id$v=19$m=${memorySize},t=${iterations},p=${parallelism}$${b64(salt)}$${b64(hash)}`;
@@ -90,7 +92,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
     return false;
   }
   try {
-    if (PASSWORD_ENGINE === 'hash-wasm') return await argon2Verify({ password, hash });
+    if (PASSWORD_ENGINE === 'hash-wasm') return await (await hashWasm()).argon2Verify({ password, hash });
     const computed = await nativeHash(phc.algorithm, password, phc.salt, phc.memory, phc.passes, phc.parallelism, phc.hash.length);
     return computed.length === phc.hash.length && timingSafeEqual(computed, phc.hash);
   } catch {

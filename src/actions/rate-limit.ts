@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
 import { tooMany } from '../errors.ts';
@@ -89,23 +89,33 @@ const REDIS_OP_TIMEOUT_MS = 1000;
 export function createRedisRateLimitStore(url: string, opts: { prefix?: string; log?: Logger } = {}): RateLimitStore {
   const prefix = opts.prefix ?? 'rustchat:rl:';
   const fallback = createMemoryRateLimitStore();
-  const client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (n) => Math.min(n * 200, 5000) } });
+  let client: ReturnType<typeof createClient> | undefined;
   let degraded = false;
-  client.on('error', (err) => {
-    if (!degraded) opts.log?.warn('rate-limit redis error; using in-process limits until it recovers', { err });
-    degraded = true;
+  let closed = false;
+  // node-redis is loaded when a Redis-backed store is made, not at start: most installations never
+  // need it (in the single executable it is a separate chunk; docs/benchmarks.md, Startup).
+  const connected = import('redis').then(({ createClient }) => {
+    if (closed) return;
+    const c = (client = createClient({ url, disableOfflineQueue: true, socket: { reconnectStrategy: (n) => Math.min(n * 200, 5000) } }));
+    c.on('error', (err) => {
+      if (!degraded) opts.log?.warn('rate-limit redis error; using in-process limits until it recovers', { err });
+      degraded = true;
+    });
+    c.on('ready', () => (degraded = false));
+    return c.connect().then(
+      () => void c.unref(),
+      () => undefined,
+    );
   });
-  client.on('ready', () => (degraded = false));
-  const connected = client.connect().then(
-    () => client.unref(),
-    () => undefined,
-  );
   const run = async <T>(op: () => Promise<T>, alt: () => Promise<T>): Promise<T> => {
     // During an outage, do not make every request wait for the timeout.
-    if (degraded && !client.isReady) return alt();
+    if (degraded && !client?.isReady) return alt();
     try {
       return await withTimeout(
-        connected.then(() => op()),
+        connected.then(() => {
+          if (!client) throw new Error('rate-limit store closed');
+          return op();
+        }),
         REDIS_OP_TIMEOUT_MS,
       );
     } catch (err) {
@@ -115,7 +125,7 @@ export function createRedisRateLimitStore(url: string, opts: { prefix?: string; 
     }
   };
   const windowOp = async (key: string, windowMs: number, now: number, member: string): Promise<WindowState> => {
-    const reply = (await client.eval(WINDOW_SCRIPT, { keys: [prefix + key], arguments: [String(now), String(windowMs), member] })) as [number, string];
+    const reply = (await client!.eval(WINDOW_SCRIPT, { keys: [prefix + key], arguments: [String(now), String(windowMs), member] })) as [number, string];
     return { count: Number(reply[0]), oldest: Number(reply[1]) };
   };
   return {
@@ -128,13 +138,14 @@ export function createRedisRateLimitStore(url: string, opts: { prefix?: string; 
       ),
     reset: (key) =>
       run(
-        async () => void (await client.del(prefix + key)),
+        async () => void (await client!.del(prefix + key)),
         () => fallback.reset(key),
       ),
     async close() {
       // destroy, not close: close would wait for a connection that may never come.
+      closed = true;
       try {
-        client.destroy();
+        client?.destroy();
       } catch {
         /* already closed */
       }

@@ -5,7 +5,6 @@ import type { Deps } from '../deps.ts';
 import { openDatabase } from '../boot.ts';
 import { migrate } from '../db/migrate.ts';
 import { createMemoryBus } from '../realtime/bus.ts';
-import { createRedisBus } from '../realtime/redis-bus.ts';
 import { createLogger } from '../log.ts';
 import { adminOp, AdminStream, AdminUnavailableError, callAdminRaw, emptyBody } from './socket.ts';
 
@@ -76,7 +75,8 @@ export async function openLocalDeps(config: Config): Promise<{ deps: Deps; close
   }
   // With Redis, revocations made here reach every server at once (their hubs close the sockets);
   // without it, servers on PostgreSQL notice through the session rows within a second.
-  const bus = config.redis.url ? await createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log, connectWaitMs: 1000 }) : createMemoryBus();
+  // Loaded only when configured, like boot.ts does: node-redis is a large module.
+  const bus = config.redis.url ? await (await import('../realtime/redis-bus.ts')).createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log, connectWaitMs: 1000 }) : createMemoryBus();
   const jwtKey = config.auth.jwt_secret ? new TextEncoder().encode(config.auth.jwt_secret) : randomBytes(32);
   const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
   return {

@@ -1,4 +1,4 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readdirSync, existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,9 @@ export interface PgliteDb extends Db {
 const isEmptyDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
 
 export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
+  // Loaded here, not at the top: PostgreSQL mode never needs PGlite's JavaScript (in the single
+  // executable it is a separate chunk, evaluated on first use; docs/benchmarks.md, Startup).
+  const { PGlite, types } = await import('@electric-sql/pglite');
   const assets: PgliteAssets = assetsProvider ? await assetsProvider() : {};
   const template = opts.template ?? assets.template;
   const base = {
