@@ -10,7 +10,7 @@
 // No network access: everything comes from node_modules.
 import { build, transform } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -313,9 +313,25 @@ try {
   fail(`postject: ${e.stderr?.toString() || e.message}`);
 }
 chmodSync(tmpBinary, 0o755);
+// Rewritten in 64 KiB writes. postject writes the whole file in one write(), and the kernel then
+// caches it as large folios and maps each one whole when the program first touches it: the
+// executable started straight after a build held ~15 MB more file-backed RSS than the same bytes
+// copied (measured: 87 vs 69–74 MB idle in PostgreSQL mode). A copy made this way behaves like an
+// installed binary does.
+const finalBinary = join(work, 'rustchat.final');
+{
+  const input = openSync(tmpBinary, 'r');
+  const output = openSync(finalBinary, 'w', 0o755);
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let n; (n = readSync(input, chunk, 0, chunk.length)) > 0; ) writeSync(output, chunk, 0, n);
+  closeSync(input);
+  closeSync(output);
+  rmSync(tmpBinary);
+}
+chmodSync(finalBinary, 0o755);
 // Replace atomically: a running dist/rustchat keeps its old inode.
 const binary = join(out, 'rustchat');
-renameSync(tmpBinary, binary);
+renameSync(finalBinary, binary);
 // dist/web (what `npm run dev` serves) swapped in the same way.
 const oldWeb = join(work, 'web-old');
 if (existsSync(join(out, 'web'))) renameSync(join(out, 'web'), oldWeb);
