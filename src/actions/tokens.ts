@@ -43,12 +43,53 @@ const CACHE_MS = 1000;
 // Sliding expiry is written back at most this often per session.
 const TOUCH_MS = 60_000;
 
-// Entries older than CACHE_MS are useless; sweep them when the map grows past this size.
-const CACHE_SWEEP_AT = 10_000;
+/**
+ * The session cache. Entries older than CACHE_MS are useless, so they go soon after: the map is
+ * kept in insertion order (an entry is re-inserted when refreshed), so expired entries are at its
+ * front; each insert drops them, and a timer empties the map a little after the last insert. (It
+ * used to keep up to 10,000 stale entries, ~0.7 KB each — after a reconnect storm, one per
+ * connected socket for as long as the process lived.)
+ */
+class SessionCache {
+  readonly map = new Map<string, CacheEntry>();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private now: () => number) {}
 
-function sessionCache(deps: Deps): Map<string, CacheEntry> {
+  get(sid: string): CacheEntry | undefined {
+    return this.map.get(sid);
+  }
+  delete(sid: string) {
+    this.map.delete(sid);
+  }
+  set(sid: string, e: CacheEntry) {
+    this.map.delete(sid);
+    this.map.set(sid, e);
+    this.sweep();
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.tick(), CACHE_MS);
+      this.timer.unref();
+    }
+  }
+  private sweep() {
+    const cutoff = this.now() - CACHE_MS;
+    for (const [id, e] of this.map) {
+      if (e.at > cutoff) break;
+      this.map.delete(id);
+    }
+  }
+  private tick() {
+    this.timer = undefined;
+    this.sweep();
+    if (this.map.size) {
+      this.timer = setTimeout(() => this.tick(), CACHE_MS);
+      this.timer.unref();
+    }
+  }
+}
+
+function sessionCache(deps: Deps): SessionCache {
   return localState(deps, 'session-cache', () => {
-    const cache = new Map<string, CacheEntry>();
+    const cache = new SessionCache(deps.now);
     deps.bus.subscribe((m) => {
       if (isControl(m) && m.control === 'sessions_revoked') for (const id of m.session_ids) cache.delete(id);
     });
@@ -106,9 +147,6 @@ export async function authenticate(deps: Deps, token: string): Promise<Auth> {
     await touchSession(deps.db, sid, now, session.expires_at);
   }
   const auth: Auth = { user, session, isSystemAdmin: user.roles.split(' ').includes('system_admin') };
-  if (cache.size >= CACHE_SWEEP_AT) {
-    for (const [id, e] of cache) if (now - e.at >= CACHE_MS) cache.delete(id);
-  }
   cache.set(sid, { auth, at: now });
   return auth;
 }
