@@ -156,6 +156,15 @@ async function idleMemory(pid, url, n, connect) {
   const connect_ms = Math.round(performance.now() - t0);
   await quiesce(pid); // presence writes of the connect storm done
   await sleep(2000);
+  if (process.env.BENCH_IDLE_TRACE) {
+    for (let i = 0; i < Number(process.env.BENCH_IDLE_TRACE); i++) {
+      const [r] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]]);
+      const m = JSON.parse(r.result.value);
+      const mib = (x) => Math.round(x / 1048576);
+      log(`idle +${i * 2 + 2}s rss ${rssKiB(pid)} KiB, heap used ${mib(m.heapUsed)} total ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB, cpu ${cpuMs(pid)}`);
+      await sleep(2000);
+    }
+  }
   const rss1 = rssKiB(pid);
   const m1 = await memoryOf(pid, url, true);
   if (HEAP_SNAPS) {

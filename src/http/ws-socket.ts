@@ -57,9 +57,10 @@ export abstract class HubSocket {
     ws.on('error', ignore);
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     if (auth) this.start(auth);
+    // (Closing a socket that is already closed does nothing, so the timer needs no 'close' listener.)
     else {
       this.timer = setTimeout(() => ws.close(CLOSE.authFailed, 'authentication timeout'), AUTH_TIMEOUT_MS);
-      ws.once('close', () => clearTimeout(this.timer));
+      this.timer.unref();
     }
   }
 

@@ -40,6 +40,7 @@ export class Conn {
   tokens = ACTION_BURST;
   refilledAt = 0;
   constructor(
+    readonly hub: Hub,
     readonly userId: string,
     public sessionId: string,
     readonly serializer: Serializer,
@@ -63,6 +64,17 @@ export const HEARTBEAT_SLICES = 30;
 const CONN = Symbol('hub.conn');
 type Tagged = WebSocket & { [CONN]?: Conn | null };
 
+// A socket's listeners, bound once per socket. Shared functions called with `this` = the socket
+// (no closure per socket); they find the socket's current Conn (restartStreams swaps it).
+function onPong(this: Tagged) {
+  const cur = this[CONN];
+  if (cur) cur.alive = true;
+}
+function onClose(this: Tagged) {
+  const cur = this[CONN];
+  if (cur && cur.ws === this) cur.hub.detach(cur);
+}
+
 export const ACTION_BURST = 40;
 /** Connections (attached or awaiting resume) kept per user on one process before the oldest detached one goes. */
 export const MAX_CONNS_PER_USER = 32;
@@ -76,7 +88,8 @@ export interface HubListener {
 }
 
 export class Hub {
-  private byUser = new Map<string, Set<Conn>>();
+  /** A user's connections on this process (an array: almost always one, and cheaper than a Set). */
+  private byUser = new Map<string, Conn[]>();
   private byId = new Map<string, Conn>();
   private attached = 0;
   private listeners: HubListener[] = [];
@@ -221,16 +234,17 @@ export class Hub {
       }
       this.stats.resumeFailed++;
     }
-    const conn = new Conn(a.userId, a.sessionId, a.serializer, a.sessionExpiresAt, this.nextSlot++ % HEARTBEAT_SLICES);
+    const conn = new Conn(this, a.userId, a.sessionId, a.serializer, a.sessionExpiresAt, this.nextSlot++ % HEARTBEAT_SLICES);
     this.byId.set(conn.id, conn);
-    let set = this.byUser.get(a.userId);
-    if (!set) this.byUser.set(a.userId, (set = new Set()));
-    if (set.size >= MAX_CONNS_PER_USER) {
+    const list = this.byUser.get(a.userId);
+    if (list && list.length >= MAX_CONNS_PER_USER) {
       // Memory stays bounded however often a client reconnects without resuming.
-      const oldest = [...set].filter((c) => !c.ws).sort((x, y) => x.detachedAt - y.detachedAt)[0];
+      const oldest = list.filter((c) => !c.ws).sort((x, y) => x.detachedAt - y.detachedAt)[0];
       if (oldest) this.remove(oldest);
     }
-    set.add(conn);
+    const conns = this.byUser.get(a.userId);
+    if (conns) conns.push(conn);
+    else this.byUser.set(a.userId, [conn]);
     this.bindSocket(conn, ws);
     this.send(conn, conn.serializer.hello({ connection_id: conn.id, user_id: a.userId, server_version: buildInfo().version }));
     return { conn, resumed: false };
@@ -252,14 +266,8 @@ export class Hub {
     t[CONN] = c;
     if (!known) {
       // Bound once per socket; they find the socket's current Conn (restartStreams swaps it).
-      ws.on('pong', () => {
-        const cur = t[CONN];
-        if (cur) cur.alive = true;
-      });
-      ws.once('close', () => {
-        const cur = t[CONN];
-        if (cur && cur.ws === ws) this.detach(cur);
-      });
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
     }
     if (firstForUser) for (const l of this.listeners) l.userAttached?.(c.userId);
   }
@@ -277,17 +285,18 @@ export class Hub {
   private remove(c: Conn) {
     this.detach(c);
     this.byId.delete(c.id);
-    const set = this.byUser.get(c.userId);
-    if (set) {
-      set.delete(c);
-      if (set.size === 0) this.byUser.delete(c.userId);
+    const list = this.byUser.get(c.userId);
+    const i = list ? list.indexOf(c) : -1;
+    if (i >= 0) {
+      list!.splice(i, 1);
+      if (list!.length === 0) this.byUser.delete(c.userId);
     }
   }
 
   /** Closes (and forgets) every connection of the given sessions: they cannot resume. */
   revokeSessions(sessionIds: string[], userId?: string) {
     const ids = new Set(sessionIds);
-    const scan = userId ? [this.byUser.get(userId) ?? new Set<Conn>()] : this.byUser.values();
+    const scan = userId ? [this.byUser.get(userId) ?? []] : this.byUser.values();
     for (const set of scan) {
       for (const c of [...set]) {
         if (!ids.has(c.sessionId)) continue;

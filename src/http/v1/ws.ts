@@ -48,14 +48,18 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
   const hub = getHub(deps);
   getPresence(deps); // presence listens to the hub from the first socket on
   localState(deps, 'metrics:hub', () => {
-    const loop = monitorEventLoopDelay({ resolution: 10 });
+    const resolutionMs = 10;
+    const loop = monitorEventLoopDelay({ resolution: resolutionMs });
     loop.enable();
     const sources = metricsSources(deps);
     sources.push(() => {
       const s = hub.stats;
-      // Event-loop delay since the previous scrape (the histogram restarts on every scrape).
-      const p99 = loop.count ? loop.percentile(99) / 1e6 : 0;
-      const max = loop.count ? loop.max / 1e6 : 0;
+      // Event-loop delay since the previous scrape (the histogram restarts on every scrape). The
+      // histogram holds the intervals between ticks of a `resolutionMs` timer, so an idle loop
+      // records ~resolutionMs; the delay is how much later than that the tick came.
+      const late = (ms: number) => Math.max(0, ms - resolutionMs);
+      const p99 = loop.count ? late(loop.percentile(99) / 1e6) : 0;
+      const max = loop.count ? late(loop.max / 1e6) : 0;
       loop.reset();
       // (rustchat_websocket_connections is registered by server.ts.)
       return [
@@ -64,8 +68,8 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
         family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
         family('rustchat_websocket_resume_failed_total', 'counter', 'Reconnects that asked to resume but got a fresh hello.', [[{}, s.resumeFailed]]),
         family('rustchat_websocket_reaped_total', 'counter', 'Sockets closed for not answering heartbeat pings.', [[{}, s.reaped]]),
-        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape.', [[{}, p99 / 1000]]),
-        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape.', [[{}, max / 1000]]),
+        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape (how late a 10 ms timer fired).', [[{}, p99 / 1000]]),
+        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape (how late a 10 ms timer fired).', [[{}, max / 1000]]),
       ].join('\n');
     });
     return loop;
