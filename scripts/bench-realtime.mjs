@@ -151,9 +151,28 @@ async function idleMemory(pid, url, n, connect) {
   const rss0 = rssKiB(pid);
   const m0 = await memoryOf(pid, url, true);
   if (HEAP_SNAPS) await heapSnapshot(url, join(HEAP_SNAPS, `${pid}-before.heapsnapshot`));
+  let stopSampling = null;
+  if (process.env.BENCH_ALLOC_PROF) {
+    // Diagnostics: where the connect storm allocates (V8's sampling heap profiler).
+    const ws = new WebSocket(url, { maxPayload: 0 });
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.startSampling', params: { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } }));
+    stopSampling = () =>
+      new Promise((resolve) => {
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d));
+          if (m.id !== 2) return;
+          writeFileSync(process.env.BENCH_ALLOC_PROF, JSON.stringify(m.result.profile));
+          ws.close();
+          resolve();
+        });
+        ws.send(JSON.stringify({ id: 2, method: 'HeapProfiler.stopSampling' }));
+      });
+  }
   const t0 = performance.now();
   await connect();
   const connect_ms = Math.round(performance.now() - t0);
+  await stopSampling?.();
   await quiesce(pid); // presence writes of the connect storm done
   await sleep(2000);
   if (process.env.BENCH_IDLE_TRACE) {
