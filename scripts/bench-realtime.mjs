@@ -11,6 +11,19 @@
 // Needs Redis (RUSTCHAT_BENCH_REDIS_URL, RUSTCHAT_TEST_REDIS_URL or redis://127.0.0.1:6379);
 // PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
 // otherwise the embedded database and that run is skipped.
+//
+// Options: --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --binary (or
+// BENCH_BINARY=1: dist/rustchat, and the baseline on the same Node), --only idle,big,small,rest,
+// two,baseline (a subset of the runs). Diagnostics: --cpu-prof DIR (a CPU profile of our server
+// per fan-out run), --heap-snapshots DIR (before/after the idle connections), BENCH_ALLOC_PROF=FILE
+// (sampling heap profile of the connect storm), BENCH_IDLE_TRACE=N (memory every 2 s while idle).
+//
+// Memory: both servers run with --inspect=127.0.0.1:0 so the bench can ask them for
+// process.memoryUsage() and force a full GC. Idle memory per connection is reported twice: RSS
+// once the server is quiet (as `ps` shows it: includes the connect storm's garbage and the heap
+// V8 grew to hold it, so it varies with V8's timing) and after a forced GC (what the connections
+// retain: RSS, V8 heap used, external + array buffers). CPU per delivery is also split by thread
+// (main = JavaScript; V8Worker = GC helpers).
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -442,7 +455,14 @@ async function main() {
   log(`seeding ${N_IDLE} users, 1 channel of ${BIG}, ${SMALL_CHANNELS} channels of ${SMALL_SIZE} (${PG_ADMIN ? 'PostgreSQL' : 'embedded'})…`);
   const w = await seed();
   const env = { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: prefix, RUSTCHAT_LOG_LEVEL: 'info', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) };
-  const results = { config: { quick, seconds: SECONDS, database: w.dbUrl ? 'postgres' : 'pglite', node: process.version }, ours: {}, baseline: {}, two_process: null };
+  const results = {
+    command: ['npm run bench:realtime', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+    started_at: new Date().toISOString(),
+    config: { quick, connections: N_IDLE, seconds: SECONDS, database: w.dbUrl ? 'postgres' : 'pglite', binary: BINARY, node: process.version },
+    ours: {},
+    baseline: {},
+    two_process: null,
+  };
   const publish = (obj) => void redis.publish(channelName, JSON.stringify(obj));
   const bigInject = (i, at) => publish(injectEvent(w.big, i, at));
   const smallInject = (i, at) => publish(injectEvent(w.small[i % SMALL_CHANNELS], i, at));
