@@ -148,11 +148,15 @@ async function heapSnapshot(url, file) {
 }
 /** RSS (KiB), and V8 heap used and external + array buffers (bytes), after a forced full GC when gc is true. */
 async function memoryOf(pid, url, gc) {
-  const calls = [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]];
-  if (gc) calls.unshift(['HeapProfiler.collectGarbage']);
-  const res = await inspect(url, calls);
-  const m = JSON.parse(res.at(-1).result.value);
-  if (gc) await sleep(500); // let the freed pages go back to the OS
+  if (gc) {
+    // Twice, a second apart: V8 hands freed pages back to the OS from a background task.
+    for (let i = 0; i < 2; i++) {
+      await inspect(url, [['HeapProfiler.collectGarbage']]);
+      await sleep(1000);
+    }
+  }
+  const [res] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]]);
+  const m = JSON.parse(res.result.value);
   return { rss_kib: rssKiB(pid), heap_used: m.heapUsed, external: m.external + m.arrayBuffers };
 }
 /**
