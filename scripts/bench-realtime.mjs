@@ -157,7 +157,7 @@ async function memoryOf(pid, url, gc) {
   }
   const [res] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]]);
   const m = JSON.parse(res.result.value);
-  return { rss_kib: rssKiB(pid), heap_used: m.heapUsed, external: m.external + m.arrayBuffers };
+  return { rss_kib: rssKiB(pid), heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external + m.arrayBuffers };
 }
 /**
  * Idle memory per connection: `connect()` opens n authenticated sockets; measured once the
@@ -214,7 +214,7 @@ async function idleMemory(pid, url, n, connect) {
     rss_before_kib: rss0,
     rss_after_kib: rss1,
     kib_per_connection: per(rss0, rss1, 1),
-    after_gc: { rss_before_kib: m0.rss_kib, rss_after_kib: m1.rss_kib, kib_per_connection: per(m0.rss_kib, m1.rss_kib, 1), heap_bytes_per_connection: Math.round((m1.heap_used - m0.heap_used) / n), external_bytes_per_connection: Math.round((m1.external - m0.external) / n) },
+    after_gc: { rss_before_kib: m0.rss_kib, rss_after_kib: m1.rss_kib, kib_per_connection: per(m0.rss_kib, m1.rss_kib, 1), heap_bytes_per_connection: Math.round((m1.heap_used - m0.heap_used) / n), heap_total_bytes_per_connection: Math.round((m1.heap_total - m0.heap_total) / n), external_bytes_per_connection: Math.round((m1.external - m0.external) / n) },
   };
 }
 const r1 = (x) => Math.round(x * 10) / 10;
