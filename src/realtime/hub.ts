@@ -209,7 +209,6 @@ export class Hub {
    * Returns the connection and whether it resumed.
    */
   attach(ws: WebSocket, a: { userId: string; sessionId: string; sessionExpiresAt: number; serializer: Serializer; resume?: { connectionId: string; nextSeq: number } }): { conn: Conn; resumed: boolean } {
-    const now = this.deps.now();
     if (a.resume) {
       const old = this.byId.get(a.resume.connectionId);
       if (old && old.userId === a.userId && old.serializer === a.serializer) {
