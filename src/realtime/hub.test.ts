@@ -162,8 +162,8 @@ test('heartbeat: pings, reaps a socket that did not answer, closes revoked sessi
 });
 
 test('the heartbeat timer spreads pings over its period: each socket once, not all in one tick', async () => {
-  // 3 s period in 30 ticks of 100 ms: three new connections fall in three consecutive slots.
-  const spread = new Hub(ctx.deps, { heartbeatMs: 3000 });
+  // 6 s period in 100 ticks of 60 ms: three new connections fall in three consecutive slots.
+  const spread = new Hub(ctx.deps, { heartbeatMs: 6000 });
   const socks = [new FakeWs(), new FakeWs(), new FakeWs()];
   const at: number[][] = socks.map(() => []);
   socks.forEach((s, i) => {

@@ -58,7 +58,7 @@ export class Conn {
  * but 10,000 sockets no longer mean 10,000 pings in one synchronous loop (~300 ms during which no
  * event was delivered).
  */
-export const HEARTBEAT_SLICES = 30;
+export const HEARTBEAT_SLICES = 100;
 
 /** The socket's current Conn, stored on the socket itself (cheaper than a WeakMap per socket). */
 const CONN = Symbol('hub.conn');
