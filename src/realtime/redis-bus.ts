@@ -40,7 +40,13 @@ export async function createRedisBus(o: RedisBusOptions): Promise<Bus & { stats:
   };
   const socket = { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 + retries * 100, 1000) };
   // No offline queue: a publish while Redis is down fails at once instead of piling up in memory.
-  const pub = createClient({ url: o.url, socket, disableOfflineQueue: true });
+  // No per-command timeout (node-redis defaults to 5 s): it arms an AbortSignal.timeout for every
+  // command, whose timer fires 5 s later even when the reply came at once and builds a
+  // DOMException with a stack trace — for every event published (measured: bursts of 10-15 ms of
+  // such timers on the event loop 5 s after a reconnect storm). A publish whose reply is late is
+  // not lost anyway (it is already written to the socket); a dead connection rejects its pending
+  // commands when it closes, and those count as dropped.
+  const pub = createClient({ url: o.url, socket, disableOfflineQueue: true, commandOptions: { timeout: 0 } });
   const sub = pub.duplicate();
   let closing = false;
   /** The subscription is confirmed live: a probe we published came back to us. */

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { authenticate } from '../../actions/tokens.ts';
-import { HubSocket, type ClientAction } from '../ws-socket.ts';
+import { authenticate, type Auth } from '../../actions/tokens.ts';
+import { HubSocket, destroyOnError, type ClientAction } from '../ws-socket.ts';
 import { bearerToken } from '../middleware.ts';
 import { AppError } from '../../errors.ts';
 import { getHub, type Conn } from '../../realtime/hub.ts';
@@ -27,7 +27,12 @@ export function rejectUpgrade(socket: Duplex, status: number, reason: string, bo
 }
 
 /** Resume parameters from the upgrade URL (`connection_id`, `sequence_number` = next seq expected). */
-export function resumeParams(url: URL): { connectionId: string; nextSeq: number } | undefined {
+export interface ResumeParams {
+  connectionId: string;
+  nextSeq: number;
+}
+
+export function resumeParams(url: URL): ResumeParams | undefined {
   const connectionId = url.searchParams.get('connection_id');
   const seq = url.searchParams.get('sequence_number');
   if (!connectionId || seq === null || !/^\d{1,15}$/.test(seq)) return undefined;
@@ -43,14 +48,18 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
   const hub = getHub(deps);
   getPresence(deps); // presence listens to the hub from the first socket on
   localState(deps, 'metrics:hub', () => {
-    const loop = monitorEventLoopDelay({ resolution: 10 });
+    const resolutionMs = 10;
+    const loop = monitorEventLoopDelay({ resolution: resolutionMs });
     loop.enable();
     const sources = metricsSources(deps);
     sources.push(() => {
       const s = hub.stats;
-      // Event-loop delay since the previous scrape (the histogram restarts on every scrape).
-      const p99 = loop.count ? loop.percentile(99) / 1e6 : 0;
-      const max = loop.count ? loop.max / 1e6 : 0;
+      // Event-loop delay since the previous scrape (the histogram restarts on every scrape). The
+      // histogram holds the intervals between ticks of a `resolutionMs` timer, so an idle loop
+      // records ~resolutionMs; the delay is how much later than that the tick came.
+      const late = (ms: number) => Math.max(0, ms - resolutionMs);
+      const p99 = loop.count ? late(loop.percentile(99) / 1e6) : 0;
+      const max = loop.count ? late(loop.max / 1e6) : 0;
       loop.reset();
       // (rustchat_websocket_connections is registered by server.ts.)
       return [
@@ -59,31 +68,42 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
         family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
         family('rustchat_websocket_resume_failed_total', 'counter', 'Reconnects that asked to resume but got a fresh hello.', [[{}, s.resumeFailed]]),
         family('rustchat_websocket_reaped_total', 'counter', 'Sockets closed for not answering heartbeat pings.', [[{}, s.reaped]]),
-        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape.', [[{}, p99 / 1000]]),
-        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape.', [[{}, max / 1000]]),
+        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape (how late a 10 ms timer fired).', [[{}, p99 / 1000]]),
+        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape (how late a 10 ms timer fired).', [[{}, max / 1000]]),
       ].join('\n');
     });
     return loop;
   });
   const serializer = opts.serializer ?? v1Serializer;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
+  const open = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: Auth | undefined, resume: ResumeParams | undefined) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', destroyOnError); // `ws` has its own from now on
+      new V1Socket(deps, hub, serializer, ws, auth, resume);
+    });
+  // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (TOKEN_PARAMS.some((p) => url.searchParams.has(p))) {
+    if (hasTokenParam(url)) {
       return rejectUpgrade(socket, 400, 'Bad Request', JSON.stringify({ error: { code: 'token_in_query', message: 'Send the token in the Authorization header or an authenticate action, never in the URL', details: null, request_id: '' } }));
     }
     const resume = resumeParams(url);
     const token = bearerToken(req.headers.authorization);
-    if (!token) return wss.handleUpgrade(req, socket, head, (ws) => new V1Socket(deps, hub, serializer, ws, undefined, resume));
+    if (!token) return open(req, socket, head, undefined, resume);
     authenticate(deps, token).then(
-      (auth) => wss.handleUpgrade(req, socket, head, (ws) => new V1Socket(deps, hub, serializer, ws, auth, resume)),
+      (auth) => open(req, socket, head, auth, resume),
       (e) => {
         const code = e instanceof AppError ? e.code : 'unauthorized';
         rejectUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ error: { code, message: 'Authentication failed', details: null, request_id: '' } }));
       },
     );
   };
+}
+
+function hasTokenParam(url: URL): boolean {
+  for (const p of TOKEN_PARAMS) if (url.searchParams.has(p)) return true;
+  return false;
 }
 
 /** One native socket: the `authenticate`, `ping`, `typing` and `set_status` actions. */

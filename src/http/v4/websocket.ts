@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { authenticate } from '../../actions/tokens.ts';
-import { HubSocket, type ClientAction } from '../ws-socket.ts';
+import { authenticate, type Auth } from '../../actions/tokens.ts';
+import { HubSocket, destroyOnError, type ClientAction } from '../ws-socket.ts';
 import { AppError } from '../../errors.ts';
 import { getHub } from '../../realtime/hub.ts';
 import { mmSerializer } from './ws-serializer.ts';
-import { rejectUpgrade, resumeParams, type UpgradeHandler } from '../v1/ws.ts';
+import { rejectUpgrade, resumeParams, type ResumeParams, type UpgradeHandler } from '../v1/ws.ts';
 import { getPresence } from '../../actions/presence.ts';
 import { AUTH_COOKIE } from './auth.ts';
 import { versionId } from './respond.ts';
@@ -41,14 +41,19 @@ export function wsMmUpgrade(deps: Deps, opts: { maxPayload: number }): UpgradeHa
   const hub = getHub(deps);
   getPresence(deps);
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
+  const open = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: Auth | undefined, resume: ResumeParams | undefined) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', destroyOnError); // `ws` has its own from now on
+      new MmSocket(deps, hub, mmSerializer, ws, auth, resume);
+    });
+  // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const resume = resumeParams(url);
+    socket.on('error', destroyOnError);
+    const resume = resumeParams(new URL(req.url ?? '/', 'http://localhost'));
     const token = upgradeToken(req);
-    if (!token) return wss.handleUpgrade(req, socket, head, (ws) => new MmSocket(deps, hub, mmSerializer, ws, undefined, resume));
+    if (!token) return open(req, socket, head, undefined, resume);
     authenticate(deps, token).then(
-      (auth) => wss.handleUpgrade(req, socket, head, (ws) => new MmSocket(deps, hub, mmSerializer, ws, auth, resume)),
+      (auth) => open(req, socket, head, auth, resume),
       (e) => {
         const id = 'api.web_socket.connect.upgrade.app_error';
         const message = e instanceof AppError ? e.message : 'Authentication failed';
@@ -60,13 +65,15 @@ export function wsMmUpgrade(deps: Deps, opts: { maxPayload: number }): UpgradeHa
 
 /** One Mattermost socket: `authentication_challenge`, `ping` and the actions of websocket-actions.ts. */
 class MmSocket extends HubSocket {
-  private pending: Buffer[] = [];
+  /** Frames that arrived while the challenge was being checked (allocated only then). */
+  private pending: Buffer[] | undefined;
 
   protected onAction(a: ClientAction, raw: Buffer) {
     const conn = this.conn;
     if (!conn) {
       // The client sends a ping right behind its challenge: hold frames until the answer.
       if (this.authenticating) {
+        this.pending ??= [];
         if (this.pending.length < 16) this.pending.push(raw);
         return;
       }
@@ -88,7 +95,9 @@ class MmSocket extends HubSocket {
       // Mattermost order: the hello (seq 0) first, then the reply to the challenge.
       this.start(auth);
       this.reply(a, true);
-      for (const f of this.pending.splice(0)) this.ws.emit('message', f, false);
+      const held = this.pending ?? [];
+      this.pending = undefined;
+      for (const f of held) this.ws.emit('message', f, false);
     });
   }
 }
