@@ -10,7 +10,7 @@ import { loadWebAssets } from '../web-assets.ts';
 import { createLogger } from '../log.ts';
 import { buildInfo } from '../version.ts';
 import { startAdminSocket } from '../admin/index.ts';
-import { collectStartupGarbage } from '../startup-gc.ts';
+import { collectStartupGarbage, startIdleCollector } from '../startup-gc.ts';
 
 export function serveCommand(): Command {
   return dataOptions(new Command('serve'))
@@ -55,6 +55,8 @@ export function serveCommand(): Command {
           log.debug('start-up garbage collected', { gc_ms: Math.round(ms), rss_before_mb: Math.round(rss / 2 ** 20), rss_after_mb: Math.round(process.memoryUsage.rss() / 2 ** 20) });
         }, 1000);
         gcTimer.unref();
+        // And after bursts (a reconnect storm), once the server has gone idle again.
+        const stopIdleCollector = startIdleCollector({ onCollect: (info) => log.debug('idle garbage collected', info) });
 
         await new Promise<void>((resolve) => {
           let stopping = false;
@@ -62,6 +64,7 @@ export function serveCommand(): Command {
             if (stopping) return;
             stopping = true;
             clearTimeout(gcTimer);
+            stopIdleCollector();
             log.info('shutting down', { signal });
             // Hard deadline: whatever hangs, the process exits within 10 s.
             const deadline = setTimeout(() => {
