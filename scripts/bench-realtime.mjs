@@ -12,7 +12,7 @@
 // PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
 // otherwise the embedded database and that run is skipped.
 //
-// Options: --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --binary (or
+// Options: --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --two-rate R, --binary (or
 // BENCH_BINARY=1: dist/rustchat, and the baseline on the same Node), --only idle,big,small,rest,
 // two,baseline (a subset of the runs). Diagnostics: --cpu-prof DIR (a CPU profile of our server
 // per fan-out run), --heap-snapshots DIR (before/after the idle connections), BENCH_ALLOC_PROF=FILE
@@ -54,6 +54,8 @@ const SECONDS = Number(opt('seconds', quick ? 4 : 10));
 // --only idle,big,small,rest,two,baseline: a subset of the runs (default: all of them).
 const ONLY = new Set(String(opt('only', 'idle,big,small,rest,two,baseline')).split(','));
 const want = (run) => ONLY.has(run);
+// --two-rate R: posts per second of the two-process run (default 100).
+const TWO_RATE = Number(opt('two-rate', 100));
 // --cpu-prof DIR: a V8 CPU profile of our server during each fan-out run, written there.
 const CPU_PROF = opt('cpu-prof', '');
 // --heap-snapshots DIR: heap snapshots of each server before and after its idle connections.
@@ -530,14 +532,21 @@ async function main() {
     children.push(B.proc);
     const members = w.users.slice(0, SMALL_CHANNELS * SMALL_SIZE);
     const auth = (u) => ({ authorization: `Bearer ${u.token}` });
-    results.two_process = { note: 'REST posts on A at 100/s into 200 channels of 10; 2000 clients on A (local delivery) vs on B (through Redis)' };
+    results.two_process = { note: `REST posts on A at ${TWO_RATE}/s into 200 channels of 10; 2000 clients on A (local delivery) vs on B (through Redis)` };
+    // Both servers settle (the connect storm's presence writes, the previous run's disconnects)
+    // before each run, as every other run does.
+    const settle = () => Promise.all([quiesce(pidA), quiesce(B.proc.pid)]);
+    await settle();
     const onA = new Clients();
     await onA.connect(`${A.url.replace('http', 'ws')}/api/v1/ws`, members, auth);
-    results.two_process.local = await restRun(onA, A.url, 'two-process: clients on A, REST on A, 100/s', 100, smallOf, SMALL_SIZE);
+    await settle();
+    results.two_process.local = await restRun(onA, A.url, `two-process: clients on A, REST on A, ${TWO_RATE}/s`, TWO_RATE, smallOf, SMALL_SIZE);
     await onA.closeAll();
+    await settle();
     const onB = new Clients();
     await onB.connect(`${B.url.replace('http', 'ws')}/api/v1/ws`, members, auth);
-    results.two_process.via_redis = await restRun(onB, A.url, 'two-process: clients on B, REST on A, 100/s', 100, smallOf, SMALL_SIZE);
+    await settle();
+    results.two_process.via_redis = await restRun(onB, A.url, `two-process: clients on B, REST on A, ${TWO_RATE}/s`, TWO_RATE, smallOf, SMALL_SIZE);
     await onB.closeAll();
     results.two_process.added_p99_ms = r1(results.two_process.via_redis.p99 - results.two_process.local.p99);
     await B.stop();
