@@ -21,7 +21,7 @@ export interface Opened {
 /** Opens the database named by the config: PostgreSQL when database.url is set, else PGlite in <data_dir>/pg (under the data-directory lock). */
 export async function openDatabase(config: Config, log: Logger): Promise<{ db: Db; lock?: DataDirLock }> {
   if (config.database.url) {
-    const db = await openPostgres(config.database.url, { poolSize: config.database.pool_size });
+    const db = await openPostgres(config.database.url, { poolSize: config.database.pool_size, preparedStatements: config.database.prepared_statements });
     return { db };
   }
   const lock = lockDataDir(config.server.data_dir);

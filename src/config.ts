@@ -32,6 +32,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'log.level', env: 'RUSTCHAT_LOG_LEVEL', kind: 'enum', def: 'info', values: ['debug', 'info', 'warn', 'error'], doc: 'Lowest level written to the JSON log on stdout' },
   { path: 'database.url', env: 'RUSTCHAT_DATABASE_URL', kind: 'string', def: '', secret: true, doc: 'PostgreSQL URL; empty runs the embedded database in <data_dir>/pg' },
   { path: 'database.pool_size', env: 'RUSTCHAT_DATABASE_POOL_SIZE', kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL connections per process' },
+  { path: 'database.prepared_statements', env: 'RUSTCHAT_DATABASE_PREPARED_STATEMENTS', kind: 'bool', def: true, doc: 'Use named prepared statements on PostgreSQL (about half the database CPU per post); turn off behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements)' },
   { path: 'database.flush_interval_ms', env: 'RUSTCHAT_DATABASE_FLUSH_INTERVAL_MS', kind: 'int', def: 1000, min: 0, max: 60000, doc: 'Embedded mode: longest time a committed write waits before it is flushed to disk (0 flushes after every commit)' },
   { path: 'redis.url', env: 'RUSTCHAT_REDIS_URL', kind: 'string', def: '', secret: true, doc: 'Redis URL for fan-out between processes; empty uses the in-process bus' },
   { path: 'redis.channel_prefix', env: 'RUSTCHAT_REDIS_CHANNEL_PREFIX', kind: 'string', def: 'rustchat', doc: 'Prefix of the Redis pub/sub channel, so several installations can share one Redis' },
@@ -75,7 +76,7 @@ function fieldSchema(k: KeySpec): z.ZodTypeAny {
 export interface Config {
   server: { host: string; port: number; data_dir: string; site_url: string; body_limit_bytes: number; trust_proxy: boolean; shutdown_timeout_ms: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
-  database: { url: string; pool_size: number; flush_interval_ms: number };
+  database: { url: string; pool_size: number; prepared_statements: boolean; flush_interval_ms: number };
   redis: { url: string; channel_prefix: string };
   auth: { jwt_secret: string; session_lifetime_days: number; open_signup: boolean };
   site: { name: string };

@@ -140,4 +140,24 @@ test('batch: concurrent batches each commit exactly their own rows', async () =>
   assert.is(await count(), 36 + 20);
 });
 
+test('postgres: parameterised queries are prepared, unless prepared statements are turned off', async () => {
+  if (!t.url) return; // PGlite has no named statements
+  const { openPostgres } = await import('./postgres.ts');
+  const countPrepared = (db: import('./driver.ts').Db) =>
+    db.transaction(async (tx) => {
+      await tx.query('select $1::int as x', [1]);
+      await tx.query('select $1::int as x', [2]);
+      return (await tx.query<{ n: number }>("select count(*)::int8 as n from pg_prepared_statements where statement like 'select $1::int as x%' and $1 = 1", [1]))[0].n;
+    });
+  const on = await openPostgres(t.url, { poolSize: 1 });
+  const off = await openPostgres(t.url, { poolSize: 1, preparedStatements: false });
+  try {
+    assert.is(await countPrepared(on), 1, 'one named statement, reused');
+    assert.is(await countPrepared(off), 0, 'none with preparedStatements: false (PgBouncer in transaction mode)');
+  } finally {
+    await on.close();
+    await off.close();
+  }
+});
+
 test.run();

@@ -13,6 +13,8 @@ export function describeUrl(url: string): string {
 
 export interface PostgresOptions {
   poolSize?: number;
+  /** Named prepared statements (default true); off for poolers in transaction mode that cannot keep them. */
+  preparedStatements?: boolean;
   connectTimeoutSeconds?: number;
 }
 
@@ -59,7 +61,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // Parameterless texts keep the simple protocol (DDL, scripts).
   const prepared = new Set<string>();
   const shouldPrepare = (text: string, params: readonly unknown[]) => {
-    if (!params.length || text.startsWith(UNPREPARED)) return false;
+    if (!params.length || text.startsWith(UNPREPARED) || opts.preparedStatements === false) return false;
     if (prepared.has(text)) return true;
     if (prepared.size >= MAX_PREPARED) return false;
     prepared.add(text);
