@@ -41,6 +41,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'auth.open_signup', env: 'RUSTCHAT_OPEN_SIGNUP', kind: 'bool', def: true, doc: 'Anyone may register (the first account is always allowed and becomes system admin)' },
   { path: 'site.name', env: 'RUSTCHAT_SITE_NAME', kind: 'string', def: 'RustChat', doc: 'Site name shown in the client and emails (admins can change it at runtime)' },
   { path: 'files.max_upload_bytes', env: 'RUSTCHAT_MAX_UPLOAD_BYTES', kind: 'int', def: 104857600, min: 1, doc: 'Largest single uploaded file, in bytes' },
+  { path: 'files.unattached_ttl_hours', env: 'RUSTCHAT_FILES_UNATTACHED_TTL_HOURS', kind: 'int', def: 24, min: 0, max: 8760, doc: 'Uploaded files never attached to a post are removed after this many hours (checked hourly; 0 keeps them)' },
   { path: 's3.endpoint', env: 'RUSTCHAT_S3_ENDPOINT', kind: 'string', def: '', doc: 'S3-compatible endpoint URL; empty with an empty bucket stores files in <data_dir>/files' },
   { path: 's3.bucket', env: 'RUSTCHAT_S3_BUCKET', kind: 'string', def: '', doc: 'Bucket name; setting it turns S3 storage on' },
   { path: 's3.access_key', env: 'RUSTCHAT_S3_ACCESS_KEY', kind: 'string', def: '', secret: true, doc: 'S3 access key id' },
@@ -80,7 +81,7 @@ export interface Config {
   redis: { url: string; channel_prefix: string };
   auth: { jwt_secret: string; session_lifetime_days: number; open_signup: boolean };
   site: { name: string };
-  files: { max_upload_bytes: number };
+  files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
   smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean };
 }

@@ -8,7 +8,7 @@ import { accessChannel } from './access.ts';
 import { inTx } from './tx.ts';
 import { AppError, badRequest, notFound, tooLarge, unavailable } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { getFile, insertFiles, type FileRow } from '../store/files.ts';
+import { deleteUnattachedFiles, getFile, insertFiles, type FileRow } from '../store/files.ts';
 import { newStorageKey, openStorage, StorageError, type Storage } from '../files/storage.ts';
 import { contentDisposition, decideMime, extensionOf, isInlineType, sanitizeFileName, sniffImage, SNIFF_BYTES } from '../files/sniff.ts';
 
@@ -246,4 +246,60 @@ export async function openFileContent(
     throw storageAppError(e);
   }
   return { file, stream, range: range ?? undefined, disposition, contentType, etag };
+}
+
+// ---------------------------------------------------------------- unattached files
+
+/**
+ * Removes files uploaded longer than `olderThanMs` ago and never attached to a post (an upload
+ * whose message was never sent, a closed tab): their rows, then their stored objects. Without
+ * it they would fill the storage for good, invisible to everyone. Rows go first, in batches, so
+ * nothing can attach a file whose content is being removed; an object whose removal fails is
+ * logged and left (it is no longer reachable). Returns how many files it removed.
+ */
+export async function sweepUnattachedFiles(deps: Deps, olderThanMs: number, batch = 500): Promise<number> {
+  const before = deps.now() - olderThanMs;
+  const storage = await storageOf(deps);
+  let removed = 0;
+  for (;;) {
+    const rows = await deleteUnattachedFiles(deps.db, before, batch);
+    for (const r of rows) {
+      for (const key of [r.storage_key, r.thumbnail_key]) {
+        if (!key) continue;
+        await storage.delete(key).catch((e) => deps.log.warn('unattached file: object not removed', { file_id: r.id, key, error: String((e as Error)?.message ?? e) }));
+      }
+    }
+    removed += rows.length;
+    if (rows.length < batch) return removed;
+  }
+}
+
+/**
+ * Runs sweepUnattachedFiles a minute after start and then every hour (files.unattached_ttl_hours;
+ * 0 turns it off). Every process may run it: the sweep skips rows another one holds.
+ */
+export function startUnattachedFileSweeper(deps: Deps): () => void {
+  const hours = deps.config.files.unattached_ttl_hours;
+  if (!hours) return () => {};
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const n = await sweepUnattachedFiles(deps, hours * 3_600_000);
+      if (n) deps.log.info('unattached files removed', { files: n, older_than_hours: hours });
+    } catch (e) {
+      deps.log.warn('unattached file sweep failed', { error: String((e as Error)?.message ?? e) });
+    } finally {
+      running = false;
+    }
+  };
+  const first = setTimeout(run, 60_000);
+  const every = setInterval(run, 3_600_000);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
 }

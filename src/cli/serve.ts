@@ -11,6 +11,7 @@ import { createLogger } from '../log.ts';
 import { buildInfo } from '../version.ts';
 import { startAdminSocket } from '../admin/index.ts';
 import { collectStartupGarbage, startIdleCollector } from '../startup-gc.ts';
+import { startUnattachedFileSweeper } from '../actions/files.ts';
 
 export function serveCommand(): Command {
   return dataOptions(new Command('serve'))
@@ -57,6 +58,7 @@ export function serveCommand(): Command {
         gcTimer.unref();
         // And after bursts (a reconnect storm), once the server has gone idle again.
         const stopIdleCollector = startIdleCollector({ onCollect: (info) => log.debug('idle garbage collected', info) });
+        const stopFileSweeper = startUnattachedFileSweeper(deps);
 
         await new Promise<void>((resolve) => {
           let stopping = false;
@@ -65,6 +67,7 @@ export function serveCommand(): Command {
             stopping = true;
             clearTimeout(gcTimer);
             stopIdleCollector();
+            stopFileSweeper();
             log.info('shutting down', { signal });
             // Hard deadline: whatever hangs, the process exits within 10 s.
             const deadline = setTimeout(() => {

@@ -61,3 +61,19 @@ export async function filesOfPosts(q: Queryable, postIds: string[]): Promise<Pos
     [JSON.stringify(postIds)],
   );
 }
+
+/**
+ * Deletes up to `limit` files that were uploaded before `before` and never attached to a post,
+ * returning their storage keys. `skip locked` lets several processes sweep at once without
+ * waiting on each other; a file being attached at this moment is either claimed first (and no
+ * longer matches) or deleted first (and the claim finds nothing: 400 invalid_file_ids).
+ */
+export async function deleteUnattachedFiles(q: Queryable, before: number, limit: number): Promise<{ id: string; storage_key: string; thumbnail_key: string }[]> {
+  return q.query(
+    `delete from files where id in (
+       select id from files where post_id = '' and create_at < $1 order by create_at limit $2 for update skip locked
+     ) and post_id = ''
+     returning id, storage_key, thumbnail_key`,
+    [before, limit],
+  );
+}

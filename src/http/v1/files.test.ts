@@ -322,6 +322,35 @@ test('bad requests: no channel, not a member, no files, not multipart', async ()
   assert.is(await countRows(), before);
 });
 
+test('files never attached to a post are removed after the TTL, rows and objects; attached and recent ones stay', async () => {
+  ctx.deps.storage = local;
+  const up = async (name: string) => {
+    const r = await upload(alice, [{ name: 'files', filename: name, data: randomBytes(64) }]);
+    assert.is(r.status, 201, JSON.stringify(r.body));
+    return r.body.items[0].id as string;
+  };
+  const [stale, attached, recent] = [await up('stale.bin'), await up('attached.bin'), await up('recent.bin')];
+  const post = await ctx.req('POST', `/api/v1/channels/${channelId}/posts`, { token: alice.token, body: { message: 'with a file', file_ids: [attached] } });
+  assert.is(post.status, 201, JSON.stringify(post.body));
+  const keyOf = async (id: string) => (await ctx.deps.db.query<{ storage_key: string }>('select storage_key from files where id = $1', [id]))[0]?.storage_key;
+  const staleKey = await keyOf(stale);
+  const old = Date.now() - 25 * 3_600_000;
+  await ctx.deps.db.query('update files set create_at = $2 where id = any(string_to_array($1, \',\'))', [[stale, attached].join(','), old]);
+
+  const { sweepUnattachedFiles } = await import('../../actions/files.ts');
+  assert.is(await sweepUnattachedFiles(ctx.deps, 24 * 3_600_000, 1), 1, 'one stale unattached file (batches of 1)');
+  assert.is(await keyOf(stale), undefined, 'its row is gone');
+  assert.is(await local.head(staleKey), null, 'its object is gone');
+  assert.is((await ctx.req('GET', `/api/v1/files/${stale}`, { token: alice.token })).status, 404);
+  assert.is((await ctx.req('GET', `/api/v1/files/${attached}`, { token: alice.token })).status, 200, 'attached files stay');
+  assert.is((await ctx.req('GET', `/api/v1/files/${recent}/info`, { token: alice.token })).status, 200, 'recent unattached files stay');
+  // An expired upload can no longer be attached: a clear 400, not a post with a dangling file.
+  const late = await ctx.req('POST', `/api/v1/channels/${channelId}/posts`, { token: alice.token, body: { message: 'too late', file_ids: [stale] } });
+  assert.is(late.status, 400);
+  assert.is(late.body.error.code, 'invalid_file_ids');
+  assert.is(await sweepUnattachedFiles(ctx.deps, 24 * 3_600_000), 0, 'nothing left to remove');
+});
+
 test('storage failures answer 503 with no partial rows; text chat keeps working', async () => {
   // A directory that cannot be created (its parent is a regular file), even as root.
   writeFileSync(join(dir, 'plain-file'), 'x');
