@@ -242,7 +242,8 @@ const freePort = () =>
 /** The server in its own process, at log level warn (no per-request log lines); ready when /health/live answers. */
 async function startServer(dataDir, env) {
   const port = await freePort();
-  const [cmd, pre] = BINARY ? [join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
+  // BENCH_SERVER_BINARY=/path/to/rustchat compares another build (e.g. an older commit's).
+  const [cmd, pre] = BINARY ? [process.env.BENCH_SERVER_BINARY || join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
   const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...env, RUSTCHAT_LOG_LEVEL: 'warn' };
   if (SERVER_NODE_OPTIONS) childEnv.NODE_OPTIONS = SERVER_NODE_OPTIONS;
   const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
