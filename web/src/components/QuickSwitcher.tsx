@@ -1,10 +1,10 @@
 import { signal } from '@preact/signals';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { openDirect } from '../data.ts';
 import { channelPath, navigate } from '../router.ts';
 import { channelTitle, currentTeam, displayName, state, unreadOf } from '../state.ts';
 import { Modal } from './Modal.tsx';
-import { useUserSearch } from './SidebarDialogs.tsx';
+import { useUserSearchResults } from './SidebarDialogs.tsx';
 
 export const switcherOpen = signal(false);
 
@@ -17,22 +17,26 @@ export function QuickSwitcher() {
 function Switcher() {
   const [q, setQ] = useState('');
   const [sel, setSel] = useState(0);
+  // Enter pressed while the people search for the current text was still out: picked when it answers.
+  const [enterPending, setEnterPending] = useState(false);
   const team = currentTeam.value;
   const s = state.value;
-  const people = useUserSearch(q, team?.id);
-  if (!team) return null;
+  const search = useUserSearchResults(q, team?.id);
+  // Only results for the text as it is now: an older search's people would be a wrong pick.
+  const peopleReady = !q || search.query === q;
+  const people = peopleReady ? search.users : [];
   const ql = q.toLowerCase();
   const channels = Object.values(s.channels)
-    .filter((c) => !c.delete_at && (c.team_id === team.id || !c.team_id) && channelTitle(c, s).toLowerCase().includes(ql))
+    .filter((c) => !c.delete_at && (c.team_id === team?.id || !c.team_id) && channelTitle(c, s).toLowerCase().includes(ql))
     .sort((a, b) => Number(unreadOf(b, s.members[b.id]).unread) - Number(unreadOf(a, s.members[a.id]).unread) || channelTitle(a, s).localeCompare(channelTitle(b, s)))
     .slice(0, 8)
-    .map((c) => ({ key: c.id, label: (c.type === 'O' ? '# ' : c.type === 'P' ? '🔒 ' : '@ ') + channelTitle(c, s), go: () => navigate(channelPath(team.name, c.name)) }));
+    .map((c) => ({ key: c.id, label: (c.type === 'O' ? '# ' : c.type === 'P' ? '🔒 ' : '@ ') + channelTitle(c, s), go: () => navigate(channelPath(team!.name, c.name)) }));
   const dmNames = new Set(channels.map((c) => c.label));
   const users = q
     ? people
         .filter((u) => u.id !== s.me && !dmNames.has('@ ' + u.username))
         .slice(0, 5)
-        .map((u) => ({ key: u.id, label: `@ ${u.username} — ${displayName(u)}`, go: () => void openDirect([u.id]).then((ch) => navigate(channelPath(team.name, ch.name))) }))
+        .map((u) => ({ key: u.id, label: `@ ${u.username} — ${displayName(u)}`, go: () => void openDirect([u.id]).then((ch) => navigate(channelPath(team!.name, ch.name))) }))
     : [];
   const all = [...channels, ...users];
   const close = () => (switcherOpen.value = false);
@@ -42,6 +46,13 @@ function Switcher() {
     close();
     it.go();
   };
+  useEffect(() => {
+    if (enterPending && peopleReady) {
+      setEnterPending(false);
+      pick(sel);
+    }
+  });
+  if (!team) return null;
   return (
     <Modal title="Switch channels" onClose={close}>
       <input
@@ -56,6 +67,7 @@ function Switcher() {
         onInput={(e) => {
           setQ(e.currentTarget.value);
           setSel(0);
+          setEnterPending(false);
         }}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -63,7 +75,8 @@ function Switcher() {
             setSel((sel + (e.key === 'ArrowDown' ? 1 : all.length - 1)) % Math.max(all.length, 1));
           } else if (e.key === 'Enter') {
             e.preventDefault();
-            pick(sel);
+            if (all[sel] || peopleReady) pick(sel);
+            else setEnterPending(true);
           }
         }}
       />

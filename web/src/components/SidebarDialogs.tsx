@@ -107,8 +107,12 @@ export function BrowseChannels({ onClose }: { onClose: () => void }) {
 }
 
 /** Searches users of the current team (for DMs and the member panel). */
-export function useUserSearch(q: string, teamId?: string) {
-  const [users, setUsers] = useState<User[]>([]);
+/**
+ * Users matching q (debounced 150 ms). `query` is the text the results belong to: until the
+ * search for the current text answers, the results are the previous text's.
+ */
+export function useUserSearchResults(q: string, teamId?: string): { users: User[]; query: string | undefined } {
+  const [res, setRes] = useState<{ users: User[]; query: string | undefined }>({ users: [], query: undefined });
   useEffect(() => {
     const ctl = new AbortController();
     const t = setTimeout(() => {
@@ -116,7 +120,7 @@ export function useUserSearch(q: string, teamId?: string) {
         .then((r) => {
           const list = items<User>(r);
           mergeUsers(list);
-          setUsers(list);
+          setRes({ users: list, query: q });
         })
         .catch(() => {});
     }, 150);
@@ -125,7 +129,11 @@ export function useUserSearch(q: string, teamId?: string) {
       ctl.abort();
     };
   }, [q, teamId]);
-  return users;
+  return res;
+}
+
+export function useUserSearch(q: string, teamId?: string): User[] {
+  return useUserSearchResults(q, teamId).users;
 }
 
 export function NewDirect({ onClose }: { onClose: () => void }) {
