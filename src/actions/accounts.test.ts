@@ -89,7 +89,17 @@ test('deactivate and delete: user_updated to everyone sharing a team or channel;
 
   controls.length = 0;
   await deleteUser(t.deps, CLI_ACTOR, gina.id);
-  [e] = t.takeEvents();
+  const all = t.takeEvents();
+  // Member lists everywhere learn it first: her team, and the private channel of a team she is
+  // not in (the fixture team has no channels of its own; team removal is tested in teams).
+  const removed = all.filter((x) => x.event === 'user_removed');
+  assert.is(removed.length, 1, 'user_removed per channel');
+  assert.ok(removed.every((x) => x.data.user_id === gina.id && x.broadcast.user_ids.includes(gina.id)));
+  assert.ok(removed.some((x) => x.broadcast.user_ids.includes(dmPal.id)), 'the private channel outside her teams');
+  const left = all.filter((x) => x.event === 'leave_team');
+  assert.is(left.length, 1);
+  assert.ok(left[0].broadcast.user_ids.includes(mate.id));
+  e = all.at(-1)!;
   assert.is(e.event, 'user_updated');
   assert.equal([...e.broadcast.user_ids].sort(), expected);
   assert.ok((e.data.user as any).delete_at > 0);

@@ -11,6 +11,9 @@ import { inTx, type Emit } from './tx.ts';
 import type { Auth } from './tokens.ts';
 import { isSystemAdminRoles, presentUser, userUpdatedEvent } from './users.ts';
 import { revokeUserSessions } from '../store/sessions.ts';
+import { listUserTeams } from '../store/teams.ts';
+import { channelMemberIds } from '../store/members.ts';
+import { removeUserFromTeam } from './teams.ts';
 import {
   countOtherActiveAdmins,
   countUsers,
@@ -358,7 +361,8 @@ export async function setActive(deps: Deps, actor: Actor, userId: string, active
 
 /**
  * Deletes an account for good: the row, its sessions, memberships and preferences. Posts stay
- * (authored by an id that no longer resolves; clients show "deleted user").
+ * (authored by an id that no longer resolves; clients show "deleted user"). Emits `user_removed`
+ * per channel, `leave_team` per team, then `user_updated` (deleted) to everyone who shared one.
  */
 export async function deleteUser(deps: Deps, actor: Actor, userId: string) {
   let sessionIds: string[] = [];
@@ -367,6 +371,21 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string) {
     await assertNotLastAdmin(tx, user, 'delete');
     sessionIds = await revokeUserSessions(tx, user.id, deps.now());
     const recipients = await usersSharingWith(tx, user.id);
+    // Every client that lists the user as a member hears they are gone: `user_removed` per channel
+    // and `leave_team` per team (as a removal by the actor would), before the row and its
+    // memberships go.
+    for (const team of await listUserTeams(tx, user.id)) await removeUserFromTeam(tx, emit, team, user.id, actor.id);
+    const others = await tx.query<{ id: string; team_id: string }>(
+      'select c.id, c.team_id from channels c join channel_members m on m.channel_id = c.id where m.user_id = $1 order by c.id for update of c',
+      [user.id],
+    );
+    for (const ch of others) {
+      emit({
+        event: 'user_removed',
+        data: { channel_id: ch.id, team_id: ch.team_id, user_id: user.id, remover_id: actor.id },
+        broadcast: { user_ids: await channelMemberIds(tx, ch.id), channel_id: ch.id, team_id: ch.team_id || undefined },
+      });
+    }
     await deleteUserRow(tx, user.id);
     await audit(tx, deps.now(), actor, 'user_delete', { target_type: 'user', target_id: user.id, details: { username: user.username, email: user.email } });
     const gone = { ...user, delete_at: deps.now(), update_at: deps.now() };

@@ -142,7 +142,7 @@ export async function addUserToTeam(tx: Queryable, emit: Emit, team: TeamRow, us
  * (to its members before the removal, the removed user included) and `leave_team` (to the team's
  * members before the removal). Caller has checked the user is a member.
  */
-async function removeUserFromTeam(tx: Queryable, emit: Emit, team: TeamRow, userId: string, removerId: string): Promise<void> {
+export async function removeUserFromTeam(tx: Queryable, emit: Emit, team: TeamRow, userId: string, removerId: string): Promise<void> {
   const teamRecipients = await teams.teamMemberIds(tx, team.id);
   // Channel rows are locked (in id order) so posts in those channels serialise with the removal.
   const channels = await lockUserTeamChannels(tx, team.id, userId);
