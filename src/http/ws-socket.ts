@@ -1,10 +1,12 @@
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Deps } from '../deps.ts';
 import { authenticate, type Auth } from '../actions/tokens.ts';
 import { AppError } from '../errors.ts';
 import { CLOSE, type Conn, type Hub } from '../realtime/hub.ts';
 import type { Serializer } from '../realtime/serializer.ts';
+import type { ResumeParams } from './v1/ws.ts';
 
 /**
  * The 'error' listener of a socket being upgraded. A shared function rather than a closure: a
@@ -14,6 +16,18 @@ import type { Serializer } from '../realtime/serializer.ts';
  */
 export function destroyOnError(this: Duplex) {
   this.destroy();
+}
+
+/**
+ * Completes upgrades on `wss`: the socket's own error handling takes over from destroyOnError,
+ * then `make` wraps the WebSocket (both endpoints, /api/v1/ws and /api/v4/websocket, use it).
+ */
+export function upgradeOpener(wss: WebSocketServer, make: (ws: WebSocket, auth: Auth | undefined, resume: ResumeParams | undefined) => void) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer, auth: Auth | undefined, resume: ResumeParams | undefined) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('error', destroyOnError); // `ws` has its own from now on
+      make(ws, auth, resume);
+    });
 }
 
 /** The socket's listener that ignores errors ('error' from `ws` is followed by 'close'). */

@@ -2,8 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { authenticate, type Auth } from '../../actions/tokens.ts';
-import { HubSocket, destroyOnError, type ClientAction } from '../ws-socket.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { HubSocket, destroyOnError, upgradeOpener, type ClientAction } from '../ws-socket.ts';
 import { bearerToken } from '../middleware.ts';
 import { AppError } from '../../errors.ts';
 import { getHub, type Conn } from '../../realtime/hub.ts';
@@ -76,11 +76,7 @@ export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?:
   });
   const serializer = opts.serializer ?? v1Serializer;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
-  const open = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: Auth | undefined, resume: ResumeParams | undefined) =>
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      socket.off('error', destroyOnError); // `ws` has its own from now on
-      new V1Socket(deps, hub, serializer, ws, auth, resume);
-    });
+  const open = upgradeOpener(wss, (ws, auth, resume) => new V1Socket(deps, hub, serializer, ws, auth, resume));
   // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
     socket.on('error', destroyOnError);

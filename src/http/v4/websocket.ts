@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
-import { authenticate, type Auth } from '../../actions/tokens.ts';
-import { HubSocket, destroyOnError, type ClientAction } from '../ws-socket.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { HubSocket, destroyOnError, upgradeOpener, type ClientAction } from '../ws-socket.ts';
 import { AppError } from '../../errors.ts';
 import { getHub } from '../../realtime/hub.ts';
 import { mmSerializer } from './ws-serializer.ts';
-import { rejectUpgrade, resumeParams, type ResumeParams, type UpgradeHandler } from '../v1/ws.ts';
+import { rejectUpgrade, resumeParams, type UpgradeHandler } from '../v1/ws.ts';
 import { getPresence } from '../../actions/presence.ts';
 import { AUTH_COOKIE } from './auth.ts';
 import { versionId } from './respond.ts';
@@ -41,11 +41,7 @@ export function wsMmUpgrade(deps: Deps, opts: { maxPayload: number }): UpgradeHa
   const hub = getHub(deps);
   getPresence(deps);
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
-  const open = (req: IncomingMessage, socket: Duplex, head: Buffer, auth: Auth | undefined, resume: ResumeParams | undefined) =>
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      socket.off('error', destroyOnError); // `ws` has its own from now on
-      new MmSocket(deps, hub, mmSerializer, ws, auth, resume);
-    });
+  const open = upgradeOpener(wss, (ws, auth, resume) => new MmSocket(deps, hub, mmSerializer, ws, auth, resume));
   // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
     socket.on('error', destroyOnError);
