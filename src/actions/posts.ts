@@ -9,7 +9,7 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import * as store from '../store/posts.ts';
 import type { PostRow } from '../store/posts.ts';
-import { getChannel } from '../store/channels.ts';
+import { getChannel, lockChannelStatement } from '../store/channels.ts';
 import { claimFiles, filesOfPosts, type PostFileRow } from '../store/files.ts';
 import { reactionsOfPosts, type ReactionRow } from '../store/reactions.ts';
 
@@ -248,13 +248,11 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
   // only once the lock is granted — so it checks membership and reads the recipients as of then,
   // and posts serialise with membership changes (recipients are exact). The insert authorizes
   // (member of a live channel of a live team) and resolves the thread root itself.
-  const lock = store.lockChannelStatement(channelId);
-  const insert = store.insertPostStatement(post);
 
   if (!fileIds.length) {
     // Nothing to decide between the statements: the whole transaction, BEGIN to COMMIT, is one
     // round trip. When the insert inserts nothing, nothing was written.
-    const [[channel], rows] = await deps.db.batch([lock, insert]);
+    const [[channel], rows] = await deps.db.batch([lockChannelStatement(channelId), store.insertPostStatement(post)]);
     const created = store.insertedPost(rows);
     if (!created) return inTx(deps, (tx) => explainNoInsert(tx, auth, channelId, rootIdIn, clientMsgId));
     const ch = (channel as ChannelRow | undefined) ?? (await getChannel(deps.db, channelId))!;
@@ -263,7 +261,7 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
   }
 
   return inTx(deps, async (tx, emit) => {
-    const [[channel], created] = await Promise.all([tx.query<ChannelRow>(lock.text, lock.params), store.insertPost(tx, post)]);
+    const [channel, created] = await Promise.all([getChannel(tx, channelId, true), store.insertPost(tx, post)]);
     if (!created) return explainNoInsert(tx, auth, channelId, rootIdIn, clientMsgId);
     // Claiming the files can fail (400 invalid_file_ids): the transaction, post included, rolls back.
     const files = await attachFiles(tx, auth, channelId, created.row.id, fileIds);

@@ -126,6 +126,19 @@ test('batch: a failing statement commits nothing and throws its own error', asyn
   assert.is(await count(), 36);
 });
 
+test('batch: a parameter the client could fail to send is refused before anything is sent', async () => {
+  try {
+    await t.db.batch([
+      { text: 'insert into drv values ($1, $2)', params: [400, 'would be committed'] },
+      { text: 'insert into drv values ($1, $2::text)', params: [401, { an: 'object' }] },
+    ]);
+    assert.unreachable('should have thrown');
+  } catch (e) {
+    assert.match(String((e as Error).message), /batch: parameter of type object/);
+  }
+  assert.is((await t.db.query<{ n: number }>('select count(*)::int8 as n from drv where id = $1', [400]))[0].n, 0);
+});
+
 test('batch: concurrent batches each commit exactly their own rows', async () => {
   await Promise.all(
     Array.from({ length: 30 }, (_, i) =>

@@ -26,6 +26,21 @@ export interface Statement {
   params?: readonly unknown[];
 }
 
+/**
+ * Db.batch takes only plain values as parameters (strings, numbers, booleans, null), on both
+ * drivers: on PostgreSQL the COMMIT is already on the wire behind the statements, so a statement
+ * that failed in the client itself (never sent) would leave it to commit the others.
+ */
+export function assertPlainParams(statements: readonly Statement[]): void {
+  for (const st of statements) {
+    for (const v of st.params ?? []) {
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new TypeError(`batch: parameter of type ${typeof v} (only strings, numbers, booleans and null)`);
+      }
+    }
+  }
+}
+
 export interface TxOptions {
   isolation?: 'repeatable read' | 'serializable';
   readOnly?: boolean;

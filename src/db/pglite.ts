@@ -2,7 +2,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { execFile } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readdirSync, existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import type { Db, DbStats, Tx } from './driver.ts';
+import { assertPlainParams, type Db, type DbStats, type Tx } from './driver.ts';
 
 /** Files PGlite needs, handed in explicitly when running inside the single executable. */
 export interface PgliteAssets {
@@ -181,7 +181,8 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
         stats.transactions_in_flight--;
       }
     },
-    batch(statements) {
+    async batch(statements) {
+      assertPlainParams(statements);
       return db.transaction(async (t) => {
         const out: any[][] = [];
         for (const st of statements) out.push(await t.query(st.text, st.params));

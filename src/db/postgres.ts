@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { UNPREPARED, type Db, type DbStats, type Tx } from './driver.ts';
+import { UNPREPARED, assertPlainParams, type Db, type DbStats, type Tx } from './driver.ts';
 
 /** Host, port and database of a URL, for messages that must never show the password. */
 export function describeUrl(url: string): string {
@@ -19,6 +19,11 @@ export interface PostgresOptions {
 }
 
 const PREPARE = { prepare: true } as const;
+
+/** A COMMIT that PostgreSQL answered with ROLLBACK (the transaction had failed) is an error. */
+function checkCommitted(result: { command?: string }): void {
+  if (result.command === 'ROLLBACK') throw Object.assign(new Error('transaction was rolled back at COMMIT'), { code: '40000' });
+}
 const MAX_PREPARED = 512;
 
 /** postgres.js driver. int8 is parsed to Number (ids are text; counters and ms times fit in 2^53). */
@@ -99,6 +104,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       }
     },
     async batch(statements) {
+      assertPlainParams(statements);
       stats.transactions_in_flight++;
       const c = await sql.reserve();
       try {
@@ -111,14 +117,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         const commit = c.unsafe('commit').execute() as unknown as Promise<{ command?: string }>;
         const settled = await Promise.allSettled([begin, ...results, commit]);
         const failed = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-        if (failed) {
-          // The first error is the cause; the ones after it are "current transaction is aborted".
-          await (c.unsafe('rollback') as unknown as Promise<unknown>).catch(() => {});
-          throw failed.reason;
-        }
-        if ((settled.at(-1) as PromiseFulfilledResult<{ command?: string }>).value.command === 'ROLLBACK') {
-          throw Object.assign(new Error('transaction was rolled back at COMMIT'), { code: '40000' });
-        }
+        // The first error is the cause; the ones after it are "current transaction is aborted".
+        // PostgreSQL has already ended the transaction: the COMMIT behind them became a ROLLBACK.
+        if (failed) throw failed.reason;
+        checkCommitted((settled.at(-1) as PromiseFulfilledResult<{ command?: string }>).value);
         return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<any[]>).value);
       } finally {
         c.release();
@@ -157,8 +159,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       const result = await fn(tx);
       await begin;
       if (failure) throw failure;
-      const done = (await c.unsafe('commit')) as unknown as { command?: string };
-      if (done.command === 'ROLLBACK') throw Object.assign(new Error('transaction was rolled back at COMMIT'), { code: '40000' });
+      checkCommitted((await c.unsafe('commit')) as unknown as { command?: string });
       return result;
     } catch (e) {
       await (c.unsafe('rollback') as unknown as Promise<unknown>).catch(() => {});

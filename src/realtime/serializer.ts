@@ -37,7 +37,11 @@ export interface Prepared {
   frame(seq: number | undefined): string;
 }
 
-class V1Prepared implements Prepared {
+/**
+ * An event encoded once, up to the seq: each connection's frame only appends `,"seq":n}` (both
+ * serializers put seq last, so fan-out does no JSON work per recipient).
+ */
+export class HeadPrepared implements Prepared {
   constructor(
     private readonly head: string,
     readonly at: number,
@@ -53,7 +57,7 @@ export const v1Serializer: Serializer = {
   name: 'v1',
   sequenceEphemeral: false,
   prepare(ev, now) {
-    return new V1Prepared(`{"event":${JSON.stringify(ev.event)},"data":${JSON.stringify(ev.data)}`, now, !!ev.ephemeral);
+    return new HeadPrepared(`{"event":${JSON.stringify(ev.event)},"data":${JSON.stringify(ev.data)}`, now, !!ev.ephemeral);
   },
   hello(info) {
     return JSON.stringify({ event: 'hello', data: info, seq: 0 });

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/driver.ts';
+import type { Queryable, Statement } from '../db/driver.ts';
 import type { ChannelRow } from '../actions/access.ts';
 
 export type { ChannelRow };
@@ -23,8 +23,14 @@ export async function insertChannelIfAbsent(q: Queryable, c: NewChannel): Promis
   return (await q.query<ChannelRow>(`${INSERT} on conflict (team_id, name) do nothing returning *`, params(c)))[0];
 }
 
+/** Locks a channel row and reads it; also sent on its own, just before a post's insert (actions/posts.ts). */
+export function lockChannelStatement(id: string): Statement {
+  return { text: 'select * from channels where id = $1 for update', params: [id] };
+}
+
 export async function getChannel(q: Queryable, id: string, lock = false): Promise<ChannelRow | undefined> {
-  return (await q.query<ChannelRow>(`select * from channels where id = $1${lock ? ' for update' : ''}`, [id]))[0];
+  const st = lock ? lockChannelStatement(id) : { text: 'select * from channels where id = $1', params: [id] };
+  return (await q.query<ChannelRow>(st.text, st.params))[0];
 }
 
 export async function getChannelByName(q: Queryable, teamId: string, name: string): Promise<ChannelRow | undefined> {

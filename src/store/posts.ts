@@ -143,11 +143,6 @@ export async function insertPost(q: Queryable, p: NewPost): Promise<InsertedPost
   return insertedPost(await q.query(st.text, st.params));
 }
 
-/** Locks a channel row (see insertPostStatement: sent just before it, in the same transaction). */
-export function lockChannelStatement(channelId: string): Statement {
-  return { text: 'select * from channels where id = $1 for update', params: [channelId] };
-}
-
 export async function getPost(q: Queryable, id: string, opts: { lock?: boolean } = {}): Promise<PostRow | undefined> {
   return (await q.query<PostRow>(`select ${POST_COLUMNS} from posts where id = $1${opts.lock ? ' for update' : ''}`, [id]))[0];
 }

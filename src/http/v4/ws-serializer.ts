@@ -1,5 +1,5 @@
 import type { AppEvent, Broadcast } from '../../realtime/protocol.ts';
-import type { HelloInfo, Prepared, Serializer } from '../../realtime/serializer.ts';
+import { HeadPrepared, type HelloInfo, type Serializer } from '../../realtime/serializer.ts';
 import {
   presentMmChannel,
   presentMmPost,
@@ -131,24 +131,13 @@ export function mmBroadcast(b: Broadcast) {
   };
 }
 
-class MmPrepared implements Prepared {
-  constructor(
-    private readonly head: string,
-    readonly at: number,
-    readonly ephemeral: boolean,
-  ) {}
-  frame(seq: number | undefined): string {
-    return seq === undefined ? `${this.head}}` : `${this.head},"seq":${seq}}`;
-  }
-}
-
 export const mmSerializer: Serializer = {
   name: 'mm',
   sequenceEphemeral: true,
   prepare(ev, now) {
     const t = translateEvent(ev);
     if (!t) return null;
-    return new MmPrepared(`{"event":${s(t.event)},"data":${s(t.data)},"broadcast":${s(mmBroadcast(ev.broadcast))}`, now, !!ev.ephemeral);
+    return new HeadPrepared(`{"event":${s(t.event)},"data":${s(t.data)},"broadcast":${s(mmBroadcast(ev.broadcast))}`, now, !!ev.ephemeral);
   },
   hello(info: HelloInfo) {
     return s({
