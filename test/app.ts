@@ -4,8 +4,8 @@ import type { Deps } from '../src/deps.ts';
 import { createMemoryBus, type Bus } from '../src/realtime/bus.ts';
 import { silentLogger } from '../src/log.ts';
 import { createServer, type AppServer } from '../src/server.ts';
-import type { AppEvent, BusMessage } from '../src/realtime/protocol.ts';
-import { isControl } from '../src/realtime/protocol.ts';
+import type { AppEvent, BusMessage, EventName } from '../src/contract/events.ts';
+import { isControl } from '../src/contract/events.ts';
 import { testDb, type TestDb } from './db.ts';
 
 export interface TestContext {
@@ -13,8 +13,8 @@ export interface TestContext {
   server: AppServer;
   tdb: TestDb;
   /** Every client event published on the bus since the last `takeEvents()`. */
-  events: AppEvent[];
-  takeEvents(): AppEvent[];
+  events: RecordedEvent[];
+  takeEvents(): RecordedEvent[];
   /** `app.request` with JSON and a bearer token. Returns status, parsed body and headers. */
   req(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> }): Promise<TestResponse>;
   close(): Promise<void>;
@@ -45,7 +45,7 @@ export async function testApp(opts: { config?: Record<string, unknown>; bus?: Bu
     local: new Map(),
   };
   const server = createServer(deps);
-  let events: AppEvent[] = [];
+  let events: RecordedEvent[] = [];
   bus.subscribe((m: BusMessage) => {
     if (!isControl(m)) events.push(m);
   });
@@ -85,4 +85,16 @@ export async function testApp(opts: { config?: Record<string, unknown>; bus?: Bu
     },
   };
   return ctx;
+}
+
+/**
+ * An event as tests read it: the name is checked, the payload is read loosely (assertions probe
+ * fields across events); the emitting side is what the compiler checks.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions read payloads loosely
+export type RecordedEvent = Omit<AppEvent, 'data'> & { data: any };
+
+/** The events of one name, typed (their `data` is that event's). */
+export function only<K extends EventName>(events: readonly RecordedEvent[], name: K): AppEvent<K>[] {
+  return events.filter((e) => e.event === name) as AppEvent<K>[];
 }

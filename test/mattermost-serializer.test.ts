@@ -5,16 +5,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mmSerializer, translateEvent } from '../src/http/v4/ws-serializer.ts';
-import { EVENT_NAMES, type AppEvent } from '../src/realtime/protocol.ts';
+import { EVENT_NAMES } from '../src/contract/events.ts';
+import { A, B, C, sampleChannel, sampleData, sampleEvent as ev, samplePost, sampleReaction, sampleStatus, sampleUser, T } from './samples.ts';
 
-const A = 'a'.repeat(26);
-const B = 'b'.repeat(26);
-const C = 'c'.repeat(26);
-const post = { id: 'p'.repeat(26), channel_id: C, user_id: A, root_id: '', message: 'hi', type: '', props: {}, file_ids: [], client_msg_id: 'pend', create_at: 1, update_at: 1, edit_at: 0, delete_at: 0, is_pinned: false, reply_count: 0, last_reply_at: 0, metadata: { reactions: [], files: [] } };
-const ev = (event: AppEvent['event'], data: Record<string, unknown>, broadcast: AppEvent['broadcast'] = { user_ids: [A, B], channel_id: C }): AppEvent => ({ event, data, broadcast });
+const post = samplePost({ client_msg_id: 'pend' });
+const str = (v: unknown) => JSON.parse(String(v));
 
 test('frames: envelope with broadcast block and seq', () => {
-  const p = mmSerializer.prepare(ev('posted', { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: 't', mentions: [B], sender_name: 'alice' }), 5)!;
+  const p = mmSerializer.prepare(ev('posted', { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: '', mentions: [B], sender_name: 'alice' }), 5)!;
   const f = JSON.parse(p.frame(7));
   assert.is(f.event, 'posted');
   assert.is(f.seq, 7);
@@ -37,43 +35,47 @@ test('frames: envelope with broadcast block and seq', () => {
 });
 
 test('every native event is either translated or deliberately dropped', () => {
-  const dropped = new Set(['hello', 'unread_updated']);
+  const dropped = new Set(['unread_updated']);
+  const data = sampleData();
   for (const name of EVENT_NAMES) {
-    const t = translateEvent(ev(name, { post, reaction: { post_id: post.id, user_id: A, emoji_name: 'x', create_at: 1 }, channel: { id: C, type: 'O', name: 'n' }, team: { id: 't', name: 't' }, user: { id: A, username: 'a' }, user_id: A, channel_id: C, team_id: 't', preferences: [] }));
+    const t = translateEvent(ev(name, data[name]));
     if (dropped.has(name)) assert.is(t, null, name);
     else assert.ok(t && typeof t.event === 'string', name);
   }
 });
 
 test('shapes of the other events', () => {
-  const typing = translateEvent({ ...ev('typing', { channel_id: C, root_id: post.id, user_id: A }), broadcast: { user_ids: [A, B], omit_user_id: A, channel_id: C }, ephemeral: true })!;
+  const typing = translateEvent(ev('typing', { channel_id: C, root_id: post.id, user_id: A, at: 1 }, { user_ids: [A, B], omit_user_id: A, channel_id: C }, true))!;
   assert.equal(typing, { event: 'typing', data: { parent_id: post.id, user_id: A } });
-  const typingFrame = JSON.parse(mmSerializer.prepare({ ...ev('typing', { channel_id: C, user_id: A }), broadcast: { user_ids: [A, B], omit_user_id: A, channel_id: C }, ephemeral: true }, 0)!.frame(2));
+  const typingFrame = JSON.parse(mmSerializer.prepare(ev('typing', { channel_id: C, root_id: '', user_id: A, at: 1 }, { user_ids: [A, B], omit_user_id: A, channel_id: C }, true), 0)!.frame(2));
   assert.equal(typingFrame.broadcast.omit_users, { [A]: true });
   assert.is(typingFrame.seq, 2);
-  const r = translateEvent(ev('reaction_added', { reaction: { post_id: post.id, user_id: A, emoji_name: 'tada', create_at: 3 }, channel_id: C }))!;
-  assert.equal(JSON.parse(r.data.reaction), { user_id: A, post_id: post.id, emoji_name: 'tada', create_at: 3, update_at: 3, delete_at: 0, remote_id: '', channel_id: C });
+  const r = translateEvent(ev('reaction_added', { reaction: sampleReaction({ post_id: post.id, user_id: A, emoji_name: 'tada', create_at: 3 }), channel_id: C }))!;
+  assert.equal(str(r.data.reaction), { user_id: A, post_id: post.id, emoji_name: 'tada', create_at: 3, update_at: 3, delete_at: 0, remote_id: '', channel_id: C });
   const pin = translateEvent(ev('post_pinned', { post: { ...post, is_pinned: true }, channel_id: C }))!;
   assert.is(pin.event, 'post_edited');
-  assert.is(JSON.parse(pin.data.post).is_pinned, true);
-  const dm = translateEvent({ ...ev('channel_created', { channel: { id: C, type: 'D', name: [A, B].sort().join('__'), creator_id: A } }), broadcast: { user_ids: [B], channel_id: C } })!;
+  assert.is(str(pin.data.post).is_pinned, true);
+  const dm = translateEvent(ev('channel_created', { ...sampleData().channel_created, channel: sampleChannel({ team_id: '', type: 'D', name: [A, B].sort().join('__'), creator_id: A }), team_id: '' }, { user_ids: [B], channel_id: C }))!;
   assert.equal(dm, { event: 'direct_added', data: { creator_id: A, teammate_id: B, channel_id: C } });
-  const gm = translateEvent({ ...ev('channel_created', { channel: { id: C, type: 'G', name: 'h' } }), broadcast: { user_ids: [A, B], channel_id: C } })!;
+  const gm = translateEvent(ev('channel_created', { ...sampleData().channel_created, channel: sampleChannel({ team_id: '', type: 'G', name: 'h' }), team_id: '' }, { user_ids: [A, B], channel_id: C }))!;
   assert.is(gm.event, 'group_added');
-  assert.equal(JSON.parse(gm.data.teammate_ids), [A, B]);
-  const viewed = translateEvent(ev('channel_viewed', { channel_id: C, last_viewed_at: 42 }))!;
+  assert.equal(str(gm.data.teammate_ids), [A, B]);
+  const open = translateEvent(ev('channel_created', sampleData().channel_created))!;
+  assert.equal(open, { event: 'channel_created', data: { channel_id: C, team_id: T } });
+  const viewed = translateEvent(ev('channel_viewed', { ...sampleData().channel_viewed, last_viewed_at: 42 }))!;
   assert.equal(viewed, { event: 'multiple_channels_viewed', data: { channel_times: { [C]: 42 } } });
-  const sc = translateEvent({ ...ev('status_change', { user_id: A, status: 'dnd', manual: true }), broadcast: { user_ids: [A] } })!;
+  const sc = translateEvent(ev('status_change', sampleStatus({ user_id: A, status: 'dnd', manual: true }), { user_ids: [A] }))!;
   assert.equal(sc, { event: 'status_change', data: { status: 'dnd', user_id: A } });
-  const scFrame = JSON.parse(mmSerializer.prepare({ ...ev('status_change', { user_id: A, status: 'dnd' }), broadcast: { user_ids: [A] } }, 0)!.frame(1));
+  const scFrame = JSON.parse(mmSerializer.prepare(ev('status_change', sampleStatus({ status: 'dnd' }), { user_ids: [A] }), 0)!.frame(1));
   assert.is(scFrame.broadcast.user_id, A);
   const prefs = translateEvent(ev('preferences_changed', { preferences: [{ user_id: A, category: 'c', name: 'n', value: 'v' }] }))!;
-  assert.equal(JSON.parse(prefs.data.preferences), [{ user_id: A, category: 'c', name: 'n', value: 'v' }]);
-  const deleted = translateEvent(ev('post_deleted', { post: { ...post, delete_at: 9, message: '' } }))!;
-  assert.is(JSON.parse(deleted.data.post).delete_at, 9);
-  const uu = translateEvent(ev('user_updated', { user: { id: A, username: 'alice' } }))!;
-  assert.is(uu.data.user.username, 'alice');
-  assert.is(uu.data.user.email, '');
+  assert.equal(str(prefs.data.preferences), [{ user_id: A, category: 'c', name: 'n', value: 'v' }]);
+  const deleted = translateEvent(ev('post_deleted', { post: { ...post, delete_at: 9, message: '' }, channel_id: C, deleted_reply_count: 0 }))!;
+  assert.is(str(deleted.data.post).delete_at, 9);
+  const uu = translateEvent(ev('user_updated', { user: sampleUser({ username: 'alice' }) }))!;
+  const user = uu.data.user as { username: string; email: string };
+  assert.is(user.username, 'alice');
+  assert.is(user.email, '');
 });
 
 test.run();

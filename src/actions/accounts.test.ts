@@ -4,7 +4,7 @@ import { testApp } from '../../test/app.ts';
 import { checkEmail, checkUsername, deleteUser, resetPassword, setActive } from './accounts.ts';
 import { fxTeam, fxUser, fxChannel } from '../../test/fixtures.ts';
 import { CLI_ACTOR } from './audit.ts';
-import { isControl, type ControlMessage } from '../realtime/protocol.ts';
+import { isControl, type ControlMessage } from '../contract/events.ts';
 
 // Races that only a real concurrent database can lose (PostgreSQL pass); PGlite serialises them.
 const t = await testApp();

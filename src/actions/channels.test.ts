@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from '../../test/app.ts';
 import { fxUser, type FxUser } from '../../test/fixtures.ts';
 import { applyEvents, emptyState, type ClientState } from '../realtime/reducer.ts';
-import type { AppEvent } from '../realtime/protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 
 /**
  * Zulip's verify_action for teams, channels and unreads: for every user, the state fetched over
@@ -48,7 +48,7 @@ function normal(s: ClientState) {
 }
 
 const delivered = (events: AppEvent[], userId: string) =>
-  events.filter((e) => e.broadcast.user_ids.includes(userId) && e.broadcast.omit_user_id !== userId).map((e) => ({ event: e.event, data: e.data }));
+  events.filter((e) => e.broadcast.user_ids.includes(userId) && e.broadcast.omit_user_id !== userId);
 
 let users: FxUser[] = [];
 let states: ClientState[] = [];

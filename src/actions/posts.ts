@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { inTx } from './tx.ts';
 import { accessChannel, isChannelModerator, type AccessOptions, type ChannelAccess, type ChannelRow } from './access.ts';
-import type { AppEvent } from '../realtime/protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 import { parseMentions, resolveMentions } from './mentions.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';

@@ -3,11 +3,12 @@ import { localState } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { newId, isId } from '../ids.ts';
 import { getHub, type Hub } from '../realtime/hub.ts';
-import { isControl, type BusMessage } from '../realtime/protocol.ts';
+import { isControl, type BusMessage } from '../contract/events.ts';
 import { existingUserIds, getStatus, getStatuses, upsertStatus, type StatusRow } from '../store/status.ts';
 
-export const STATUSES = ['online', 'away', 'dnd', 'offline'] as const;
-export type StatusName = (typeof STATUSES)[number];
+import { STATUSES, type Status, type StatusName } from '../contract/objects.ts';
+
+export { STATUSES, type StatusName };
 
 export interface PresenceOptions {
   /** After the user's last socket on every process closes, wait this long before "offline". */
@@ -16,12 +17,7 @@ export interface PresenceOptions {
   announceMs?: number;
 }
 
-export interface PresentedStatus {
-  user_id: string;
-  status: StatusName;
-  manual: boolean;
-  last_activity_at: number;
-}
+export type PresentedStatus = Status;
 
 const present = (r: StatusRow): PresentedStatus => ({ user_id: r.user_id, status: r.status, manual: r.manual, last_activity_at: Number(r.last_activity_at) });
 
@@ -159,7 +155,7 @@ export class Presence {
   private async write(row: StatusRow) {
     await upsertStatus(this.deps.db, row);
     this.deps.bus.publish({ control: 'status', user_id: row.user_id, status: row.status, manual: row.manual });
-    this.deps.bus.publish({ event: 'status_change', data: present(row) as unknown as Record<string, unknown>, broadcast: { user_ids: [row.user_id] } });
+    this.deps.bus.publish({ event: 'status_change', data: present(row), broadcast: { user_ids: [row.user_id] } });
   }
 
   /** Client activity (typing, actions): ends automatic away. */

@@ -6,8 +6,8 @@ import { testApp } from '../../test/app.ts';
 import { fxUser } from '../../test/fixtures.ts';
 import { authenticate } from './tokens.ts';
 import type { Deps } from '../deps.ts';
-import type { BusMessage, ControlMessage } from '../realtime/protocol.ts';
-import { isControl } from '../realtime/protocol.ts';
+import type { BusMessage, ControlMessage } from '../contract/events.ts';
+import { isControl } from '../contract/events.ts';
 import { createMemoryBus } from '../realtime/bus.ts';
 
 // A movable clock: session expiry and the 1 s cache are checked without sleeping.

@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
 import { unauthorized } from '../errors.ts';
 import { getSession, touchSession, type SessionRow } from '../store/sessions.ts';
-import { isControl } from '../realtime/protocol.ts';
+import { isControl } from '../contract/events.ts';
 
 /** Absolute cap on a token's age, whatever the sliding idle lifetime does. */
 export const TOKEN_MAX_AGE_SECONDS = 365 * 24 * 3600;

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Tx, TxOptions } from '../db/driver.ts';
-import type { AppEvent } from '../realtime/protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 
 export type Emit = (event: AppEvent) => void;
 

@@ -5,7 +5,7 @@ import type { Auth } from './tokens.ts';
 import { accessChannel } from './access.ts';
 import { inTx } from './tx.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
-import type { AppEvent } from '../realtime/protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 import { getUser, listUsers, updateProfile, usersByIds, usersByUsernames, usersSharingWith, type UserRow } from '../store/users.ts';
 
 /** Who is looking at a user: emails are shown only to the user themself and to system admins. */

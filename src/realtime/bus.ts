@@ -1,4 +1,4 @@
-import type { BusMessage } from './protocol.ts';
+import type { BusMessage } from '../contract/events.ts';
 
 /**
  * Fan-out of events and control messages to every process. In-process by default; Redis

@@ -11,8 +11,9 @@ import { testApp, type TestContext } from '../../test/app.ts';
 import { fxUser, type FxUser } from '../../test/fixtures.ts';
 import { Hub, CLOSE } from './hub.ts';
 import { v1Serializer } from './serializer.ts';
-import type { AppEvent } from './protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 import { RING_SIZE } from './ring.ts';
+import { B, C, sampleData, sampleEvent, samplePost } from '../../test/samples.ts';
 
 class FakeWs extends EventEmitter {
   OPEN = 1;
@@ -48,7 +49,12 @@ let hub: Hub;
 let alice: FxUser;
 let bob: FxUser;
 
-const ev = (user_ids: string[], n: number, extra: Partial<AppEvent> = {}): AppEvent => ({ event: 'posted', data: { post: { id: `p${n}` } }, broadcast: { user_ids }, ...extra });
+/** A `posted` of post `p<n>`, or (typing) an ephemeral event; `omit` is omitted from delivery. */
+function ev(user_ids: string[], n: number, o: { omit?: string; typing?: boolean } = {}): AppEvent {
+  const broadcast = { user_ids, ...(o.omit ? { omit_user_id: o.omit } : {}) };
+  if (o.typing) return sampleEvent('typing', { channel_id: C, root_id: '', user_id: B, at: n }, broadcast, true);
+  return sampleEvent('posted', { ...sampleData().posted, post: samplePost({ id: `p${n}` }) }, broadcast);
+}
 const attach = (ws: FakeWs, u: FxUser, resume?: { connectionId: string; nextSeq: number }) =>
   hub.attach(ws as unknown as WebSocket, { userId: u.id, sessionId: u.sessionId, sessionExpiresAt: Date.now() + 3_600_000, serializer: v1Serializer, resume });
 
@@ -73,8 +79,8 @@ test('events reach exactly the named recipients, with consecutive seqs; omit_use
   assert.is(a.sent[0].seq, 0);
   hub.dispatch(ev([alice.id], 1));
   hub.dispatch(ev([alice.id, bob.id], 2));
-  hub.dispatch(ev([alice.id, bob.id], 3, { broadcast: { user_ids: [alice.id, bob.id], omit_user_id: alice.id } }));
-  hub.dispatch(ev([alice.id, bob.id], 4, { event: 'typing', ephemeral: true }));
+  hub.dispatch(ev([alice.id, bob.id], 3, { omit: alice.id }));
+  hub.dispatch(ev([alice.id, bob.id], 4, { typing: true }));
   assert.equal(a.events('posted').map((f) => [f.data.post.id, f.seq]), [['p1', 1], ['p2', 2]]);
   assert.equal(b.events('posted').map((f) => [f.data.post.id, f.seq]), [['p2', 1], ['p3', 2]]);
   const typing = b.events('typing');
@@ -90,7 +96,7 @@ test('resume replays exactly the missed events; a stale or foreign resume gets a
   hub.dispatch(ev([alice.id], 1));
   a.terminate();
   for (let i = 2; i <= 6; i++) hub.dispatch(ev([alice.id], i));
-  hub.dispatch(ev([alice.id], 99, { event: 'typing', ephemeral: true })); // not kept
+  hub.dispatch(ev([alice.id], 99, { typing: true })); // not kept
   const a2 = new FakeWs();
   const r = attach(a2, alice, { connectionId: conn.id, nextSeq: 2 });
   assert.ok(r.resumed);

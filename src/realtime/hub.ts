@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
 import { newId } from '../ids.ts';
-import { isControl, type AppEvent, type BusMessage } from './protocol.ts';
+import { isControl, type AppEvent, type BusMessage } from '../contract/events.ts';
 import type { Prepared, Serializer } from './serializer.ts';
 import { ReplayRing, RING_MAX_AGE_MS } from './ring.ts';
 import { buildInfo } from '../version.ts';

@@ -2,7 +2,7 @@ import { createClient } from 'redis';
 import type { Logger } from '../log.ts';
 import { newId } from '../ids.ts';
 import type { Bus } from './bus.ts';
-import type { BusMessage } from './protocol.ts';
+import type { BusMessage } from '../contract/events.ts';
 
 export interface RedisBusOptions {
   url: string;

@@ -9,75 +9,30 @@
  * loaded; events do not create it (the client fetches it over REST when it needs it), they only
  * keep loaded lists current. `applyEvent` never mutates its input; it returns a new state object
  * (unchanged branches are shared).
+ *
+ * One handler per event (`reduce`), each taking that event's typed data (src/contract/events.ts):
+ * an event without a handler does not compile. A handler declares the fields it reads, so the
+ * web client can apply what a REST reply told it with the same handler (`reduce.posted(s, {post})`).
  */
+import type { ClientEvent, EventMap, EventName } from '../contract/events.ts';
+import type { Channel, ChannelMember, Post as WirePost, PostMetadata, Reaction, Team as WireTeam, TeamMember, User } from '../contract/objects.ts';
 
-/** Loose entity shapes: the fields the reducer reads; presenters may add more (kept as-is). */
-export interface User {
-  id: string;
-  username: string;
-  update_at?: number;
-  delete_at?: number;
-  [k: string]: unknown;
-}
-export interface Team {
-  id: string;
-  name: string;
-  display_name?: string;
-  delete_at?: number;
-  [k: string]: unknown;
-}
-export interface Channel {
-  id: string;
-  team_id: string;
-  type: string;
-  name: string;
-  display_name?: string;
-  delete_at: number;
-  last_post_at?: number;
-  last_root_post_at?: number;
-  total_msg_count?: number;
-  total_msg_count_root?: number;
-  [k: string]: unknown;
-}
-/** The current user's membership of a channel, with its read state. */
-export interface Member {
-  channel_id: string;
-  user_id: string;
-  role?: string;
-  last_viewed_at: number;
-  msg_count: number;
-  mention_count: number;
-  msg_count_root?: number;
-  mention_count_root?: number;
-  [k: string]: unknown;
-}
-export interface Post {
-  id: string;
-  channel_id: string;
-  user_id: string;
-  root_id: string;
-  message: string;
-  create_at: number;
-  update_at?: number;
-  edit_at?: number;
-  delete_at: number;
-  is_pinned?: boolean;
-  reply_count?: number;
-  last_reply_at?: number;
-  [k: string]: unknown;
-}
-export interface Reaction {
-  post_id: string;
-  user_id: string;
-  emoji_name: string;
-  create_at?: number;
-  [k: string]: unknown;
-}
+export type { Channel, ClientEvent, Reaction, User };
+
+/** A post as held: its reactions live in `ClientState.reactions` (kept current by reaction events). */
+export type Post = Omit<WirePost, 'metadata'> & { metadata: Partial<PostMetadata> };
+/** A team of mine; GET /teams items carry my membership as `member`, so does `added_to_team`. */
+export type Team = WireTeam & { member?: TeamMember };
+/**
+ * My membership of a channel, with its read state. The client may hold one known only in part
+ * (made up after creating or joining a channel, before the server's copy arrives).
+ */
+export type Member = Pick<ChannelMember, 'channel_id' | 'user_id' | 'last_viewed_at' | 'msg_count' | 'mention_count'> & Partial<ChannelMember>;
+/** A user's presence as last heard (status_change carries no activity time). */
 export interface Status {
   user_id: string;
-  status: 'online' | 'away' | 'dnd' | 'offline' | string;
+  status: string;
   manual?: boolean;
-  [k: string]: unknown;
 }
 
 export interface ClientState {
@@ -107,13 +62,6 @@ export interface ClientState {
   typing: Record<string, Record<string, number>>;
 }
 
-/** An event as the native socket delivers it (`seq` is transport, not state). */
-export interface ClientEvent {
-  event: string;
-  data: Record<string, any>;
-  seq?: number;
-}
-
 export function emptyState(me: string): ClientState {
   return { me, users: {}, teams: {}, channels: {}, members: {}, channelMembers: {}, posts: {}, postsInChannel: {}, threads: {}, reactions: {}, pinned: {}, statuses: {}, typing: {} };
 }
@@ -136,12 +84,6 @@ function insertOrdered(list: string[] | undefined, id: string, posts: Record<str
   return [...list.slice(0, i), id, ...list.slice(i)];
 }
 const removeId = (list: string[] | undefined, id: string) => (list && list.includes(id) ? list.filter((x) => x !== id) : list);
-
-function postOf(data: Record<string, any>): Post | undefined {
-  const p = data.post;
-  if (!p) return undefined;
-  return typeof p === 'string' ? (JSON.parse(p) as Post) : (p as Post);
-}
 
 /** Drops a channel and everything held under it (I left it or was removed). */
 function forgetChannel(s: ClientState, channelId: string): ClientState {
@@ -169,14 +111,13 @@ function forgetChannel(s: ClientState, channelId: string): ClientState {
 }
 
 /**
- * Splits a presented post: `metadata.reactions` goes to `state.reactions` (kept current by
- * reaction events), the rest is the stored post.
+ * Splits a post as received: `metadata.reactions` goes to `state.reactions` (kept current by
+ * reaction events), the rest is the held post.
  */
 function splitPost(post: Post): { post: Post; reactions?: Reaction[] } {
-  const meta = post.metadata as Record<string, unknown> | undefined;
-  if (!meta || typeof meta !== 'object' || !('reactions' in meta)) return { post };
-  const { reactions, ...rest } = meta;
-  return { post: { ...post, metadata: rest }, reactions: Array.isArray(reactions) ? (reactions as Reaction[]) : undefined };
+  const { reactions, ...rest } = post.metadata;
+  if (!('reactions' in post.metadata)) return { post };
+  return { post: { ...post, metadata: rest }, reactions: Array.isArray(reactions) ? reactions : undefined };
 }
 
 function upsertPost(s: ClientState, raw: Post): ClientState {
@@ -193,199 +134,191 @@ function upsertPost(s: ClientState, raw: Post): ClientState {
   return { ...s, posts, pinned, reactions };
 }
 
+// ------------------------------------------------------------ one handler per event
+
 /**
- * Applies one event to the state and returns the new state. Unknown events and events about
- * things the state does not hold leave it unchanged. Counter rules (they mirror the server's):
- * - `posted` raises the channel's `total_msg_count` (and `_root` for a root post) and moves
- *   `last_post_at`; for the poster the channel stays read (member counts follow the total, mention
- *   counts clear, and `last_viewed_at` moves to the post time); for everybody else `mention_count` rises when the
- *   event's `mentions` names them or the post is an @channel/@all/@here (`mention_channel`).
- *   A reply raises its root's `reply_count` and `last_reply_at`.
- * - `channel_viewed` / `unread_updated` set my member's counters from the payload.
+ * A new post. Counter rules (they mirror the server's): the channel's `total_msg_count` (and
+ * `_root` for a root post) rises and `last_post_at` moves; for the poster the channel stays read
+ * (member counts follow the total, mention counts clear, `last_viewed_at` moves to the post
+ * time); for everybody else `mention_count` rises when `mentions` names them (the server lists
+ * every other member for @channel/@all/@here). A reply raises its root's `reply_count` and
+ * `last_reply_at`.
  */
-export function applyEvent(s: ClientState, ev: ClientEvent): ClientState {
-  const d = ev.data ?? {};
-  switch (ev.event) {
-    case 'posted': {
-      const post = postOf(d);
-      if (!post || !s.channels[post.channel_id]) return s;
-      if (s.posts[post.id] && (s.posts[post.id].update_at ?? 0) >= (post.update_at ?? 0)) return s; // already held (e.g. the REST reply)
-      let next = upsertPost(s, post);
-      const chId = post.channel_id;
-      next.postsInChannel = put(next.postsInChannel, chId, insertOrdered(next.postsInChannel[chId], post.id, next.posts));
-      const isRoot = !post.root_id;
-      const ch = s.channels[chId];
-      const channel: Channel = {
-        ...ch,
-        total_msg_count: (ch.total_msg_count ?? 0) + 1,
-        total_msg_count_root: (ch.total_msg_count_root ?? 0) + (isRoot ? 1 : 0),
-        last_post_at: Math.max(ch.last_post_at ?? 0, post.create_at),
-        last_root_post_at: isRoot ? Math.max(ch.last_root_post_at ?? 0, post.create_at) : ch.last_root_post_at,
-      };
-      next.channels = put(next.channels, chId, channel);
-      const m = s.members[chId];
-      if (m) {
-        let member: Member;
-        if (post.user_id === s.me) {
-          // Posting marks the channel viewed (Mattermost's MarkChannelsAsViewed): mentions clear too.
-          member = { ...m, msg_count: channel.total_msg_count!, mention_count: 0, last_viewed_at: Math.max(m.last_viewed_at, post.create_at) };
-          if (m.msg_count_root !== undefined) member.msg_count_root = channel.total_msg_count_root;
-          if (m.mention_count_root !== undefined) member.mention_count_root = 0;
-          if (m.last_update_at !== undefined) member.last_update_at = Math.max(Number(m.last_update_at), post.create_at);
-        } else {
-          const mentions: string[] = Array.isArray(d.mentions) ? d.mentions : Array.isArray(post.mentions) ? (post.mentions as string[]) : [];
-          const mentioned = mentions.includes(s.me) || d.mention_channel === true || post.mention_channel === true;
-          member = mentioned ? { ...m, mention_count: m.mention_count + 1 } : m;
-          if (mentioned && m.last_update_at !== undefined) member.last_update_at = Math.max(Number(m.last_update_at), post.create_at);
-          if (mentioned && isRoot && m.mention_count_root !== undefined) member.mention_count_root = m.mention_count_root + 1;
-        }
-        if (member !== m) next.members = put(next.members, chId, member);
-      }
-      if (!isRoot) {
-        const root = next.posts[post.root_id];
-        // A root with no replies so far has a fully known (empty) thread: start it.
-        const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
-        next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
-        if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: (root.reply_count ?? 0) + 1, last_reply_at: Math.max(root.last_reply_at ?? 0, post.create_at) });
-      }
-      return next;
+function posted(s: ClientState, d: { post: WirePost; mentions?: string[] }): ClientState {
+  const post = d.post;
+  if (!s.channels[post.channel_id]) return s;
+  if (s.posts[post.id] && s.posts[post.id].update_at >= post.update_at) return s; // already held (e.g. the REST reply)
+  const next = upsertPost(s, post);
+  const chId = post.channel_id;
+  next.postsInChannel = put(next.postsInChannel, chId, insertOrdered(next.postsInChannel[chId], post.id, next.posts));
+  const isRoot = !post.root_id;
+  const ch = s.channels[chId];
+  const channel: Channel = {
+    ...ch,
+    total_msg_count: ch.total_msg_count + 1,
+    total_msg_count_root: ch.total_msg_count_root + (isRoot ? 1 : 0),
+    last_post_at: Math.max(ch.last_post_at, post.create_at),
+    last_root_post_at: isRoot ? Math.max(ch.last_root_post_at, post.create_at) : ch.last_root_post_at,
+  };
+  next.channels = put(next.channels, chId, channel);
+  const m = s.members[chId];
+  if (m) {
+    let member: Member;
+    if (post.user_id === s.me) {
+      // Posting marks the channel viewed (Mattermost's MarkChannelsAsViewed): mentions clear too.
+      member = { ...m, msg_count: channel.total_msg_count, mention_count: 0, last_viewed_at: Math.max(m.last_viewed_at, post.create_at) };
+      if (m.msg_count_root !== undefined) member.msg_count_root = channel.total_msg_count_root;
+      if (m.mention_count_root !== undefined) member.mention_count_root = 0;
+      if (m.last_update_at !== undefined) member.last_update_at = Math.max(m.last_update_at, post.create_at);
+    } else {
+      const mentioned = (d.mentions ?? []).includes(s.me);
+      member = mentioned ? { ...m, mention_count: m.mention_count + 1 } : m;
+      if (mentioned && m.last_update_at !== undefined) member.last_update_at = Math.max(m.last_update_at, post.create_at);
+      if (mentioned && isRoot && m.mention_count_root !== undefined) member.mention_count_root = m.mention_count_root + 1;
     }
-    case 'post_edited':
-    case 'post_pinned':
-    case 'post_unpinned': {
-      const post = postOf(d);
-      if (!post || !s.posts[post.id]) {
-        // A pin of a post not held still updates a loaded pinned list.
-        if (post && s.pinned[post.channel_id] && s.channels[post.channel_id]) return upsertPost({ ...s, posts: s.posts }, post);
-        return s;
-      }
-      return upsertPost(s, post);
-    }
-    case 'post_deleted': {
-      const post = postOf(d);
-      if (!post) return s;
-      const held = s.posts[post.id];
-      let next: ClientState = { ...s, posts: without(s.posts, post.id), reactions: without(s.reactions, post.id), threads: without(s.threads, post.id) };
-      const chId = post.channel_id;
-      if (s.postsInChannel[chId]) next.postsInChannel = put(s.postsInChannel, chId, removeId(s.postsInChannel[chId], post.id));
-      if (s.pinned[chId]) next.pinned = put(s.pinned, chId, removeId(s.pinned[chId], post.id));
-      // Replies of a deleted root go with it.
-      for (const [id, p] of Object.entries(s.posts)) {
-        if (p.root_id !== post.id) continue;
-        next.posts = without(next.posts, id);
-        if (next.postsInChannel[chId]) next.postsInChannel = put(next.postsInChannel, chId, removeId(next.postsInChannel[chId], id));
-        if (next.pinned[chId]) next.pinned = put(next.pinned, chId, removeId(next.pinned[chId], id));
-        next.reactions = without(next.reactions, id);
-      }
-      if (post.root_id) {
-        if (s.threads[post.root_id]) next.threads = put(next.threads, post.root_id, removeId(s.threads[post.root_id], post.id));
-        const root = next.posts[post.root_id];
-        if (root && held) next.posts = put(next.posts, root.id, { ...root, reply_count: Math.max(0, (root.reply_count ?? 0) - 1) });
-      }
-      return next;
-    }
-    case 'reaction_added':
-    case 'reaction_removed': {
-      const r: Reaction | undefined = typeof d.reaction === 'string' ? JSON.parse(d.reaction) : d.reaction;
-      if (!r || !s.posts[r.post_id]) return s;
-      const list = (s.reactions[r.post_id] ?? []).filter((x) => !(x.user_id === r.user_id && x.emoji_name === r.emoji_name));
-      if (ev.event === 'reaction_added') list.push(r);
-      return { ...s, reactions: list.length ? put(s.reactions, r.post_id, list) : without(s.reactions, r.post_id) };
-    }
-    case 'channel_created':
-    case 'channel_updated':
-    case 'channel_restored': {
-      const ch: Channel | undefined = typeof d.channel === 'string' ? JSON.parse(d.channel) : d.channel;
-      if (!ch) return s;
-      // Only channels I belong to are held; channel_created for a new one arrives with my member.
-      if (!s.channels[ch.id] && !d.member) return s;
-      let next: ClientState = { ...s, channels: put(s.channels, ch.id, { ...s.channels[ch.id], ...ch }) };
-      if (d.member && (d.member as Member).user_id === s.me) next.members = put(next.members, ch.id, d.member as Member);
-      return next;
-    }
-    case 'channel_deleted': {
-      const id: string = d.channel_id ?? d.channel?.id;
-      const ch = s.channels[id];
-      if (!ch) return s;
-      const deleteAt: number = d.delete_at ?? d.channel?.delete_at ?? 1;
-      return { ...s, channels: put(s.channels, id, { ...ch, ...(d.channel ?? {}), delete_at: deleteAt }) };
-    }
-    case 'user_added': {
-      const chId: string = d.channel_id;
-      const userId: string = d.user_id;
-      if (userId === s.me) {
-        if (!d.channel) return s;
-        let next: ClientState = { ...s, channels: put(s.channels, chId, d.channel as Channel) };
-        if (d.member) next.members = put(next.members, chId, d.member as Member);
-        return next;
-      }
-      const list = s.channelMembers[chId];
-      if (!list || list.includes(userId)) return s;
-      return { ...s, channelMembers: put(s.channelMembers, chId, [...list, userId]) };
-    }
-    case 'user_removed': {
-      const chId: string = d.channel_id;
-      const userId: string = d.user_id;
-      if (userId === s.me) return s.channels[chId] ? forgetChannel(s, chId) : s;
-      const list = s.channelMembers[chId];
-      return list && list.includes(userId) ? { ...s, channelMembers: put(s.channelMembers, chId, removeId(list, userId)) } : s;
-    }
-    case 'added_to_team': {
-      if (d.user_id !== s.me || !d.team) return s;
-      // GET /teams items carry my team membership as `member`; so does the event.
-      return { ...s, teams: put(s.teams, d.team_id, d.member ? { ...(d.team as Team), member: d.member } : (d.team as Team)) };
-    }
-    case 'leave_team':
-    case 'team_deleted': {
-      const teamId: string = d.team_id ?? d.team?.id;
-      if (ev.event === 'leave_team' && d.user_id !== s.me) return s;
-      if (!s.teams[teamId]) return s;
-      let next: ClientState = { ...s, teams: without(s.teams, teamId) };
-      for (const ch of Object.values(s.channels)) if (ch.team_id === teamId) next = forgetChannel(next, ch.id);
-      return next;
-    }
-    case 'team_updated': {
-      const t: Team | undefined = typeof d.team === 'string' ? JSON.parse(d.team) : d.team;
-      if (!t || !s.teams[t.id]) return s;
-      return { ...s, teams: put(s.teams, t.id, { ...s.teams[t.id], ...t }) };
-    }
-    case 'user_updated': {
-      const u: User | undefined = d.user;
-      if (!u) return s;
-      return { ...s, users: put(s.users, u.id, { ...s.users[u.id], ...u }) };
-    }
-    case 'channel_viewed':
-    case 'unread_updated': {
-      const chId: string = d.channel_id ?? d.member?.channel_id;
-      const m = s.members[chId];
-      if (!m) return s;
-      if (d.member) return { ...s, members: put(s.members, chId, { ...m, ...(d.member as Member) }) };
-      const patch: Partial<Member> = {};
-      for (const k of ['last_viewed_at', 'msg_count', 'mention_count', 'msg_count_root', 'mention_count_root'] as const) if (typeof d[k] === 'number') patch[k] = d[k];
-      if (ev.event === 'channel_viewed' && patch.msg_count === undefined) {
-        const ch = s.channels[chId];
-        patch.msg_count = ch?.total_msg_count ?? m.msg_count;
-        patch.mention_count = 0;
-        if (m.msg_count_root !== undefined) patch.msg_count_root = ch?.total_msg_count_root ?? m.msg_count_root;
-        if (m.mention_count_root !== undefined) patch.mention_count_root = 0;
-      }
-      return { ...s, members: put(s.members, chId, { ...m, ...patch }) };
-    }
-    case 'status_change': {
-      const userId: string = d.user_id;
-      if (!userId || typeof d.status !== 'string') return s;
-      const st: Status = { user_id: userId, status: d.status };
-      if (typeof d.manual === 'boolean') st.manual = d.manual;
-      return { ...s, statuses: put(s.statuses, userId, st) };
-    }
-    case 'typing': {
-      const key: string = d.root_id ? `${d.channel_id}:${d.root_id}` : d.channel_id;
-      if (!key || !d.user_id || d.user_id === s.me) return s;
-      return { ...s, typing: put(s.typing, key, { ...s.typing[key], [d.user_id]: typeof d.at === 'number' ? d.at : 0 }) };
-    }
-    default:
-      return s;
+    if (member !== m) next.members = put(next.members, chId, member);
   }
+  if (!isRoot) {
+    const root = next.posts[post.root_id];
+    // A root with no replies so far has a fully known (empty) thread: start it.
+    const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
+    next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
+    if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: root.reply_count + 1, last_reply_at: Math.max(root.last_reply_at, post.create_at) });
+  }
+  return next;
+}
+
+/** An edit, pin or unpin: the post replaces the held one. */
+function postChanged(s: ClientState, d: { post: WirePost }): ClientState {
+  const post = d.post;
+  if (s.posts[post.id]) return upsertPost(s, post);
+  // A pin of a post not held still updates a loaded pinned list.
+  if (s.pinned[post.channel_id] && s.channels[post.channel_id]) return upsertPost(s, post);
+  return s;
+}
+
+/** A deleted post goes, with its reactions and thread; a deleted root takes its replies along. */
+function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_id' | 'root_id'> }): ClientState {
+  const post = d.post;
+  const held = s.posts[post.id];
+  const next: ClientState = { ...s, posts: without(s.posts, post.id), reactions: without(s.reactions, post.id), threads: without(s.threads, post.id) };
+  const chId = post.channel_id;
+  if (s.postsInChannel[chId]) next.postsInChannel = put(s.postsInChannel, chId, removeId(s.postsInChannel[chId], post.id));
+  if (s.pinned[chId]) next.pinned = put(s.pinned, chId, removeId(s.pinned[chId], post.id));
+  for (const [id, p] of Object.entries(s.posts)) {
+    if (p.root_id !== post.id) continue;
+    next.posts = without(next.posts, id);
+    if (next.postsInChannel[chId]) next.postsInChannel = put(next.postsInChannel, chId, removeId(next.postsInChannel[chId], id));
+    if (next.pinned[chId]) next.pinned = put(next.pinned, chId, removeId(next.pinned[chId], id));
+    next.reactions = without(next.reactions, id);
+  }
+  if (post.root_id) {
+    if (s.threads[post.root_id]) next.threads = put(next.threads, post.root_id, removeId(s.threads[post.root_id], post.id));
+    const root = next.posts[post.root_id];
+    if (root && held) next.posts = put(next.posts, root.id, { ...root, reply_count: Math.max(0, root.reply_count - 1) });
+  }
+  return next;
+}
+
+type ReactionKey = Pick<Reaction, 'post_id' | 'user_id' | 'emoji_name'>;
+/** The post's reactions without `r` (and with `add`, at the end). */
+function setReaction(s: ClientState, r: ReactionKey, add?: Reaction): ClientState {
+  if (!s.posts[r.post_id]) return s;
+  const list = (s.reactions[r.post_id] ?? []).filter((x) => !(x.user_id === r.user_id && x.emoji_name === r.emoji_name));
+  if (add) list.push(add);
+  return { ...s, reactions: list.length ? put(s.reactions, r.post_id, list) : without(s.reactions, r.post_id) };
+}
+
+/** Created, renamed or restored: a channel I hold (or a new one arriving with my membership). */
+function channelChanged(s: ClientState, d: { channel: Channel; member?: ChannelMember }): ClientState {
+  const ch = d.channel;
+  // Only channels I belong to are held; channel_created for a new one arrives with my member.
+  if (!s.channels[ch.id] && !d.member) return s;
+  const next: ClientState = { ...s, channels: put(s.channels, ch.id, { ...s.channels[ch.id], ...ch }) };
+  if (d.member && d.member.user_id === s.me) next.members = put(next.members, ch.id, d.member);
+  return next;
+}
+
+function channelDeleted(s: ClientState, d: { channel_id: string; delete_at: number; channel: Channel }): ClientState {
+  const ch = s.channels[d.channel_id];
+  if (!ch) return s;
+  return { ...s, channels: put(s.channels, d.channel_id, { ...ch, ...d.channel, delete_at: d.delete_at }) };
+}
+
+/** Someone joined a channel: me (the channel and my membership arrive with it) or another member. */
+function userAdded(s: ClientState, d: { channel_id: string; user_id: string; channel: Channel; member: ChannelMember }): ClientState {
+  if (d.user_id === s.me) return { ...s, channels: put(s.channels, d.channel_id, d.channel), members: put(s.members, d.channel_id, d.member) };
+  const list = s.channelMembers[d.channel_id];
+  if (!list || list.includes(d.user_id)) return s;
+  return { ...s, channelMembers: put(s.channelMembers, d.channel_id, [...list, d.user_id]) };
+}
+
+function userRemoved(s: ClientState, d: { channel_id: string; user_id: string }): ClientState {
+  if (d.user_id === s.me) return s.channels[d.channel_id] ? forgetChannel(s, d.channel_id) : s;
+  const list = s.channelMembers[d.channel_id];
+  return list && list.includes(d.user_id) ? { ...s, channelMembers: put(s.channelMembers, d.channel_id, removeId(list, d.user_id)) } : s;
+}
+
+/** I left a team, or it was deleted: the team and its channels go. */
+function forgetTeam(s: ClientState, teamId: string): ClientState {
+  if (!s.teams[teamId]) return s;
+  let next: ClientState = { ...s, teams: without(s.teams, teamId) };
+  for (const ch of Object.values(s.channels)) if (ch.team_id === teamId) next = forgetChannel(next, ch.id);
+  return next;
+}
+
+/** My membership changed from outside this tab (read elsewhere, counters recomputed). */
+function memberChanged(s: ClientState, d: { channel_id: string; member: ChannelMember }): ClientState {
+  const m = s.members[d.channel_id];
+  if (!m) return s;
+  return { ...s, members: put(s.members, d.channel_id, { ...m, ...d.member }) };
+}
+
+/** Events the client keeps nothing of (it holds no preferences). */
+const unchanged = (s: ClientState): ClientState => s;
+
+/** What each event does to a state. */
+export type Reducers = { [K in EventName]: (s: ClientState, d: EventMap[K]) => ClientState };
+
+export const reduce = {
+  posted,
+  post_edited: postChanged,
+  post_pinned: postChanged,
+  post_unpinned: postChanged,
+  post_deleted: postDeleted,
+  reaction_added: (s, d: { reaction: Reaction }) => setReaction(s, d.reaction, d.reaction),
+  reaction_removed: (s, d: { reaction: ReactionKey }) => setReaction(s, d.reaction),
+  typing(s, d) {
+    const key = d.root_id ? `${d.channel_id}:${d.root_id}` : d.channel_id;
+    if (!key || !d.user_id || d.user_id === s.me) return s;
+    return { ...s, typing: put(s.typing, key, { ...s.typing[key], [d.user_id]: d.at }) };
+  },
+  status_change: (s, d) => ({ ...s, statuses: put(s.statuses, d.user_id, { user_id: d.user_id, status: d.status, manual: d.manual }) }),
+  channel_created: channelChanged,
+  channel_updated: channelChanged,
+  channel_restored: channelChanged,
+  channel_deleted: channelDeleted,
+  user_added: userAdded,
+  user_removed: userRemoved,
+  added_to_team: (s, d) => (d.user_id === s.me ? { ...s, teams: put(s.teams, d.team_id, { ...d.team, member: d.member }) } : s),
+  leave_team: (s, d) => (d.user_id === s.me ? forgetTeam(s, d.team_id) : s),
+  team_deleted: (s, d) => forgetTeam(s, d.team_id),
+  team_updated: (s, d) => (s.teams[d.team.id] ? { ...s, teams: put(s.teams, d.team.id, { ...s.teams[d.team.id], ...d.team }) } : s),
+  user_updated: (s, d) => ({ ...s, users: put(s.users, d.user.id, { ...s.users[d.user.id], ...d.user }) }),
+  channel_viewed: memberChanged,
+  unread_updated: memberChanged,
+  preferences_changed: unchanged,
+  preferences_deleted: unchanged,
+} satisfies Reducers;
+
+/**
+ * Applies one event to the state and returns the new state. Events this version does not know
+ * (from a newer server) and events about things the state does not hold leave it unchanged.
+ */
+export function applyEvent<K extends EventName>(s: ClientState, ev: ClientEvent<K>): ClientState {
+  if (!Object.prototype.hasOwnProperty.call(reduce, ev.event)) return s;
+  const table: Reducers = reduce;
+  return table[ev.event](s, ev.data);
 }
 
 // ------------------------------------------------------------ loading REST results

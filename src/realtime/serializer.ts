@@ -1,4 +1,4 @@
-import type { AppEvent } from './protocol.ts';
+import type { AppEvent } from '../contract/events.ts';
 
 /**
  * How one socket protocol writes frames. The hub is protocol-neutral: it routes an AppEvent to

@@ -13,10 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
+export type { Page } from '../../src/contract/api.ts';
+import type { Page } from '../../src/contract/api.ts';
 
 export const getToken = () => {
   try {

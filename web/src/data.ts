@@ -1,6 +1,8 @@
 /** REST loaders and user operations. Responses are merged into the state (see state.ts). */
 import { batch } from '@preact/signals';
-import { applyEvent } from '../../src/realtime/reducer.ts';
+import { reduce } from '../../src/realtime/reducer.ts';
+import type { Team as WireTeam, Channel as WireChannel, ChannelMember, Post as WirePost, Reaction, Status, TeamMember } from '../../src/contract/objects.ts';
+import type { MyChannel, MyTeam, MyTeamChannels, ReadResult, Thread } from '../../src/contract/api.ts';
 import { route } from './router.ts';
 import { del, get, items, patch, post, qs, type Page } from './api.ts';
 import {
@@ -28,26 +30,11 @@ import {
 
 export const PAGE = 50;
 
-/** A channel list item may carry my membership nested (`member`) or flattened into it. */
-export function splitChannel(x: any): { channel: Channel; member?: Member } {
-  if (x?.channel && typeof x.channel === 'object') return { channel: x.channel, member: x.member ?? undefined };
-  const { member, ...rest } = x;
-  if (member) return { channel: rest as Channel, member: { ...member, channel_id: rest.id } };
-  if (typeof x.msg_count === 'number' || typeof x.mention_count === 'number') {
-    return {
-      channel: rest as Channel,
-      member: {
-        channel_id: x.id,
-        user_id: state.value.me,
-        last_viewed_at: x.last_viewed_at ?? 0,
-        msg_count: x.msg_count ?? 0,
-        mention_count: x.mention_count ?? 0,
-        msg_count_root: x.msg_count_root,
-        mention_count_root: x.mention_count_root,
-      },
-    };
-  }
-  return { channel: rest as Channel };
+/** A channel, with my membership when the reply carries one (`member`; lists also carry `unread`, derived, not kept). */
+export function splitChannel(x: Channel | MyChannel): { channel: Channel; member?: Member } {
+  if (!('member' in x)) return { channel: x };
+  const { member, unread: _unread, ...channel } = x;
+  return { channel, member };
 }
 
 export async function loadSiteInfo() {
@@ -59,13 +46,13 @@ export async function loadSiteInfo() {
 }
 
 export async function loadTeams(): Promise<Team[]> {
-  const teams = items<Team>(await get('/teams'));
+  const teams = items(await get<Page<MyTeam>>('/teams'));
   mergeTeams(teams, true);
   return teams;
 }
 
 export async function loadChannels(teamId: string) {
-  const list = items<any>(await get(`/teams/${teamId}/channels`)).map(splitChannel);
+  const list = items(await get<MyTeamChannels>(`/teams/${teamId}/channels`)).map(splitChannel);
   const inTeam = list.filter((x) => x.channel.team_id === teamId);
   const direct = list.filter((x) => !x.channel.team_id);
   batch(() => {
@@ -82,7 +69,7 @@ export async function loadStatuses(ids: string[]) {
   const want = [...new Set(ids)].filter(Boolean);
   if (!want.length) return;
   try {
-    setStatuses(items<any>(await post('/users/status/ids', { ids: want })));
+    setStatuses(items(await post<Page<Status>>('/users/status/ids', { ids: want })));
   } catch {
     /* presence is optional */
   }
@@ -93,7 +80,7 @@ export async function loadMissingUsers(ids: string[]) {
   const need = [...new Set(ids)].filter((id) => id && !s.users[id]);
   if (!need.length) return;
   try {
-    const users = items<User>(await post('/users/ids', { ids: need }));
+    const users = items(await post<Page<User>>('/users/ids', { ids: need }));
     mergeUsers(users);
   } catch {
     /* shown as "Someone" until the next load */
@@ -126,9 +113,8 @@ export async function loadPost(id: string): Promise<Post | undefined> {
 }
 
 export async function loadThread(rootId: string) {
-  const r = await get<any>(`/posts/${rootId}/thread`);
-  // `{root, items}` or `{items}` (root included) or `{posts}`.
-  const list: Post[] = [...(r.root ? [r.root] : []), ...(items<Post>(r).length ? items<Post>(r) : (r.posts ?? []))];
+  const r = await get<Thread>(`/posts/${rootId}/thread`);
+  const list = [r.root, ...r.items];
   await usersOfPosts(list);
   const root = list.find((p) => p.id === rootId);
   if (!root) return;
@@ -142,16 +128,14 @@ export async function loadThread(rootId: string) {
 }
 
 export async function loadPinned(channelId: string) {
-  const list = items<Post>(await get(`/channels/${channelId}/pinned`));
+  const list = items(await get<Page<WirePost>>(`/channels/${channelId}/pinned`));
   await usersOfPosts(list);
   setPinned(channelId, list);
 }
 
 export async function loadChannelMembers(channelId: string) {
-  const list = items<any>(await get(`/channels/${channelId}/members${qs({ limit: 200 })}`));
-  const ids = list.map((m) => m.user_id ?? m.id);
-  const users = list.filter((m) => m.username).map((m) => m as User);
-  mergeUsers(users);
+  const list = items(await get<Page<ChannelMember>>(`/channels/${channelId}/members${qs({ limit: 200 })}`));
+  const ids = list.map((m) => m.user_id);
   setChannelMembers(channelId, ids);
   await loadMissingUsers(ids);
   await loadStatuses(ids);
@@ -163,10 +147,8 @@ export async function markRead(channelId: string) {
   const ch = s.channels[channelId];
   if (!m || !ch) return;
   try {
-    const r = await post<any>(`/channels/${channelId}/read`);
-    const member = r?.member ?? (r?.channel_id ? r : undefined);
-    if (member) setMember({ ...member, channel_id: channelId });
-    else setMember({ ...m, msg_count: ch.total_msg_count ?? m.msg_count, mention_count: 0, last_viewed_at: Date.now() });
+    const r = await post<ReadResult>(`/channels/${channelId}/read`);
+    setMember(r.member);
   } catch {
     /* retried on the next view */
   }
@@ -183,11 +165,11 @@ export function newClientMsgId() {
 export async function sendPost(channelId: string, message: string, rootId = '', clientMsgId = newClientMsgId(), fileIds?: string[]) {
   pending.value = { ...pending.value, [clientMsgId]: { client_msg_id: clientMsgId, channel_id: channelId, root_id: rootId, message, create_at: Date.now() } };
   try {
-    const p = await post<Post>(`/channels/${channelId}/posts`, { message, root_id: rootId || undefined, client_msg_id: clientMsgId, file_ids: fileIds?.length ? fileIds : undefined });
+    const p = await post<WirePost>(`/channels/${channelId}/posts`, { message, root_id: rootId || undefined, client_msg_id: clientMsgId, file_ids: fileIds?.length ? fileIds : undefined });
     batch(() => {
       // Whichever comes first, this reply or the socket's `posted`, goes through the reducer; it
       // ignores the second copy. (Counters, read state, thread and reply count stay consistent.)
-      apply('posted', { post: p });
+      state.value = reduce.posted(state.value, { post: p });
       const { [clientMsgId]: _, ...rest } = pending.value;
       pending.value = rest;
     });
@@ -206,13 +188,12 @@ export function discardPending(clientMsgId: string) {
   pending.value = rest;
 }
 
-/** Applies what a REST reply tells us exactly as the matching socket event would. */
-function apply(event: string, data: Record<string, unknown>) {
-  state.value = applyEvent(state.value, { event, data });
-}
+// What a REST reply tells us is applied exactly as the matching socket event would be, by that
+// event's reducer handler (the event itself may arrive before or after: the handlers are idempotent).
 
 export async function editPost(id: string, message: string) {
-  apply('post_edited', { post: await patch<Post>(`/posts/${id}`, { message }) });
+  const post = await patch<WirePost>(`/posts/${id}`, { message });
+  state.value = reduce.post_edited(state.value, { post });
 }
 
 export async function deletePost(id: string) {
@@ -220,8 +201,7 @@ export async function deletePost(id: string) {
   const s = state.value;
   const p = s.posts[id];
   if (!p) return;
-  // Same result as the post_deleted event (which may arrive before or after this).
-  state.value = applyEvent(state.value, { event: 'post_deleted', data: { post: { ...p, delete_at: Date.now() } } });
+  state.value = reduce.post_deleted(state.value, { post: p });
   if (rightPanel.value?.kind === 'thread' && rightPanel.value.postId === id) rightPanel.value = null;
 }
 
@@ -230,17 +210,20 @@ export async function toggleReaction(postId: string, emoji: string) {
   const mine = (s.reactions[postId] ?? []).some((r) => r.user_id === s.me && r.emoji_name === emoji);
   if (mine) {
     await del(`/posts/${postId}/reactions/${encodeURIComponent(emoji)}`);
-    apply('reaction_removed', { reaction: { post_id: postId, user_id: s.me, emoji_name: emoji } });
-  } else apply('reaction_added', { reaction: await post(`/posts/${postId}/reactions`, { emoji_name: emoji }) });
+    state.value = reduce.reaction_removed(state.value, { reaction: { post_id: postId, user_id: s.me, emoji_name: emoji } });
+  } else {
+    const reaction = await post<Reaction>(`/posts/${postId}/reactions`, { emoji_name: emoji });
+    state.value = reduce.reaction_added(state.value, { reaction });
+  }
 }
 
 export async function setPin(postId: string, pin: boolean) {
-  const p = pin ? await post<Post>(`/posts/${postId}/pin`) : await del<Post>(`/posts/${postId}/pin`);
-  apply(pin ? 'post_pinned' : 'post_unpinned', { post: p });
+  const p = pin ? await post<WirePost>(`/posts/${postId}/pin`) : await del<WirePost>(`/posts/${postId}/pin`);
+  state.value = reduce[pin ? 'post_pinned' : 'post_unpinned'](state.value, { post: p });
 }
 
 export async function createChannel(teamId: string, input: { name: string; display_name: string; type: 'public' | 'private'; purpose?: string }) {
-  const x = splitChannel(await post<any>('/channels', { team_id: teamId, ...input }));
+  const x = splitChannel(await post<WireChannel>('/channels', { team_id: teamId, ...input }));
   // The creator is a member with nothing unread.
   if (!x.member) x.member = { channel_id: x.channel.id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: x.channel.total_msg_count ?? 0, mention_count: 0 };
   mergeChannels([x]);
@@ -249,20 +232,20 @@ export async function createChannel(teamId: string, input: { name: string; displ
 
 export async function joinChannel(id: string) {
   // The reply is my new membership; the channel itself comes from GET.
-  const member = await post<Member>(`/channels/${id}/join`);
-  const ch = splitChannel(await get(`/channels/${id}`));
-  ch.member = member?.channel_id ? member : { channel_id: id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: ch.channel.total_msg_count ?? 0, mention_count: 0 };
+  const member = await post<ChannelMember>(`/channels/${id}/join`);
+  const ch = splitChannel(await get<WireChannel>(`/channels/${id}`));
+  ch.member = member;
   mergeChannels([ch]);
   return ch.channel;
 }
 
 export async function leaveChannel(id: string) {
   await post(`/channels/${id}/leave`);
-  state.value = applyEvent(state.value, { event: 'user_removed', data: { channel_id: id, user_id: state.value.me } });
+  state.value = reduce.user_removed(state.value, { channel_id: id, user_id: state.value.me });
 }
 
 export async function openDirect(userIds: string[]): Promise<Channel> {
-  const r = userIds.length === 1 ? await post<any>('/channels/direct', { user_id: userIds[0] }) : await post<any>('/channels/group', { user_ids: userIds });
+  const r = userIds.length === 1 ? await post<WireChannel>('/channels/direct', { user_id: userIds[0] }) : await post<WireChannel>('/channels/group', { user_ids: userIds });
   const x = splitChannel(r);
   if (!x.member) x.member = { channel_id: x.channel.id, user_id: state.value.me, last_viewed_at: Date.now(), msg_count: x.channel.total_msg_count ?? 0, mention_count: 0 };
   mergeChannels([x]);
@@ -270,14 +253,15 @@ export async function openDirect(userIds: string[]): Promise<Channel> {
 }
 
 export async function createTeam(name: string, display_name: string) {
-  const t = await post<Team>('/teams', { name, display_name });
+  const t = await post<MyTeam>('/teams', { name, display_name });
   mergeTeams([t]);
   return t;
 }
 
 export async function joinTeam(teamId: string, inviteId?: string) {
-  const r = await post<any>(`/teams/${teamId}/join`, inviteId ? { invite_id: inviteId } : {});
-  const team: Team = r?.team ?? (r?.name ? r : await get(`/teams/${teamId}`));
+  // The reply is my membership; the team itself comes from GET.
+  const member = await post<TeamMember>(`/teams/${teamId}/join`, inviteId ? { invite_id: inviteId } : {});
+  const team: Team = { ...(await get<WireTeam>(`/teams/${teamId}`)), member };
   mergeTeams([team]);
   return team;
 }

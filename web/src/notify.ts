@@ -1,5 +1,5 @@
 /** Browser notifications for mentions and direct messages (only with permission, only when hidden). */
-import type { ClientEvent } from '../../src/realtime/reducer.ts';
+import type { ClientEvent } from '../../src/contract/events.ts';
 import { markdownToText } from './markdown.ts';
 import { channelTitle, currentChannelId, currentTeam, displayName, state } from './state.ts';
 import { navigate, permalinkPath } from './router.ts';
@@ -14,14 +14,14 @@ export async function askNotificationPermission() {
 
 export function notifyForEvent(ev: ClientEvent) {
   if (ev.event !== 'posted' || !notificationsAvailable() || Notification.permission !== 'granted') return;
-  const p = typeof ev.data.post === 'string' ? JSON.parse(ev.data.post) : ev.data.post;
+  const p = ev.data.post;
   const s = state.value;
-  if (!p || p.user_id === s.me) return;
+  if (p.user_id === s.me) return;
   const ch = s.channels[p.channel_id];
   if (!ch) return;
-  const mentions: string[] = ev.data.mentions ?? p.mentions ?? [];
+  // `mentions` names every other member for @channel/@all/@here.
   const direct = ch.type === 'D' || ch.type === 'G';
-  if (!direct && !mentions.includes(s.me) && !(ev.data.mention_channel ?? p.mention_channel)) return;
+  if (!direct && !ev.data.mentions.includes(s.me)) return;
   if (document.visibilityState === 'visible' && document.hasFocus() && currentChannelId.value === ch.id) return;
   const n = new Notification(`${displayName(s.users[p.user_id])}${direct ? '' : ` in ${channelTitle(ch)}`}`, {
     body: markdownToText(String(p.message)).slice(0, 200),

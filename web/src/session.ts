@@ -3,7 +3,7 @@ import { batch } from '@preact/signals';
 import { get, getToken, post, setToken, setUnauthorizedHandler, ApiError } from './api.ts';
 import { loadMissingUsers, loadSiteInfo, markRead, refetchAll, refreshChannelsSoon } from './data.ts';
 import { bootState, connection, currentChannelId, dispatch, resetState, setStatuses, state, type User } from './state.ts';
-import type { ClientEvent } from '../../src/realtime/reducer.ts';
+import type { ClientEvent } from '../../src/contract/events.ts';
 import { ChatSocket } from './ws.ts';
 import { navigate } from './router.ts';
 import { notifyForEvent } from './notify.ts';
@@ -101,19 +101,16 @@ export function signOutLocally() {
 /** True when an event concerns a channel or team of mine the state does not hold. */
 function needsChannelRefresh(ev: ClientEvent): boolean {
   const s = state.value;
-  const d = ev.data ?? {};
   switch (ev.event) {
-    case 'posted': {
-      const p = typeof d.post === 'string' ? JSON.parse(d.post) : d.post;
-      return !!p && !s.channels[p.channel_id];
-    }
+    case 'posted':
+      return !s.channels[ev.data.post.channel_id];
     case 'channel_created':
     case 'channel_restored':
-      return !!d.channel && !s.channels[d.channel.id] && !s.members[d.channel.id];
+      return !s.channels[ev.data.channel.id] && !s.members[ev.data.channel.id];
     case 'user_added':
-      return d.user_id === s.me && (!s.channels[d.channel_id] || !s.members[d.channel_id]);
+      return ev.data.user_id === s.me && (!s.channels[ev.data.channel_id] || !s.members[ev.data.channel_id]);
     case 'added_to_team':
-      return d.user_id === s.me;
+      return ev.data.user_id === s.me;
     default:
       return false;
   }
@@ -123,8 +120,8 @@ let readTimer: ReturnType<typeof setTimeout> | undefined;
 /** A post arriving in the channel on screen (tab visible) is read: mark it so, shortly. */
 function readIfWatching(ev: ClientEvent) {
   if (ev.event !== 'posted' || document.visibilityState !== 'visible') return;
-  const p = typeof ev.data.post === 'string' ? JSON.parse(ev.data.post) : ev.data.post;
-  if (!p || p.user_id === state.value.me || p.channel_id !== currentChannelId.value) return;
+  const p = ev.data.post;
+  if (p.user_id === state.value.me || p.channel_id !== currentChannelId.value) return;
   clearTimeout(readTimer);
   readTimer = setTimeout(() => void markRead(p.channel_id), 500);
 }
@@ -134,14 +131,35 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && currentChannelId.value && bootState.value === 'ready') void markRead(currentChannelId.value);
 });
 
+/** The users an event names (authors, reactors, members added or removed). */
+function usersNamed(ev: ClientEvent): string[] {
+  switch (ev.event) {
+    case 'posted':
+    case 'post_edited':
+    case 'post_pinned':
+    case 'post_unpinned':
+    case 'post_deleted':
+      return [ev.data.post.user_id];
+    case 'reaction_added':
+    case 'reaction_removed':
+      return [ev.data.reaction.user_id];
+    case 'typing':
+    case 'status_change':
+    case 'user_added':
+    case 'user_removed':
+    case 'added_to_team':
+    case 'leave_team':
+      return [ev.data.user_id];
+    default:
+      return [];
+  }
+}
+
 let wantedUsers = new Set<string>();
 let usersTimer: ReturnType<typeof setTimeout> | undefined;
 /** Fetches, in one batch, users an event names that the state does not hold. */
 function loadUsersOf(ev: ClientEvent) {
-  const d = ev.data ?? {};
-  const p = typeof d.post === 'string' ? JSON.parse(d.post) : d.post;
-  const r = typeof d.reaction === 'string' ? JSON.parse(d.reaction) : d.reaction;
-  for (const id of [p?.user_id, r?.user_id, d.user_id]) if (typeof id === 'string' && id && !state.value.users[id]) wantedUsers.add(id);
+  for (const id of usersNamed(ev)) if (id && !state.value.users[id]) wantedUsers.add(id);
   if (!wantedUsers.size) return;
   clearTimeout(usersTimer);
   usersTimer = setTimeout(() => {

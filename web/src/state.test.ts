@@ -5,7 +5,7 @@ import { applyEvent, emptyState, loadMyChannels, type Channel, type Post } from 
 
 const CH = 'c'.repeat(26);
 const post = (n: number, extra: Partial<Post> = {}): Post =>
-  ({ id: `p${String(n).padStart(25, '0')}`, channel_id: CH, user_id: 'u'.repeat(26), root_id: '', message: `m${n}`, create_at: 1000 + n, update_at: 1000 + n, edit_at: 0, delete_at: 0, is_pinned: false, reply_count: 0, last_reply_at: 0, props: {}, file_ids: [], ...extra }) as Post;
+  ({ id: `p${String(n).padStart(25, '0')}`, channel_id: CH, user_id: 'u'.repeat(26), root_id: '', message: `m${n}`, create_at: 1000 + n, update_at: 1000 + n, edit_at: 0, delete_at: 0, is_pinned: false, reply_count: 0, last_reply_at: 0, props: {}, file_ids: [], client_msg_id: '', type: '', metadata: { reactions: [], files: [] }, ...extra }) as Post;
 
 const fresh = () => loadMyChannels(emptyState('u'.repeat(26)), [{ id: CH, team_id: '', type: 'O', name: 'c', display_name: 'C', total_msg_count: 2 } as unknown as Channel]);
 

@@ -45,16 +45,16 @@ export const toast = signal<{ text: string; kind?: 'error' | 'info' } | null>(nu
 /** Applies one socket event through the shared reducer. */
 export function dispatch(ev: ClientEvent) {
   state.value = applyEvent(state.value, ev);
-  if (ev.event === 'typing' && ev.data?.user_id) {
-    const key: string = ev.data.root_id ? `${ev.data.channel_id}:${ev.data.root_id}` : ev.data.channel_id;
+  if (ev.event === 'typing' && ev.data.user_id) {
+    const key = ev.data.root_id ? `${ev.data.channel_id}:${ev.data.root_id}` : ev.data.channel_id;
     typingSeen.value = { ...typingSeen.value, [key]: { ...typingSeen.value[key], [ev.data.user_id]: Date.now() } };
   }
   if (ev.event === 'posted') {
-    const p = postOf(ev.data);
-    if (p) clearTypist(p);
+    const p = ev.data.post;
+    clearTypist(p);
     // My own post arriving over the socket settles its optimistic copy (even a "failed" one whose
     // answer was lost after the server stored it).
-    const cid = p?.client_msg_id as string | undefined;
+    const cid = p.client_msg_id;
     if (cid && pending.value[cid]) {
       const { [cid]: _, ...rest } = pending.value;
       pending.value = rest;
@@ -62,10 +62,7 @@ export function dispatch(ev: ClientEvent) {
   }
 }
 
-function postOf(data: Record<string, any>): Post | undefined {
-  return typeof data?.post === 'string' ? JSON.parse(data.post) : data?.post;
-}
-function clearTypist(p: Post) {
+function clearTypist(p: Pick<Post, 'channel_id' | 'root_id' | 'user_id'>) {
   const key = p.root_id ? `${p.channel_id}:${p.root_id}` : p.channel_id;
   const seen = typingSeen.value[key];
   if (seen?.[p.user_id]) {

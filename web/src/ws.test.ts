@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WebSocketServer, WebSocket as NodeWebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
-import type { ClientEvent } from '../../src/realtime/reducer.ts';
+import type { ClientEvent } from '../../src/contract/events.ts';
 
 const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
 await new Promise((r) => wss.once('listening', r));
@@ -83,7 +83,7 @@ test('after a drop it resumes with connection_id and the next seq; replayed even
   send(c, { event: 'posted', data: { post: { id: 'p2' } }, seq: 2 }); // a duplicate: ignored
   send(c, { event: 'posted', data: { post: { id: 'p3' } }, seq: 3 });
   await waitEvents(4);
-  assert.equal(events.slice(3).map((e) => (e.data.post as { id: string }).id), ['p3']);
+  assert.equal(events.slice(3).map((e) => (e.data as unknown as { post: { id: string } }).post.id), ['p3']);
   assert.equal(fresh, [true], 'a resumed stream is not a fresh start');
   assert.is(statuses.at(-1), 'online');
 });

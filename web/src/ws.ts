@@ -4,7 +4,7 @@
  * `hello` (new connection id: the server could not replay) so the app refetches over REST.
  * Events are checked for gaps: a skipped seq is treated like a fresh hello, never ignored.
  */
-import type { ClientEvent } from '../../src/realtime/reducer.ts';
+import type { ClientEvent } from '../../src/contract/events.ts';
 
 export interface SocketHandlers {
   token(): string;
@@ -133,6 +133,8 @@ export class ChatSocket {
         }
         this.lastSeq = msg.seq;
       }
+      // Frames come from our server: `data` is of the type its event name says
+      // (src/contract/events.ts). A name this version does not know changes nothing downstream.
       this.h.onEvent({ event: msg.event, data: msg.data ?? {}, seq: msg.seq });
     };
     ws.onclose = (e) => {

@@ -6,7 +6,7 @@ import { newId } from '../../ids.ts';
 import { adminStats } from '../../actions/admin.ts';
 import { siteInfo } from '../../actions/settings.ts';
 import { authenticate } from '../../actions/tokens.ts';
-import { isControl, type ControlMessage } from '../../realtime/protocol.ts';
+import { isControl, type ControlMessage } from '../../contract/events.ts';
 import type { Deps } from '../../deps.ts';
 
 const t = await testApp();

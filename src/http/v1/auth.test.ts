@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { testApp } from '../../../test/app.ts';
 import { TEST_REDIS_URL } from '../../../test/db.ts';
 import { rateLimitStore } from '../../actions/rate-limit.ts';
-import { isControl, type ControlMessage } from '../../realtime/protocol.ts';
+import { isControl, type ControlMessage } from '../../contract/events.ts';
 
 // trust_proxy lets each test pick its client address with X-Forwarded-For. With
 // RUSTCHAT_TEST_REDIS_URL the login limits live in Redis (addresses are random per run, so

@@ -1,9 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { testApp, type TestContext } from '../../../test/app.ts';
+import { testApp, type TestContext, type RecordedEvent, only } from '../../../test/app.ts';
 import { fxUser, type FxUser } from '../../../test/fixtures.ts';
-import type { AppEvent } from '../../realtime/protocol.ts';
 
 let t: TestContext;
 test.before(async () => {
@@ -15,7 +14,6 @@ test.after(async () => {
 
 let n = 0;
 const sorted = (ids: string[]) => [...ids].sort();
-const only = (events: AppEvent[], type: string) => events.filter((e) => e.event === type);
 
 /** A team made by `owner` (team admin) with `members` joined, and its town-square id. */
 async function team(owner: FxUser, members: FxUser[] = []) {
@@ -33,7 +31,7 @@ async function channel(user: FxUser, teamId: string, type: 'public' | 'private',
   lastEvents = t.takeEvents();
   return r.body;
 }
-let lastEvents: AppEvent[] = [];
+let lastEvents: RecordedEvent[] = [];
 
 const memberIds = async (channelId: string) =>
   (await t.deps.db.query<{ user_id: string }>('select user_id from channel_members where channel_id = $1', [channelId])).map((r) => r.user_id).sort();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from '../../../test/app.ts';
 import { fxChannel, fxTeam, fxUser, type FxUser } from '../../../test/fixtures.ts';
 import { applyEvents, emptyState, type ClientState } from '../../realtime/reducer.ts';
-import type { AppEvent } from '../../realtime/protocol.ts';
+import type { AppEvent } from '../../contract/events.ts';
 
 /**
  * Zulip's verify_action for posts, threads, reactions and pins: for each user, the state
@@ -69,7 +69,7 @@ function normal(s: ClientState) {
 }
 
 const delivered = (events: AppEvent[], userId: string) =>
-  events.filter((e) => e.broadcast.user_ids.includes(userId) && e.broadcast.omit_user_id !== userId).map((e) => ({ event: e.event, data: e.data }));
+  events.filter((e) => e.broadcast.user_ids.includes(userId) && e.broadcast.omit_user_id !== userId);
 
 /** Runs one step and checks every user's reduced state against a fresh snapshot. */
 async function verify(label: string, u: FxUser, method: string, path: string, body?: unknown) {

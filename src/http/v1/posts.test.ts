@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testApp, type TestContext } from '../../../test/app.ts';
+import { testApp, type TestContext, only } from '../../../test/app.ts';
 import { fxChannel, fxJoin, fxTeam, fxUser, type FxUser } from '../../../test/fixtures.ts';
 import { newId } from '../../ids.ts';
-import type { AppEvent } from '../../realtime/protocol.ts';
+import type { AppEvent } from '../../contract/events.ts';
 
 let t: TestContext;
 let alice: FxUser, bob: FxUser, carol: FxUser, dave: FxUser;
@@ -11,7 +11,6 @@ let team: { id: string };
 let chan: { id: string; name: string };
 
 const sorted = (a: string[]) => [...a].sort();
-const only = (events: AppEvent[], name: string) => events.filter((e) => e.event === name);
 
 async function post(u: FxUser, channelId: string, body: Record<string, unknown>) {
   return t.req('POST', `/api/v1/channels/${channelId}/posts`, { token: u.token, body });

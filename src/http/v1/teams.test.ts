@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { testApp, type TestContext } from '../../../test/app.ts';
+import { testApp, type TestContext, only } from '../../../test/app.ts';
 import { fxUser, type FxUser } from '../../../test/fixtures.ts';
-import type { AppEvent } from '../../realtime/protocol.ts';
+import type { AppEvent } from '../../contract/events.ts';
 
 let t: TestContext;
 test.before(async () => {
@@ -31,9 +31,6 @@ async function channelMemberIds(channelId: string) {
   return (await t.deps.db.query<{ user_id: string }>('select user_id from channel_members where channel_id = $1', [channelId])).map((r) => r.user_id).sort();
 }
 
-function only(events: AppEvent[], type: string) {
-  return events.filter((e) => e.event === type);
-}
 
 test('create a team: town-square and off-topic, creator is team admin and member of both, events', async () => {
   const a = await fxUser(t.deps);

@@ -1,4 +1,5 @@
-import type { AppEvent, Broadcast } from '../../realtime/protocol.ts';
+import type { AppEvent, Broadcast, EventMap, EventName } from '../../contract/events.ts';
+import type { Post, Preference } from '../../contract/objects.ts';
 import { HeadPrepared, type HelloInfo, type Serializer } from '../../realtime/serializer.ts';
 import {
   presentMmChannel,
@@ -20,102 +21,83 @@ import { versionId } from './respond.ts';
  *   any frame whose seq is not the next one, so an unsequenced frame would look like a gap.
  */
 
-type Data = Record<string, any>;
+type Data = Record<string, unknown>;
+/** A Mattermost event name and data; null when Mattermost has no such event. */
 type Translated = { event: string; data: Data } | null;
+/** One translation per native event: a name missing here is a compile error. */
+export type MmTranslations = { [K in EventName]: (d: EventMap[K], ev: AppEvent<K>) => Translated };
 
 const s = (v: unknown) => JSON.stringify(v);
 
 /** Native post (presentPost) → Mattermost post, with its files and reactions as metadata. */
-function mmPost(p: Data) {
-  return presentMmPost(p, { files: p?.metadata?.files, reactions: p?.metadata?.reactions });
-}
+const mmPost = (p: Post) => presentMmPost(p, { files: p.metadata.files, reactions: p.metadata.reactions });
+// Mattermost has no pin events: a pin is an edit of is_pinned.
+const postEdited = (d: { post: Post }): Translated => ({ event: 'post_edited', data: { post: s(mmPost(d.post)) } });
+const reaction = (name: 'reaction_added' | 'reaction_removed') => (d: EventMap[typeof name]): Translated => ({
+  event: name,
+  data: { reaction: s(presentMmReaction({ channel_id: d.channel_id, ...d.reaction })) },
+});
+const preferences = (name: 'preferences_changed' | 'preferences_deleted') => (d: { preferences: Preference[] }): Translated => ({
+  event: name,
+  data: { preferences: s(d.preferences.map(presentMmPreference)) },
+});
+
+export const mmTranslations = {
+  posted(d) {
+    const data: Data = {
+      channel_display_name: d.channel_display_name,
+      channel_name: d.channel_name,
+      channel_type: d.channel_type,
+      post: s(mmPost(d.post)),
+      sender_name: d.sender_name,
+      set_online: true,
+      team_id: d.team_id,
+    };
+    if (d.mentions.length) data.mentions = s(d.mentions);
+    return { event: 'posted', data };
+  },
+  post_edited: postEdited,
+  post_pinned: postEdited,
+  post_unpinned: postEdited,
+  // Mattermost's delete_by names an admin who deleted someone else's post; RustChat sends ''.
+  post_deleted: (d) => ({ event: 'post_deleted', data: { post: s(mmPost(d.post)), delete_by: '' } }),
+  reaction_added: reaction('reaction_added'),
+  reaction_removed: reaction('reaction_removed'),
+  typing: (d) => ({ event: 'typing', data: { parent_id: d.root_id, user_id: d.user_id } }),
+  status_change: (d) => ({ event: 'status_change', data: { status: d.status, user_id: d.user_id } }),
+  channel_created(d, ev) {
+    const ch = d.channel;
+    if (ch.type === 'D') {
+      // DM names are the two ids joined by '__'; the teammate is the one that is not the creator.
+      const ids = ch.name.split('__');
+      const creator = ch.creator_id;
+      const teammate = ids.find((x) => x !== creator) ?? creator;
+      return { event: 'direct_added', data: { creator_id: creator, teammate_id: teammate, channel_id: ch.id } };
+    }
+    if (ch.type === 'G') return { event: 'group_added', data: { teammate_ids: s(ev.broadcast.user_ids), channel_id: ch.id } };
+    return { event: 'channel_created', data: { channel_id: ch.id, team_id: d.team_id } };
+  },
+  channel_updated: (d) => ({ event: 'channel_updated', data: { channel: s(presentMmChannel(d.channel)) } }),
+  channel_deleted: (d) => ({ event: 'channel_deleted', data: { channel_id: d.channel_id, delete_at: d.channel.delete_at, team_id: d.team_id } }),
+  channel_restored: (d) => ({ event: 'channel_restored', data: { channel_id: d.channel_id, team_id: d.team_id } }),
+  user_added: (d) => ({ event: 'user_added', data: { team_id: d.team_id, user_id: d.user_id } }),
+  user_removed: (d) => ({ event: 'user_removed', data: { channel_id: d.channel_id, remover_id: d.remover_id, user_id: d.user_id } }),
+  added_to_team: (d) => ({ event: 'added_to_team', data: { team_id: d.team_id, user_id: d.user_id } }),
+  leave_team: (d) => ({ event: 'leave_team', data: { team_id: d.team_id, user_id: d.user_id } }),
+  team_updated: (d) => ({ event: 'update_team', data: { team: s(presentMmTeam(d.team)) } }),
+  team_deleted: (d) => ({ event: 'delete_team', data: { team: s(presentMmTeam(d.team)) } }),
+  user_updated: (d) => ({ event: 'user_updated', data: { user: presentMmUser(d.user) } }),
+  channel_viewed: (d) => ({ event: 'multiple_channels_viewed', data: { channel_times: { [d.channel_id]: d.last_viewed_at } } }),
+  // Mattermost derives unread counts from posted / channel viewed; nothing to send.
+  unread_updated: () => null,
+  preferences_changed: preferences('preferences_changed'),
+  preferences_deleted: preferences('preferences_deleted'),
+} satisfies MmTranslations;
 
 /** Native event → Mattermost event name and data; null when Mattermost has no such event. */
-export function translateEvent(ev: AppEvent): Translated {
-  const d = ev.data as Data;
-  switch (ev.event) {
-    case 'posted': {
-      const data: Data = {
-        channel_display_name: d.channel_display_name ?? '',
-        channel_name: d.channel_name ?? '',
-        channel_type: d.channel_type ?? '',
-        post: s(mmPost(d.post)),
-        sender_name: d.sender_name ?? '',
-        set_online: true,
-        team_id: d.team_id ?? '',
-      };
-      if (Array.isArray(d.mentions) && d.mentions.length) data.mentions = s(d.mentions);
-      return { event: 'posted', data };
-    }
-    case 'post_edited':
-    case 'post_pinned':
-    case 'post_unpinned':
-      // Mattermost has no pin events: a pin is an edit of is_pinned.
-      return { event: 'post_edited', data: { post: s(mmPost(d.post)) } };
-    case 'post_deleted':
-      return { event: 'post_deleted', data: { post: s(mmPost(d.post)), delete_by: d.delete_by ?? '' } };
-    case 'reaction_added':
-    case 'reaction_removed':
-      return { event: ev.event, data: { reaction: s(presentMmReaction({ channel_id: d.channel_id, ...d.reaction })) } };
-    case 'typing':
-      return { event: 'typing', data: { parent_id: d.root_id ?? d.parent_id ?? '', user_id: d.user_id } };
-    case 'status_change':
-      return { event: 'status_change', data: { status: d.status, user_id: d.user_id } };
-    case 'channel_created': {
-      const ch = d.channel ?? {};
-      const id = d.channel_id ?? ch.id;
-      if (ch.type === 'D') {
-        // DM names are the two ids joined by '__'; the teammate is the one that is not the creator.
-        const ids = String(ch.name ?? '').split('__');
-        const creator = String(ch.creator_id ?? '');
-        const teammate = ids.find((x) => x !== creator) ?? creator;
-        return { event: 'direct_added', data: { creator_id: creator, teammate_id: teammate, channel_id: id } };
-      }
-      if (ch.type === 'G') return { event: 'group_added', data: { teammate_ids: s(ev.broadcast.user_ids), channel_id: id } };
-      return { event: 'channel_created', data: { channel_id: id, team_id: d.team_id ?? ch.team_id ?? '' } };
-    }
-    case 'channel_updated':
-      return { event: 'channel_updated', data: { channel: s(presentMmChannel(d.channel ?? d)) } };
-    case 'channel_deleted': {
-      const ch = d.channel ?? {};
-      return { event: 'channel_deleted', data: { channel_id: d.channel_id ?? ch.id, delete_at: ch.delete_at ?? d.delete_at ?? 0, team_id: d.team_id ?? ch.team_id ?? '' } };
-    }
-    case 'channel_restored': {
-      const ch = d.channel ?? {};
-      return { event: 'channel_restored', data: { channel_id: d.channel_id ?? ch.id, team_id: d.team_id ?? ch.team_id ?? '' } };
-    }
-    case 'user_added':
-      return { event: 'user_added', data: { team_id: d.team_id ?? '', user_id: d.user_id } };
-    case 'user_removed':
-      return { event: 'user_removed', data: { channel_id: d.channel_id, remover_id: d.remover_id ?? '', user_id: d.user_id } };
-    case 'added_to_team':
-      return { event: 'added_to_team', data: { team_id: d.team_id, user_id: d.user_id } };
-    case 'leave_team':
-      return { event: 'leave_team', data: { team_id: d.team_id, user_id: d.user_id } };
-    case 'team_updated':
-      return { event: 'update_team', data: { team: s(presentMmTeam(d.team ?? {})) } };
-    case 'team_deleted':
-      return { event: 'delete_team', data: { team: s(presentMmTeam(d.team ?? {})) } };
-    case 'user_updated':
-      return { event: 'user_updated', data: { user: presentMmUser(d.user ?? {}) } };
-    case 'channel_viewed': {
-      const times: Record<string, number> = {};
-      if (d.channel_times && typeof d.channel_times === 'object') Object.assign(times, d.channel_times);
-      else if (d.channel_id) times[d.channel_id] = Number(d.last_viewed_at ?? d.member?.last_viewed_at ?? 0);
-      return { event: 'multiple_channels_viewed', data: { channel_times: times } };
-    }
-    case 'unread_updated':
-      // Mattermost derives unread counts from posted / channel viewed; nothing to send.
-      return null;
-    case 'preferences_changed':
-      return { event: 'preferences_changed', data: { preferences: s((d.preferences ?? []).map(presentMmPreference)) } };
-    case 'preferences_deleted':
-      return { event: 'preferences_deleted', data: { preferences: s((d.preferences ?? []).map(presentMmPreference)) } };
-    case 'hello':
-      return null;
-    default:
-      return null;
-  }
+export function translateEvent<K extends EventName>(ev: AppEvent<K>): Translated {
+  const table: MmTranslations = mmTranslations;
+  return table[ev.event](ev.data, ev);
 }
 
 /** Mattermost's broadcast block: who the event was for, as context (routing is ours). */

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, items, qs } from '../api.ts';
+import { get, qs } from '../api.ts';
+import type { SearchResults } from '../../../src/contract/api.ts';
 import { loadChannelMembers, loadMissingUsers, loadPinned, openDirect } from '../data.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { channelPath, navigate, permalinkPath } from '../router.ts';
@@ -67,11 +68,11 @@ function Search({ q }: { q: string }) {
   const [cursor, setCursor] = useState<string | null>(null);
   async function run(more?: string) {
     try {
-      const r = await get<any>(`/search${qs({ q, team_id: team?.id, cursor: more })}`);
-      const list = items<Post>(r);
+      const r = await get<SearchResults>(`/search${qs({ q, team_id: team?.id, cursor: more })}`);
+      const list = r.items;
       await loadMissingUsers(list.map((p) => p.user_id));
       setResults(more ? [...(results ?? []), ...list] : list);
-      setCursor(r?.next_cursor ?? null);
+      setCursor(r.next_cursor);
     } catch (e) {
       setError((e as Error).message);
     }

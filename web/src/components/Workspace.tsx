@@ -1,6 +1,6 @@
 import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
-import { get } from '../api.ts';
+import { get, type Page } from '../api.ts';
 import { joinChannel, joinTeam, loadChannels, loadPost, loadPosts, loadStatuses, loadThread, markRead } from '../data.ts';
 import { channelPath, navigate, route } from '../router.ts';
 import { connection, currentChannelId, currentTeamId, focusPostId, rightPanel, showToast, state, type Channel } from '../state.ts';
@@ -70,9 +70,9 @@ export function Workspace() {
     // Not a member (or not loaded yet): a public channel can be joined from its link.
     const ids = Object.keys(s.channels);
     if (!ids.some((id) => s.channels[id]!.team_id === team.id)) return; // channels still loading
-    get<any>(`/teams/${team.id}/channels/browse`)
+    get<Page<Channel>>(`/teams/${team.id}/channels/browse`)
       .then((res) => {
-        const found = (res.items ?? res).find((c: Channel) => c.name === r.channel);
+        const found = res.items.find((c) => c.name === r.channel);
         if (found) return joinChannel(found.id).then(switchTo);
         if (r.channel !== 'town-square') navigate(channelPath(team.name, 'town-square'), true);
       })

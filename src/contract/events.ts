@@ -1,0 +1,207 @@
+/**
+ * Every event the server emits: its name and the type of its `data`. Actions build them (and
+ * only them), the hub routes them, the native socket sends `data` as it is, the Mattermost
+ * serializer translates each one (src/http/v4/ws-serializer.ts) and the web client's reducer
+ * applies each one (src/realtime/reducer.ts). Both of those are tables keyed by event name, so an
+ * event added here without its translation and its reducer handler does not compile
+ * (src/contract/exhaustive.test.ts proves it).
+ *
+ * The discriminant is `event`, the name the native socket and the inter-process bus already
+ * carry (processes of two versions share a bus during a rolling upgrade).
+ *
+ * Types only besides two small helpers: the web client imports this module.
+ */
+import type { Channel, ChannelMember, ChannelType, Millis, Post, Preference, Reaction, Status, Team, TeamMember, Unread, User } from './objects.ts';
+
+export interface PostedData {
+  post: Post;
+  channel_id: string;
+  channel_type: ChannelType;
+  /** Shown by the Mattermost apps in notifications. */
+  channel_name: string;
+  channel_display_name: string;
+  team_id: string;
+  /** Ids of the members the post mentions (every other member for @channel/@all/@here). */
+  mentions: string[];
+  sender_name: string;
+}
+
+export interface PostChangedData {
+  post: Post;
+  channel_id: string;
+}
+
+export interface PostDeletedData extends PostChangedData {
+  /** Replies deleted with a root (clients drop them with it). */
+  deleted_reply_count: number;
+}
+
+export interface ReactionData {
+  reaction: Reaction;
+  channel_id: string;
+}
+
+/** Ephemeral: never replayed, no seq on the native socket. */
+export interface TypingData {
+  channel_id: string;
+  /** '' outside a thread. */
+  root_id: string;
+  user_id: string;
+  at: Millis;
+}
+
+export interface ChannelCreatedData {
+  channel: Channel;
+  team_id: string;
+  /** The recipient's own membership. */
+  member: ChannelMember;
+}
+
+export interface ChannelArchiveData {
+  channel_id: string;
+  team_id: string;
+  delete_at: Millis;
+  channel: Channel;
+}
+
+export interface UserAddedData {
+  channel_id: string;
+  team_id: string;
+  user_id: string;
+  member: ChannelMember;
+  channel: Channel;
+}
+
+export interface UserRemovedData {
+  channel_id: string;
+  team_id: string;
+  user_id: string;
+  remover_id: string;
+}
+
+export interface AddedToTeamData {
+  team_id: string;
+  user_id: string;
+  team: Team;
+  member: TeamMember;
+}
+
+export interface LeaveTeamData {
+  team_id: string;
+  user_id: string;
+  remover_id: string;
+}
+
+export interface ChannelViewedData {
+  channel_id: string;
+  team_id: string;
+  last_viewed_at: Millis;
+  member: ChannelMember;
+}
+
+/**
+ * Event name -> data. An interface (not a type alias) so that the exhaustiveness test can add an
+ * event to it by declaration merging, exactly as a new line here would.
+ */
+export interface EventMap {
+  posted: PostedData;
+  post_edited: PostChangedData;
+  post_deleted: PostDeletedData;
+  post_pinned: PostChangedData;
+  post_unpinned: PostChangedData;
+  reaction_added: ReactionData;
+  reaction_removed: ReactionData;
+  typing: TypingData;
+  status_change: Status;
+  channel_created: ChannelCreatedData;
+  channel_updated: { channel: Channel };
+  channel_deleted: ChannelArchiveData;
+  channel_restored: ChannelArchiveData;
+  user_added: UserAddedData;
+  user_removed: UserRemovedData;
+  added_to_team: AddedToTeamData;
+  leave_team: LeaveTeamData;
+  team_updated: { team: Team };
+  team_deleted: { team_id: string; team: Team };
+  /** The public presentation (no email): it goes to everyone who shares a team or channel. */
+  user_updated: { user: User };
+  channel_viewed: ChannelViewedData;
+  unread_updated: Unread & { member: ChannelMember };
+  preferences_changed: { preferences: Preference[] };
+  preferences_deleted: { preferences: Preference[] };
+}
+
+export type EventName = keyof EventMap;
+
+/** Who receives an event. Recipients are named explicitly by the action that emits it. */
+export interface Broadcast {
+  /** Users whose sockets receive the event. */
+  user_ids: string[];
+  /** Never delivered to this user's sockets (e.g. the typist). */
+  omit_user_id?: string;
+  /** Context for serializers (Mattermost's broadcast block); not used for routing. */
+  channel_id?: string;
+  team_id?: string;
+}
+
+/** One event of one of the names in K (all names by default). */
+export type AppEvent<K extends EventName = EventName> = {
+  [P in K]: {
+    event: P;
+    data: EventMap[P];
+    broadcast: Broadcast;
+    /** Not kept in replay rings (typing is stale after a second). */
+    ephemeral?: boolean;
+  };
+}[K];
+
+/** An event as a client receives it (`seq` is transport, not state). */
+export type ClientEvent<K extends EventName = EventName> = {
+  [P in K]: { event: P; data: EventMap[P]; seq?: number };
+}[K];
+
+/** Every event name, in the order of EventMap (a name missing here is a compile error). */
+const ALL: { [K in EventName]: true } = {
+  posted: true,
+  post_edited: true,
+  post_deleted: true,
+  post_pinned: true,
+  post_unpinned: true,
+  reaction_added: true,
+  reaction_removed: true,
+  typing: true,
+  status_change: true,
+  channel_created: true,
+  channel_updated: true,
+  channel_deleted: true,
+  channel_restored: true,
+  user_added: true,
+  user_removed: true,
+  added_to_team: true,
+  leave_team: true,
+  team_updated: true,
+  team_deleted: true,
+  user_updated: true,
+  channel_viewed: true,
+  unread_updated: true,
+  preferences_changed: true,
+  preferences_deleted: true,
+};
+export const EVENT_NAMES = Object.keys(ALL) as EventName[];
+
+/** Whether a name (from the wire) is an event this version knows. */
+export const isEventName = (name: string): name is EventName => Object.prototype.hasOwnProperty.call(ALL, name);
+
+/** Control messages between processes that are not delivered to clients. */
+export type ControlMessage =
+  | { control: 'sessions_revoked'; session_ids: string[]; user_id: string }
+  | { control: 'status'; user_id: string; status: string; manual: boolean }
+  /** A process has (online) or no longer has (offline) sockets of this user. */
+  | { control: 'presence'; node: string; user_ids: string[]; online: boolean }
+  /** A process asks the others to re-announce their online users (it just started or reconnected). */
+  | { control: 'presence_sync'; node: string }
+  /** Local only: the remote bus came back after an outage, so messages may have been lost. */
+  | { control: 'bus_reconnected' };
+
+export type BusMessage = AppEvent | ControlMessage;
+export const isControl = (m: BusMessage): m is ControlMessage => 'control' in m;
