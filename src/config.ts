@@ -37,8 +37,35 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'redis.url', env: 'RUSTCHAT_REDIS_URL', kind: 'string', def: '', secret: true, doc: 'Redis URL for fan-out between processes; empty uses the in-process bus' },
   { path: 'redis.channel_prefix', env: 'RUSTCHAT_REDIS_CHANNEL_PREFIX', kind: 'string', def: 'rustchat', doc: 'Prefix of the Redis pub/sub channel, so several installations can share one Redis' },
   { path: 'auth.jwt_secret', env: 'RUSTCHAT_JWT_SECRET', kind: 'string', def: '', secret: true, doc: 'HS256 signing secret (at least 32 characters); embedded mode generates one into the data directory when empty' },
-  { path: 'auth.session_lifetime_days', env: 'RUSTCHAT_SESSION_LIFETIME_DAYS', kind: 'int', def: 30, min: 1, max: 3650, doc: 'Idle lifetime of a session; every use extends it' },
+  { path: 'auth.session_lifetime_days', env: 'RUSTCHAT_SESSION_LIFETIME_DAYS', kind: 'int', def: 30, min: 1, max: 3650, doc: 'Lifetime of a web or desktop session, in days; every use extends it (admins can change it at runtime)' },
   { path: 'auth.open_signup', env: 'RUSTCHAT_OPEN_SIGNUP', kind: 'bool', def: true, doc: 'Anyone may register (the first account is always allowed and becomes system admin)' },
+  // Authentication settings (docs/auth.md). Admins can change every one of these at runtime in
+  // the system console; a stored value wins over this file until it is reset.
+  { path: 'auth.session_lifetime_mobile_days', env: 'RUSTCHAT_SESSION_LIFETIME_MOBILE_DAYS', kind: 'int', def: 180, min: 1, max: 3650, doc: 'Lifetime of a mobile-app session (a login with a device id), in days; every use extends it' },
+  { path: 'auth.session_idle_timeout_minutes', env: 'RUSTCHAT_SESSION_IDLE_TIMEOUT_MINUTES', kind: 'int', def: 0, min: 0, max: 525600, doc: 'Web and desktop sessions unused for this many minutes end (0 = off; at least 5 when on); mobile sessions are exempt' },
+  { path: 'auth.mfa', env: 'RUSTCHAT_MFA', kind: 'enum', def: 'optional', values: ['off', 'optional', 'required'], doc: 'Multi-factor authentication (TOTP): off, optional (anyone may enrol) or required (password users must enrol before using the server)' },
+  { path: 'auth.password_min_length', env: 'RUSTCHAT_PASSWORD_MIN_LENGTH', kind: 'int', def: 8, min: 8, max: 72, doc: 'Shortest password accepted, in UTF-8 bytes (at most 72)' },
+  { path: 'auth.password_require_lowercase', env: 'RUSTCHAT_PASSWORD_REQUIRE_LOWERCASE', kind: 'bool', def: false, doc: 'New passwords must contain a lower-case letter' },
+  { path: 'auth.password_require_uppercase', env: 'RUSTCHAT_PASSWORD_REQUIRE_UPPERCASE', kind: 'bool', def: false, doc: 'New passwords must contain an upper-case letter' },
+  { path: 'auth.password_require_number', env: 'RUSTCHAT_PASSWORD_REQUIRE_NUMBER', kind: 'bool', def: false, doc: 'New passwords must contain a digit' },
+  { path: 'auth.password_require_symbol', env: 'RUSTCHAT_PASSWORD_REQUIRE_SYMBOL', kind: 'bool', def: false, doc: 'New passwords must contain a character that is neither a letter nor a digit' },
+  { path: 'auth.password_check_breached', env: 'RUSTCHAT_PASSWORD_CHECK_BREACHED', kind: 'bool', def: true, doc: 'Refuse new passwords found in the bundled list of common passwords (about 18,000 of 8+ characters, checked offline)' },
+  { path: 'auth.signup_email_domains', env: 'RUSTCHAT_SIGNUP_EMAIL_DOMAINS', kind: 'string', def: '', doc: 'Comma-separated email domains allowed to sign up (and to be created by SSO), e.g. "example.com, example.org"; empty allows any' },
+  { path: 'auth.lockout_account_attempts', env: 'RUSTCHAT_LOCKOUT_ACCOUNT_ATTEMPTS', kind: 'int', def: 10, min: 1, max: 1000, doc: 'Failed logins (passwords or MFA codes) on one account within the lockout window before it is locked until the window clears' },
+  { path: 'auth.lockout_address_attempts', env: 'RUSTCHAT_LOCKOUT_ADDRESS_ATTEMPTS', kind: 'int', def: 30, min: 1, max: 100000, doc: 'Failed logins from one client address (IPv6: one /64) within the lockout window before that address is refused' },
+  { path: 'auth.lockout_window_minutes', env: 'RUSTCHAT_LOCKOUT_WINDOW_MINUTES', kind: 'int', def: 15, min: 1, max: 1440, doc: 'Length of the sliding window the lockout thresholds count in, in minutes' },
+  // Single sign-on with OpenID Connect (docs/auth.md has recipes per provider).
+  { path: 'oidc.issuer', env: 'RUSTCHAT_OIDC_ISSUER', kind: 'string', def: '', doc: 'Issuer URL of the OpenID Connect provider (its discovery document is <issuer>/.well-known/openid-configuration); empty turns SSO off' },
+  { path: 'oidc.client_id', env: 'RUSTCHAT_OIDC_CLIENT_ID', kind: 'string', def: '', doc: 'Client id registered at the provider (redirect URI: <server.site_url>/signup/openid/complete)' },
+  { path: 'oidc.client_secret', env: 'RUSTCHAT_OIDC_CLIENT_SECRET', kind: 'string', def: '', secret: true, doc: 'Client secret registered at the provider' },
+  { path: 'oidc.scopes', env: 'RUSTCHAT_OIDC_SCOPES', kind: 'string', def: 'openid email profile', doc: 'Scopes requested (space-separated; must include openid). Add the scope that carries groups when admin_groups is set' },
+  { path: 'oidc.button_text', env: 'RUSTCHAT_OIDC_BUTTON_TEXT', kind: 'string', def: 'Log in with SSO', doc: 'Text of the SSO button on the login page (and in the Mattermost apps)' },
+  { path: 'oidc.create_accounts', env: 'RUSTCHAT_OIDC_CREATE_ACCOUNTS', kind: 'bool', def: true, doc: 'The first SSO login of an unknown person creates their account (subject to auth.signup_email_domains)' },
+  { path: 'oidc.link_by_email', env: 'RUSTCHAT_OIDC_LINK_BY_EMAIL', kind: 'enum', def: 'verified', values: ['off', 'verified', 'always'], doc: 'Link an SSO login to an existing account with the same email: off, verified (only when the provider says email_verified) or always (providers such as Entra ID that send no email_verified)' },
+  { path: 'oidc.disable_password_login', env: 'RUSTCHAT_OIDC_DISABLE_PASSWORD_LOGIN', kind: 'bool', def: false, doc: 'Accounts linked to the provider must log in with SSO; their passwords are refused' },
+  { path: 'oidc.groups_claim', env: 'RUSTCHAT_OIDC_GROUPS_CLAIM', kind: 'string', def: 'groups', doc: 'ID-token or userinfo claim that lists the person\'s groups (used by admin_groups)' },
+  { path: 'oidc.admin_groups', env: 'RUSTCHAT_OIDC_ADMIN_GROUPS', kind: 'string', def: '', doc: 'Comma-separated groups whose members are system admins; when set, every SSO login sets the role from the groups (empty: roles are managed in RustChat)' },
+  { path: 'oidc.mobile_schemes', env: 'RUSTCHAT_OIDC_MOBILE_SCHEMES', kind: 'string', def: 'mmauth://,mmauthbeta://', doc: 'Comma-separated URL schemes the mobile apps may ask to be sent back to after an SSO login' },
   { path: 'site.name', env: 'RUSTCHAT_SITE_NAME', kind: 'string', def: 'RustChat', doc: 'Site name shown in the client and emails (admins can change it at runtime)' },
   { path: 'files.max_upload_bytes', env: 'RUSTCHAT_MAX_UPLOAD_BYTES', kind: 'int', def: 104857600, min: 1, doc: 'Largest single uploaded file, in bytes' },
   { path: 'files.unattached_ttl_hours', env: 'RUSTCHAT_FILES_UNATTACHED_TTL_HOURS', kind: 'int', def: 24, min: 0, max: 8760, doc: 'Uploaded files never attached to a post are removed after this many hours (checked hourly; 0 keeps them)' },
@@ -57,7 +84,8 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'smtp.secure', env: 'RUSTCHAT_SMTP_SECURE', kind: 'bool', def: false, doc: 'Implicit TLS (port 465); otherwise STARTTLS when offered' },
 ];
 
-function fieldSchema(k: KeySpec): z.ZodTypeAny {
+/** The zod schema of one key's value (also validates runtime overrides of it). */
+export function fieldSchema(k: KeySpec): z.ZodTypeAny {
   switch (k.kind) {
     case 'int': {
       let s = z.number().int();
@@ -79,7 +107,37 @@ export interface Config {
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   database: { url: string; pool_size: number; prepared_statements: boolean; flush_interval_ms: number };
   redis: { url: string; channel_prefix: string };
-  auth: { jwt_secret: string; session_lifetime_days: number; open_signup: boolean };
+  auth: {
+    jwt_secret: string;
+    session_lifetime_days: number;
+    open_signup: boolean;
+    session_lifetime_mobile_days: number;
+    session_idle_timeout_minutes: number;
+    mfa: 'off' | 'optional' | 'required';
+    password_min_length: number;
+    password_require_lowercase: boolean;
+    password_require_uppercase: boolean;
+    password_require_number: boolean;
+    password_require_symbol: boolean;
+    password_check_breached: boolean;
+    signup_email_domains: string;
+    lockout_account_attempts: number;
+    lockout_address_attempts: number;
+    lockout_window_minutes: number;
+  };
+  oidc: {
+    issuer: string;
+    client_id: string;
+    client_secret: string;
+    scopes: string;
+    button_text: string;
+    create_accounts: boolean;
+    link_by_email: 'off' | 'verified' | 'always';
+    disable_password_login: boolean;
+    groups_claim: string;
+    admin_groups: string;
+    mobile_schemes: string;
+  };
   site: { name: string };
   files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
@@ -208,9 +266,54 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (cfg.redis.url && !/^rediss?:\/\//.test(cfg.redis.url)) {
     throw new ConfigError('redis.url', 'must start with redis:// or rediss://');
   }
+  checkAuthConfig(cfg);
   cfg.server.data_dir = resolve(cfg.server.data_dir);
   return deepFreeze(cfg);
 }
+
+/** Cross-key rules of the authentication and SSO settings (config.test.ts covers each). */
+function checkAuthConfig(cfg: Config) {
+  checkAuthRules(cfg.auth);
+  checkOidcConfig(cfg.oidc);
+}
+
+/** Rules across the auth keys, shared by the file and the runtime settings admins change. */
+export function checkAuthRules(a: Pick<Config['auth'], 'session_idle_timeout_minutes' | 'signup_email_domains'>) {
+  if (a.session_idle_timeout_minutes > 0 && a.session_idle_timeout_minutes < 5) {
+    // Activity is written back at most once a minute; a shorter timeout would end live sessions.
+    throw new ConfigError('auth.session_idle_timeout_minutes', 'must be 0 (off) or at least 5');
+  }
+  for (const d of splitList(a.signup_email_domains)) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(d)) throw new ConfigError('auth.signup_email_domains', `"${d}" is not a domain name`);
+  }
+}
+
+function checkOidcConfig(o: Config['oidc']) {
+  if (!o.issuer) return;
+  let url: URL;
+  try {
+    url = new URL(o.issuer);
+  } catch {
+    throw new ConfigError('oidc.issuer', 'must be a URL such as https://id.example.com/realms/main');
+  }
+  // Plain http only on the loopback interface (a provider on the same machine, as in tests).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) throw new ConfigError('oidc.issuer', 'must use https:// (http:// only for 127.0.0.1, ::1 or localhost)');
+  if (!o.client_id) throw new ConfigError('oidc.client_id', 'is required when oidc.issuer is set (env RUSTCHAT_OIDC_CLIENT_ID)');
+  if (!o.scopes.split(/\s+/).includes('openid')) throw new ConfigError('oidc.scopes', 'must include openid');
+  for (const s of splitList(o.mobile_schemes)) {
+    if (!/^[a-z][a-z0-9+.-]*:\/\/$/i.test(s) || /^https?:/i.test(s)) throw new ConfigError('oidc.mobile_schemes', `"${s}" is not a custom URL scheme such as mmauth://`);
+  }
+}
+
+/** A comma-separated setting as trimmed, non-empty, lower-case items. */
+export function splitList(v: string): string[] {
+  return v
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+export const isLoopbackHost = (h: string) => h === 'localhost' || h === '[::1]' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 
 function deepFreeze<T>(o: T): T {
   if (o && typeof o === 'object') {

@@ -1,12 +1,16 @@
 import type { Deps } from '../deps.ts';
 import type { Queryable, Tx } from '../db/driver.ts';
 import { newId, isId } from '../ids.ts';
-import { badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../errors.ts';
+import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../errors.ts';
 import { checkPassword, dummyVerify, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { addressBucket, assertUnderLimit, rateLimitStore, type Limit } from './rate-limit.ts';
 import { announceRevoked, startSession, type ClientMeta } from './sessions.ts';
 import { audit, type Actor } from './audit.ts';
 import { siteSettings } from './settings.ts';
+import { authSettings, emailDomainAllowed, loginLimits } from './auth-settings.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
+import { verifySecondFactor } from './mfa.ts';
+import { hasIdentity } from '../store/identities.ts';
 import { inTx, type Emit } from './tx.ts';
 import type { Auth } from './tokens.ts';
 import { isSystemAdminRoles, presentUser, userUpdatedEvent } from './users.ts';
@@ -147,9 +151,12 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   }
   const username = checkUsername(input.username);
   const email = checkEmail(input.email);
-  checkPassword(input.password);
+  const settings = await authSettings(deps);
+  await checkPasswordPolicy(settings, input.password, { username, email });
   const displayName = checkDisplayName(input.display_name);
   const gate = (q: Queryable) => async (n: number) => {
+    // The very first account (the admin) is exempt, like the sign-up switch.
+    if (n > 0 && !emailDomainAllowed(settings, email)) throw new AppError(403, 'email_domain_not_allowed', 'Sign-up is limited to certain email domains on this server', { domain: email.split('@').pop() });
     if (n > 0 && !(await siteSettings(deps, q)).open_signup) throw forbidden('signup_disabled', 'Sign-up is closed on this server; ask an administrator for an account');
   };
   // Cheap early answers before spending a hash (the transaction checks again).
@@ -181,7 +188,9 @@ export async function createUser(deps: Deps, actor: Actor, input: CreateUserInpu
   const email = checkEmail(input.email);
   const generated = input.password === undefined;
   const password = input.password ?? generatePassword();
-  checkPassword(password);
+  // Generated passwords (~117 bits) are exempt from the policy; given ones follow it.
+  if (generated) checkPassword(password);
+  else await checkPasswordPolicy(await authSettings(deps), password, { username, email });
   const displayName = checkDisplayName(input.display_name);
   await assertNamesFree(deps.db, username, email);
   const passwordHash = await hashPassword(password);
@@ -195,11 +204,6 @@ export async function createUser(deps: Deps, actor: Actor, input: CreateUserInpu
 
 // ---------------------------------------------------------------------------------------------
 // Login
-
-/** 10 failures in 15 minutes lock an account (even the right password gets 429 until it clears). */
-export const ACCOUNT_LIMIT: Limit = { max: 10, windowMs: 15 * 60_000 };
-/** Failures from one address, across all accounts (password spraying). */
-export const IP_LIMIT: Limit = { max: 30, windowMs: 15 * 60_000 };
 
 /**
  * The per-address limit bucket, or undefined for loopback and unknown addresses. Behind a reverse
@@ -220,6 +224,8 @@ export interface LoginInput {
   login_id: string;
   password: string;
   device_id?: string;
+  /** The second factor: a TOTP code or a recovery code (accounts with MFA). */
+  token?: string;
 }
 
 const INVALID_CREDENTIALS = () => unauthorized('invalid_credentials', 'Incorrect username, email or password');
@@ -232,17 +238,20 @@ const INVALID_CREDENTIALS = () => unauthorized('invalid_credentials', 'Incorrect
 export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
   const now = deps.now();
   const store = rateLimitStore(deps);
+  const settings = await authSettings(deps);
+  const limits = loginLimits(settings);
   const loginId = input.login_id.trim();
   const bucket = limitedAddress(deps, meta.ip);
   const ipKey = bucket ? `login:ip:${bucket}` : undefined;
-  if (ipKey) await assertUnderLimit(store, ipKey, IP_LIMIT, now, 'Too many failed logins from this address; try again later');
+  if (ipKey) await assertUnderLimit(store, ipKey, limits.address, now, 'Too many failed logins from this address; try again later');
   const user = loginId ? await findUserByLogin(deps.db, loginId) : undefined;
   const accountKey = user ? `login:user:${user.id}` : `login:name:${loginId.toLowerCase()}`;
-  await assertUnderLimit(store, accountKey, ACCOUNT_LIMIT, now, 'Too many failed logins for this account; try again later');
+  await assertUnderLimit(store, accountKey, limits.account, now, 'Too many failed logins for this account; try again later');
+  const fail = () => Promise.all([store.hit(accountKey, limits.account.windowMs, now), ipKey && store.hit(ipKey, limits.address.windowMs, now)]);
 
   const ok = user ? await verifyPassword(input.password, user.password_hash) : (await dummyVerify(input.password), false);
   if (!user || !ok) {
-    await Promise.all([store.hit(accountKey, ACCOUNT_LIMIT.windowMs, now), ipKey && store.hit(ipKey, IP_LIMIT.windowMs, now)]);
+    await fail();
     await audit(deps.db, now, { id: user?.id ?? '', ip: meta.ip, via: 'api' }, 'login', {
       target_type: 'user',
       target_id: user?.id ?? '',
@@ -256,10 +265,28 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
     await audit(deps.db, now, { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, success: false, details: { reason: 'deactivated' } });
     throw forbidden('user_inactive', 'This account is deactivated');
   }
+  // Only someone who knows the password learns the account must use SSO.
+  if (deps.config.oidc.issuer && deps.config.oidc.disable_password_login && (await hasIdentity(deps.db, user.id))) {
+    await audit(deps.db, now, { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, success: false, details: { reason: 'password_login_disabled' } });
+    throw forbidden('password_login_disabled', `This account signs in with single sign-on: use "${deps.config.oidc.button_text}"`);
+  }
+  let secondFactor: string | undefined;
+  if (user.mfa_active && settings.mfa !== 'off') {
+    try {
+      secondFactor = await verifySecondFactor(deps, user, input.token);
+    } catch (e) {
+      // A missing code is the normal first step of an MFA login, not a failure.
+      if ((e as AppError).code !== 'mfa_required') {
+        await fail();
+        await audit(deps.db, now, { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, success: false, details: { reason: (e as AppError).code } });
+      }
+      throw e;
+    }
+  }
   await store.reset(accountKey);
   const token = await inTx(deps, async (tx) => {
     const { token, session } = await startSession(deps, tx, user.id, meta);
-    await audit(tx, deps.now(), { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, details: { session_id: session.id } });
+    await audit(tx, deps.now(), { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, details: { session_id: session.id, ...(secondFactor ? { mfa: secondFactor } : {}) } });
     return token;
   });
   return { token, user: presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) }) };
@@ -270,16 +297,18 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
 
 /** Changes the caller's password and revokes their other sessions. */
 export async function changePassword(deps: Deps, auth: Auth, input: { current_password: string; new_password: string }, ip: string): Promise<{ revoked: number }> {
-  checkPassword(input.new_password);
+  const settings = await authSettings(deps);
+  await checkPasswordPolicy(settings, input.new_password, { username: auth.user.username, email: auth.user.email });
   const now = deps.now();
   const store = rateLimitStore(deps);
   const accountKey = `login:user:${auth.user.id}`;
+  const { account } = loginLimits(settings);
   // A stolen session must not become an unlimited password oracle: failures count as login failures.
-  await assertUnderLimit(store, accountKey, ACCOUNT_LIMIT, now, 'Too many failed password attempts; try again later');
+  await assertUnderLimit(store, accountKey, account, now, 'Too many failed password attempts; try again later');
   const user = await getUser(deps.db, auth.user.id);
   if (!user) throw notFound('user_not_found', 'User not found');
   if (!(await verifyPassword(input.current_password, user.password_hash))) {
-    await store.hit(accountKey, ACCOUNT_LIMIT.windowMs, now);
+    await store.hit(accountKey, account.windowMs, now);
     await audit(deps.db, now, { id: user.id, ip, via: 'api' }, 'password_change', { target_type: 'user', target_id: user.id, success: false, details: { reason: 'wrong_password' } });
     throw badRequest('wrong_password', 'Current password is incorrect');
   }
@@ -298,7 +327,11 @@ export async function changePassword(deps: Deps, auth: Auth, input: { current_pa
 export async function resetPassword(deps: Deps, actor: Actor, userId: string, password?: string): Promise<{ password?: string; revoked: number }> {
   const generated = password === undefined;
   const pw = password ?? generatePassword();
-  checkPassword(pw);
+  if (generated) checkPassword(pw);
+  else {
+    const target = await getUser(deps.db, userId);
+    await checkPasswordPolicy(await authSettings(deps), pw, { username: target?.username, email: target?.email });
+  }
   const hash = await hashPassword(pw);
   const ids = await inTx(deps, async (tx) => {
     const user = await lockUser(tx, userId);

@@ -6,26 +6,38 @@ import { forgetSessions, signSessionToken, type Auth } from './tokens.ts';
 import { getSession, insertSession, listUserSessions, revokeSession, revokeUserSessions, type SessionRow } from '../store/sessions.ts';
 import { inTx } from './tx.ts';
 import { audit, type Actor } from './audit.ts';
+import { authSettings, sessionLifetimeMs } from './auth-settings.ts';
 
 /** Where a login came from; stored on the session row. */
 export interface ClientMeta {
   ip: string;
   user_agent: string;
   device_id?: string;
+  /** A mobile app's session (Mattermost's apps send a device id; mobile SSO says so): the mobile lifetime, no idle timeout. */
+  mobile?: boolean;
 }
 
-/** Inserts a session row (sliding idle lifetime from config) and signs its token. */
-export async function startSession(deps: Deps, q: Queryable, userId: string, meta: ClientMeta): Promise<{ session: SessionRow; token: string }> {
+/** How the session was established, kept in its props. */
+export interface SessionOrigin {
+  via: 'password' | 'openid';
+  /** The provider's ID token, for RP-initiated logout. */
+  id_token?: string;
+}
+
+/** Inserts a session row (sliding lifetime from the auth settings) and signs its token. */
+export async function startSession(deps: Deps, q: Queryable, userId: string, meta: ClientMeta, origin: SessionOrigin = { via: 'password' }): Promise<{ session: SessionRow; token: string }> {
   const now = deps.now();
+  const mobile = meta.mobile ?? !!meta.device_id;
   const session = await insertSession(q, {
     id: newId(),
     user_id: userId,
     create_at: now,
-    expires_at: now + deps.config.auth.session_lifetime_days * 86_400_000,
+    expires_at: now + sessionLifetimeMs(await authSettings(deps), mobile),
     last_activity_at: now,
     ip: meta.ip.slice(0, 64),
     user_agent: meta.user_agent.slice(0, 512),
     device_id: (meta.device_id ?? '').slice(0, 128),
+    props: { ...origin, ...(mobile ? { mobile: true } : {}) },
   });
   return { session, token: await signSessionToken(deps, session.id, userId, now) };
 }

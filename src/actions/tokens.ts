@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
-import { unauthorized } from '../errors.ts';
+import { forbidden, unauthorized } from '../errors.ts';
+import { authSettings, sessionLifetimeMs } from './auth-settings.ts';
 import { getSession, touchSession, type SessionRow } from '../store/sessions.ts';
 import { isControl } from '../contract/events.ts';
 
@@ -25,13 +26,27 @@ export interface AuthUser {
   email: string;
   roles: string;
   delete_at: number;
+  mfa_active: boolean;
 }
 
 export interface Auth {
   user: AuthUser;
   session: SessionRow;
   isSystemAdmin: boolean;
+  /**
+   * auth.mfa = required and this password session's user has not enrolled yet: only the routes
+   * that enrol (and me, logout) accept the session until they do.
+   */
+  mfaSetupRequired?: boolean;
 }
+
+export interface AuthenticateOptions {
+  /** The route is one a session waiting for MFA enrolment may use. */
+  allowMfaSetup?: boolean;
+}
+
+/** What a session waiting for MFA enrolment gets everywhere else (403). */
+export const mfaSetupRequiredError = () => forbidden('mfa_setup_required', 'This server requires multi-factor authentication: set it up before continuing');
 
 interface CacheEntry {
   auth: Auth;
@@ -148,8 +163,17 @@ function verifyToken(deps: Deps, token: string): { sid: string; sub: string } {
   return { sid, sub };
 }
 
-/** Resolves a bearer token to a live session and an active user, or throws 401. */
-export async function authenticate(deps: Deps, token: string): Promise<Auth> {
+/**
+ * Resolves a bearer token to a live session and an active user, or throws 401 (403
+ * mfa_setup_required for a session that must enrol first, unless the route allows it).
+ */
+export async function authenticate(deps: Deps, token: string, opts: AuthenticateOptions = {}): Promise<Auth> {
+  const auth = await resolveSession(deps, token);
+  if (auth.mfaSetupRequired && !opts.allowMfaSetup) throw mfaSetupRequiredError();
+  return auth;
+}
+
+async function resolveSession(deps: Deps, token: string): Promise<Auth> {
   const { sid, sub } = verifyToken(deps, token);
   const now = deps.now();
   const cache = sessionCache(deps);
@@ -165,16 +189,30 @@ export async function authenticate(deps: Deps, token: string): Promise<Auth> {
     cache.delete(sid);
     throw unauthorized('session_expired', 'Session expired; log in again');
   }
-  const users = await deps.db.query<AuthUser>('select id, username, email, roles, delete_at from users where id = $1', [sub]);
+  const settings = await authSettings(deps);
+  const mobile = session.props?.mobile === true;
+  // The idle timeout (web and desktop only) is judged by the last recorded use, which is written
+  // back at most once a minute; the setting is at least 5 minutes.
+  const idleMs = settings.session_idle_timeout_minutes * 60_000;
+  if (!mobile && idleMs > 0 && now - session.last_activity_at > idleMs) {
+    cache.delete(sid);
+    throw unauthorized('session_expired', 'Session ended after a period of inactivity; log in again');
+  }
+  const users = await deps.db.query<AuthUser>('select id, username, email, roles, delete_at, mfa_active from users where id = $1', [sub]);
   const user = users[0];
   if (!user || Number(user.delete_at) !== 0) throw unauthorized('user_inactive', 'This account is deactivated');
   if (now - session.last_activity_at > TOUCH_MS) {
-    const lifetime = deps.config.auth.session_lifetime_days * 86_400_000;
     session.last_activity_at = now;
-    session.expires_at = now + lifetime;
+    session.expires_at = now + sessionLifetimeMs(settings, mobile);
     await touchSession(deps.db, sid, now, session.expires_at);
   }
-  const auth: Auth = { user, session, isSystemAdmin: user.roles.split(' ').includes('system_admin') };
+  const auth: Auth = {
+    user,
+    session,
+    isSystemAdmin: user.roles.split(' ').includes('system_admin'),
+    // SSO sessions are exempt: the identity provider does its own second factor.
+    mfaSetupRequired: settings.mfa === 'required' && !user.mfa_active && session.props?.via !== 'openid',
+  };
   cache.set(sid, { auth, at: now });
   return auth;
 }

@@ -19,6 +19,10 @@ export interface UserRow {
   delete_at: number;
   last_password_update: number;
   last_picture_update: number;
+  /** TOTP enrolment confirmed (the secret is in user_mfa). */
+  mfa_active: boolean;
+  /** '' (password account) or 'openid' (made by an SSO login). */
+  auth_service: string;
 }
 
 export interface NewUser {
@@ -29,13 +33,14 @@ export interface NewUser {
   display_name: string;
   roles: string;
   now: number;
+  auth_service?: string;
 }
 
 export async function insertUser(q: Queryable, u: NewUser): Promise<UserRow> {
   const rows = await q.query<UserRow>(
-    `insert into users (id, username, email, password_hash, display_name, roles, create_at, update_at, last_password_update)
-     values ($1, $2, $3, $4, $5, $6, $7, $7, $7) returning *`,
-    [u.id, u.username, u.email, u.password_hash, u.display_name, u.roles, u.now],
+    `insert into users (id, username, email, password_hash, display_name, roles, create_at, update_at, last_password_update, auth_service)
+     values ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) returning *`,
+    [u.id, u.username, u.email, u.password_hash, u.display_name, u.roles, u.now, u.password_hash ? u.now : 0, u.auth_service ?? ''],
   );
   return rows[0];
 }

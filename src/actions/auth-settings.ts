@@ -1,0 +1,138 @@
+import type { Deps } from '../deps.ts';
+import { localState } from '../deps.ts';
+import type { Queryable } from '../db/driver.ts';
+import { ConfigError, KEYS, checkAuthRules, fieldSchema, splitList, type Config, type KeySpec } from '../config.ts';
+import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
+import { badRequest } from '../errors.ts';
+import type { Limit } from './rate-limit.ts';
+
+/**
+ * The authentication settings an admin manages (docs/auth.md): MFA mode, password policy,
+ * session lifetimes and idle timeout, the sign-up domain allow-list and the login lockout
+ * thresholds. Each is a configuration key (`auth.*`, the file's value is the default) that an
+ * admin can override at runtime; overrides live in `site_settings` under the key's path and
+ * win until reset (null). Validation is the configuration's own (type, range, cross-key rules).
+ */
+export const AUTH_SETTING_KEYS = [
+  'mfa',
+  'password_min_length',
+  'password_require_lowercase',
+  'password_require_uppercase',
+  'password_require_number',
+  'password_require_symbol',
+  'password_check_breached',
+  'session_lifetime_days',
+  'session_lifetime_mobile_days',
+  'session_idle_timeout_minutes',
+  'signup_email_domains',
+  'lockout_account_attempts',
+  'lockout_address_attempts',
+  'lockout_window_minutes',
+] as const;
+export type AuthSettingKey = (typeof AUTH_SETTING_KEYS)[number];
+export type AuthSettings = Pick<Config['auth'], AuthSettingKey>;
+
+const SPECS = new Map<AuthSettingKey, KeySpec>(AUTH_SETTING_KEYS.map((k) => [k, KEYS.find((s) => s.path === `auth.${k}`)!]));
+const storedKey = (k: AuthSettingKey) => `auth.${k}`;
+
+/** The file's values (the defaults an override replaces). */
+export function configAuthSettings(config: Config): AuthSettings {
+  return Object.fromEntries(AUTH_SETTING_KEYS.map((k) => [k, config.auth[k]])) as unknown as AuthSettings;
+}
+
+/** Effective settings from the stored overrides over the file; an override that no longer validates is ignored. */
+export async function readAuthSettings(deps: Deps, q: Queryable = deps.db): Promise<AuthSettings & { overridden: AuthSettingKey[] }> {
+  const stored = await getSettings(q);
+  const out = configAuthSettings(deps.config) as Record<AuthSettingKey, unknown>;
+  const overridden: AuthSettingKey[] = [];
+  for (const k of AUTH_SETTING_KEYS) {
+    const v = stored[storedKey(k)];
+    if (v === undefined || !fieldSchema(SPECS.get(k)!).safeParse(v).success) continue;
+    out[k] = v;
+    overridden.push(k);
+  }
+  return { ...(out as AuthSettings), overridden };
+}
+
+// Logins and every authenticated request on a cache miss read these; changes by an admin reach
+// this process at once and every other process within this bound.
+const CACHE_MS = 5000;
+
+/** The effective settings, cached per process for at most 5 s. */
+export async function authSettings(deps: Deps): Promise<AuthSettings> {
+  const cache = localState(deps, 'auth-settings', () => ({ at: -Infinity, value: undefined as Promise<AuthSettings> | undefined }));
+  const now = deps.now();
+  if (!cache.value || now - cache.at >= CACHE_MS) {
+    cache.at = now;
+    cache.value = readAuthSettings(deps).catch((e) => {
+      cache.value = undefined;
+      throw e;
+    });
+  }
+  return cache.value;
+}
+
+/** Drops this process's cached settings (after an admin changed them). */
+export function forgetAuthSettings(deps: Deps) {
+  deps.local.delete('auth-settings');
+}
+
+export type AuthSettingsPatch = Partial<Record<AuthSettingKey, unknown>>;
+
+/**
+ * Validates and stores a patch (null resets a key to the file's value) inside the caller's
+ * transaction. Returns the old and new effective values of the keys that changed, for the audit.
+ */
+export async function updateAuthSettings(deps: Deps, q: Queryable, patch: AuthSettingsPatch) {
+  const keys = Object.keys(patch) as AuthSettingKey[];
+  if (!keys.length) throw badRequest('invalid_input', 'Nothing to change: send one or more authentication settings');
+  for (const k of keys) if (!SPECS.has(k)) throw badRequest('unknown_setting', `"${k}" is not an authentication setting`, { key: k });
+  const before = await readAuthSettings(deps, q);
+  const after: Record<string, unknown> = { ...before };
+  for (const k of keys) {
+    const v = patch[k];
+    if (v === null) {
+      after[k] = deps.config.auth[k];
+      continue;
+    }
+    const r = fieldSchema(SPECS.get(k)!).safeParse(k === 'signup_email_domains' && typeof v === 'string' ? splitList(v).join(', ') : v);
+    if (!r.success) throw badRequest('invalid_setting', `${k}: ${r.error.issues[0]?.message ?? 'invalid value'}`, { key: k });
+    after[k] = r.data;
+  }
+  try {
+    checkAuthRules(after as AuthSettings);
+  } catch (e) {
+    if (e instanceof ConfigError) throw badRequest('invalid_setting', e.message.replace(/^config: auth\./, ''), { key: e.key.replace(/^auth\./, '') });
+    throw e;
+  }
+  const changes: Record<string, { from: unknown; to: unknown }> = {};
+  for (const k of keys) {
+    if (patch[k] === null) await deleteSetting(q, storedKey(k));
+    else await putSetting(q, storedKey(k), after[k]);
+    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) changes[k] = { from: before[k], to: after[k] };
+  }
+  return { changes, settings: await readAuthSettings(deps, q) };
+}
+
+// ---- what the settings mean, for the code that applies them --------------------------------
+
+export const DAY_MS = 86_400_000;
+
+/** Sliding lifetime of a session of this kind, in ms. */
+export function sessionLifetimeMs(s: AuthSettings, mobile: boolean): number {
+  return (mobile ? s.session_lifetime_mobile_days : s.session_lifetime_days) * DAY_MS;
+}
+
+/** The login lockout windows: per account and per client address. */
+export function loginLimits(s: AuthSettings): { account: Limit; address: Limit } {
+  const windowMs = s.lockout_window_minutes * 60_000;
+  return { account: { max: s.lockout_account_attempts, windowMs }, address: { max: s.lockout_address_attempts, windowMs } };
+}
+
+/** Whether an email's domain may sign up (an empty allow-list allows any). Subdomains do not match. */
+export function emailDomainAllowed(s: AuthSettings, email: string): boolean {
+  const allowed = splitList(s.signup_email_domains);
+  if (!allowed.length) return true;
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return allowed.includes(domain);
+}
