@@ -7,6 +7,7 @@ import { limitBody, rejectNulInUrl, renderError, requestContext } from './http/m
 import { v1Routes } from './http/v1/index.ts';
 import { isUploadRequest } from './http/v1/files.ts';
 import { v4Routes } from './http/v4/index.ts';
+import { ssoRoutes } from './http/sso.ts';
 import { renderMmError } from './http/v4/errors.ts';
 import { wsMmUpgrade } from './http/v4/websocket.ts';
 import { serveWeb, type WebAssets } from './http/static.ts';
@@ -47,6 +48,8 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   ]);
   app.route('/api/v1', v1Routes());
   app.route('/api/v4', v4Routes());
+  // Single sign-on pages (Mattermost's paths), before the web client's catch-all.
+  app.route('/', ssoRoutes());
   if (opts.web) app.use('*', serveWeb(opts.web));
   app.notFound((c) => renderError(notFound('route_not_found', `No route for ${c.req.method} ${c.req.path}`), c));
   metricsSources(deps).push(() => family('rustchat_websocket_connections', 'gauge', 'Authenticated WebSocket connections on this process.', [[{}, getHub(deps).connectionCount()]]));

@@ -92,12 +92,14 @@ export type SystemRole = 'system_admin' | 'system_user';
 // Serialises account creation so two concurrent first registrations cannot both become admin.
 const ACCOUNT_CREATE_LOCK = 4_717_001;
 
-interface NewAccount {
+export interface NewAccount {
   username: string;
   email: string;
   passwordHash: string;
   displayName: string;
   admin: boolean;
+  /** 'openid' for accounts an SSO login makes. */
+  authService?: string;
 }
 
 async function assertNamesFree(q: Queryable, username: string, email: string) {
@@ -107,7 +109,7 @@ async function assertNamesFree(q: Queryable, username: string, email: string) {
 }
 
 /** Inserts an account inside tx. The first account on the server is always a system admin. */
-async function createAccount(deps: Deps, tx: Tx, a: NewAccount, gate?: (userCount: number) => Promise<void>): Promise<UserRow> {
+export async function createAccount(deps: Deps, tx: Tx, a: NewAccount, gate?: (userCount: number) => Promise<void>): Promise<UserRow> {
   await tx.query('select pg_advisory_xact_lock($1)', [ACCOUNT_CREATE_LOCK]);
   const n = await countUsers(tx);
   await gate?.(n);
@@ -121,6 +123,7 @@ async function createAccount(deps: Deps, tx: Tx, a: NewAccount, gate?: (userCoun
       display_name: a.displayName,
       roles: a.admin || n === 0 ? ROLES_ADMIN : ROLES_USER,
       now: deps.now(),
+      auth_service: a.authService,
     });
   } catch (e) {
     if (isUniqueViolation(e)) {

@@ -10,6 +10,9 @@ import { presentSession, revokeAllSessions } from './sessions.ts';
 import { setActive, setRole, type SystemRole } from './accounts.ts';
 import { siteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
 import { inTx } from './tx.ts';
+import { configAuthSettings, forgetAuthSettings, readAuthSettings, updateAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
+import { resetMfa } from './mfa.ts';
+import { ssoStatus } from './oidc-config.ts';
 
 /** System admins only; everyone else gets 403. */
 export function assertSystemAdmin(auth: Auth): void {
@@ -78,6 +81,30 @@ export async function adminPatchConfig(deps: Deps, auth: Auth, patch: SettingsPa
     await audit(tx, deps.now(), actorOf(auth, ip), 'settings_update', { target_type: 'site', details: { changes: patch } });
     return settings;
   });
+}
+
+/** The authentication settings in force, which of them override the file, the file's values, and the SSO set-up (read-only). */
+export async function adminGetAuthSettings(deps: Deps, auth: Auth) {
+  assertSystemAdmin(auth);
+  const { overridden, ...settings } = await readAuthSettings(deps);
+  return { settings, overridden, defaults: configAuthSettings(deps.config), sso: ssoStatus(deps.config) };
+}
+
+/** Changes authentication settings (null resets one to the file's value); audited with old and new values. */
+export async function adminPatchAuthSettings(deps: Deps, auth: Auth, patch: AuthSettingsPatch, ip: string) {
+  assertSystemAdmin(auth);
+  await inTx(deps, async (tx) => {
+    const { changes } = await updateAuthSettings(deps, tx, patch);
+    await audit(tx, deps.now(), actorOf(auth, ip), 'settings_update', { target_type: 'auth', details: { changes } });
+  });
+  forgetAuthSettings(deps);
+  return adminGetAuthSettings(deps, auth);
+}
+
+export async function adminResetMfa(deps: Deps, auth: Auth, id: string, ip: string) {
+  assertSystemAdmin(auth);
+  const r = await resetMfa(deps, actorOf(auth, ip), id);
+  return presentUser(r.user, auth);
 }
 
 /** The live WebSocket connection count, from the hub the realtime subsystem registers on deps.local. */

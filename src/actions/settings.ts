@@ -4,6 +4,8 @@ import type { Queryable } from '../db/driver.ts';
 import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
 import { badRequest } from '../errors.ts';
 import { buildInfo } from '../version.ts';
+import { authSettings } from './auth-settings.ts';
+import { ssoEnabled } from './oidc-config.ts';
 
 /**
  * Runtime site settings: kept in the `site_settings` table, editable by system admins, and
@@ -61,5 +63,20 @@ export async function updateSiteSettings(deps: Deps, q: Queryable, patch: Settin
 export async function siteInfo(deps: Deps) {
   const s = await siteSettings(deps);
   const [{ n }] = await deps.db.query<{ n: number }>('select count(*)::int as n from (select 1 from users limit 1) x');
-  return { site_name: s.site_name, version: buildInfo().version, open_signup: s.open_signup, setup_required: n === 0 };
+  const a = await authSettings(deps);
+  return {
+    site_name: s.site_name,
+    version: buildInfo().version,
+    open_signup: s.open_signup,
+    setup_required: n === 0,
+    mfa: a.mfa,
+    sso: ssoEnabled(deps.config) ? { button_text: deps.config.oidc.button_text, login_url: '/oauth/openid/login' } : null,
+    password_policy: {
+      min_length: a.password_min_length,
+      require_lowercase: a.password_require_lowercase,
+      require_uppercase: a.password_require_uppercase,
+      require_number: a.password_require_number,
+      require_symbol: a.password_require_symbol,
+    },
+  };
 }

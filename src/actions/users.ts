@@ -23,7 +23,8 @@ export function presentUser(row: UserRow, viewer: Viewer | null) {
   return {
     id: row.id,
     username: row.username,
-    ...(showEmail ? { email: row.email } : {}),
+    // Sign-in details only for the user themselves and admins.
+    ...(showEmail ? { email: row.email, mfa_active: !!row.mfa_active, auth_service: row.auth_service ?? '' } : {}),
     display_name: row.display_name,
     first_name: row.first_name,
     last_name: row.last_name,

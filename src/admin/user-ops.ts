@@ -4,6 +4,7 @@ import { badRequest } from '../errors.ts';
 import { CLI_ACTOR } from '../actions/audit.ts';
 import { createUser, deleteUser, resetPassword, resolveUser, setActive, setRole } from '../actions/accounts.ts';
 import { LOCAL_ADMIN, presentUser } from '../actions/users.ts';
+import { resetMfa } from '../actions/mfa.ts';
 import { listUsers, type UserRow } from '../store/users.ts';
 import { listUserSessions } from '../store/sessions.ts';
 
@@ -78,4 +79,11 @@ registerAdminOp('user.delete', async ({ deps, args }) => {
   const a = parse(Ref, args);
   const user = await resolveUser(deps, a.user);
   return { deleted: present(await deleteUser(deps, CLI_ACTOR, user.id)) };
+});
+
+registerAdminOp('user.mfa-reset', async ({ deps, args }) => {
+  const a = parse(Ref, args);
+  const user = await resolveUser(deps, a.user);
+  const r = await resetMfa(deps, CLI_ACTOR, user.id);
+  return { user: present(r.user), was_active: r.was_active };
 });

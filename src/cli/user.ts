@@ -67,7 +67,7 @@ function printUser(u: AnyUser & Record<string, unknown>) {
 }
 
 export function userCommand(): Command {
-  const user = dataOptions(new Command('user')).description('manage accounts: create, list, show, set-role, deactivate, activate, reset-password, delete');
+  const user = dataOptions(new Command('user')).description('manage accounts: create, list, show, set-role, deactivate, activate, reset-password, mfa-reset, delete');
 
   user.addCommand(
     opOptions(new Command('create'))
@@ -167,6 +167,20 @@ export function userCommand(): Command {
           if (o.json) return printJson(r);
           process.stdout.write(`password reset for ${r.user.username}; ${r.sessions_revoked} session(s) ended\n`);
           if (r.password) process.stdout.write(`password: ${r.password}\n`);
+        }),
+      ),
+  );
+
+  user.addCommand(
+    opOptions(new Command('mfa-reset'))
+      .description('turn multi-factor authentication off for an account (lost device and recovery codes); the user can enrol again')
+      .argument('<user>', 'username, email or id')
+      .action(
+        action(async (ref: string, _o, cmd: Command) => {
+          const o = merged(cmd);
+          const r = await op(o, 'user.mfa-reset', { user: ref });
+          if (o.json) return printJson(r);
+          process.stdout.write(r.was_active ? `multi-factor authentication reset for ${r.user.username}\n` : `${r.user.username} had no multi-factor authentication; nothing to reset\n`);
         }),
       ),
   );

@@ -102,13 +102,19 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m ? m[2] : undefined;
 }
 
+function requireSession(allowMfaSetup: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header('authorization'));
+    if (!token) throw unauthorized('unauthorized', 'Authentication required');
+    c.set('auth', await authenticate(c.get('deps'), token, { allowMfaSetup }));
+    await next();
+  };
+}
+
 /** Requires a live session; sets `auth`. */
-export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = bearerToken(c.req.header('authorization'));
-  if (!token) throw unauthorized('unauthorized', 'Authentication required');
-  c.set('auth', await authenticate(c.get('deps'), token));
-  await next();
-};
+export const requireAuth = requireSession(false);
+/** The same for the few routes a session waiting for MFA enrolment may use (me, logout, MFA). */
+export const requireAuthDuringMfaSetup = requireSession(true);
 
 /** The client address: the socket's, or X-Forwarded-For's first hop when trust_proxy is on. */
 export function clientIp(c: Context<AppEnv>): string {

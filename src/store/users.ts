@@ -61,6 +61,10 @@ export async function findUserByLogin(q: Queryable, loginId: string): Promise<Us
   return (await q.query<UserRow>('select * from users where lower(username) = lower($1) or lower(email) = lower($1) limit 1', [loginId]))[0];
 }
 
+export async function findUserByEmail(q: Queryable, email: string): Promise<UserRow | undefined> {
+  return (await q.query<UserRow>('select * from users where lower(email) = lower($1) limit 1', [email]))[0];
+}
+
 export async function usernameOrEmailTaken(q: Queryable, username: string, email: string): Promise<{ username: boolean; email: boolean }> {
   const rows = await q.query<{ u: boolean; e: boolean }>(
     'select lower(username) = lower($1) as u, lower(email) = lower($2) as e from users where lower(username) = lower($1) or lower(email) = lower($2)',

@@ -4,7 +4,20 @@ import type { AppEnv } from '../env.ts';
 import { clientIp, requireAuth } from '../middleware.ts';
 import { check, idParam, readJson } from '../validate.ts';
 import { queryOf } from './users.ts';
-import { adminAudit, adminGetConfig, adminGetUser, adminListUsers, adminPatchConfig, adminPatchUser, adminRevokeSessions, adminStats, assertSystemAdmin } from '../../actions/admin.ts';
+import {
+  adminAudit,
+  adminGetAuthSettings,
+  adminGetConfig,
+  adminGetUser,
+  adminListUsers,
+  adminPatchAuthSettings,
+  adminPatchConfig,
+  adminPatchUser,
+  adminResetMfa,
+  adminRevokeSessions,
+  adminStats,
+  assertSystemAdmin,
+} from '../../actions/admin.ts';
 import { SettingsPatch } from '../../actions/settings.ts';
 import { USER_PAGE_MAX } from '../../actions/users.ts';
 
@@ -44,6 +57,12 @@ export function adminRoutes() {
   r.patch('/config', async (c) => {
     const body = await readJson(c, SettingsPatch);
     return c.json(await adminPatchConfig(c.get('deps'), c.get('auth'), body, clientIp(c)));
+  });
+  r.post('/users/:id/mfa/reset', async (c) => c.json(await adminResetMfa(c.get('deps'), c.get('auth'), idParam(c, 'id'), clientIp(c))));
+  r.get('/auth-settings', async (c) => c.json(await adminGetAuthSettings(c.get('deps'), c.get('auth'))));
+  r.patch('/auth-settings', async (c) => {
+    const body = await readJson(c, z.record(z.string().max(64), z.unknown()));
+    return c.json(await adminPatchAuthSettings(c.get('deps'), c.get('auth'), body, clientIp(c)));
   });
   r.get('/stats', async (c) => c.json(await adminStats(c.get('deps'), c.get('auth'))));
   r.get('/audit', async (c) => c.json(await adminAudit(c.get('deps'), c.get('auth'), check(AuditQuery, queryOf(c)))));

@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import { clientIp, requireAuth } from '../middleware.ts';
+import { clientIp, requireAuth, requireAuthDuringMfaSetup } from '../middleware.ts';
+import { mfaRoutes } from './mfa.ts';
 import { idParam, readJson } from '../validate.ts';
 import { changePassword, login, register } from '../../actions/accounts.ts';
 import { listOwnSessions, logout, revokeOwnSession, type ClientMeta } from '../../actions/sessions.ts';
 import { getUserProfile } from '../../actions/users.ts';
+import { authenticate } from '../../actions/tokens.ts';
+import { getCookie } from 'hono/cookie';
+import { AUTH_COOKIE } from '../session-cookies.ts';
+import { unauthorized } from '../../errors.ts';
 
 // Bounds here only stop absurd inputs early; the actions apply the real rules with their own codes.
 const RegisterBody = z.object({
@@ -18,6 +23,7 @@ const LoginBody = z.object({
   login_id: z.string().max(1000),
   password: z.string().max(1000),
   device_id: z.string().max(128).optional(),
+  token: z.string().max(64).optional(),
 });
 const PasswordBody = z.object({
   current_password: z.string().max(1000),
@@ -40,11 +46,27 @@ export function authRoutes() {
     const body = await readJson(c, LoginBody);
     return c.json(await login(c.get('deps'), body, meta(c, body.device_id)));
   });
-  r.post('/logout', requireAuth, async (c) => {
+  r.post('/logout', requireAuthDuringMfaSetup, async (c) => {
     await logout(c.get('deps'), c.get('auth'), clientIp(c));
     return c.body(null, 204);
   });
-  r.get('/me', requireAuth, async (c) => c.json(await getUserProfile(c.get('deps'), c.get('auth'), c.get('auth').user.id)));
+  r.get('/me', requireAuthDuringMfaSetup, async (c) => {
+    const auth = c.get('auth');
+    const me = await getUserProfile(c.get('deps'), auth, auth.user.id);
+    // The client sends a session that still has to enrol to the MFA set-up screen.
+    return c.json(auth.mfaSetupRequired ? { ...me, mfa_setup_required: true } : me);
+  });
+  r.route('/mfa', mfaRoutes());
+  // After an SSO login the session is in the MMAUTHTOKEN cookie (HttpOnly); the web client, which
+  // sends bearer tokens, takes it over here. X-Requested-With cannot be sent cross-site without a
+  // CORS preflight, and the cookie is SameSite=Lax, so another site cannot call this.
+  r.post('/cookie-session', async (c) => {
+    const token = getCookie(c, AUTH_COOKIE);
+    if (!token || c.req.header('x-requested-with') !== 'XMLHttpRequest') throw unauthorized('unauthorized', 'No session cookie');
+    const deps = c.get('deps');
+    const auth = await authenticate(deps, token, { allowMfaSetup: true });
+    return c.json({ token, user: await getUserProfile(deps, auth, auth.user.id) });
+  });
   r.get('/sessions', requireAuth, async (c) => c.json({ items: await listOwnSessions(c.get('deps'), c.get('auth')), next_cursor: null }));
   r.delete('/sessions/:id', requireAuth, async (c) => {
     await revokeOwnSession(c.get('deps'), c.get('auth'), idParam(c, 'id'), clientIp(c));

@@ -4,9 +4,9 @@ import type { AppEnv } from '../env.ts';
 import { AppError, unauthorized } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
 
-export const AUTH_COOKIE = 'MMAUTHTOKEN';
-export const CSRF_COOKIE = 'MMCSRF';
-export const USER_COOKIE = 'MMUSERID';
+import { AUTH_COOKIE, CSRF_COOKIE } from '../session-cookies.ts';
+
+export { AUTH_COOKIE, CSRF_COOKIE, USER_COOKIE } from '../session-cookies.ts';
 
 export interface FoundToken {
   token: string;
@@ -46,11 +46,15 @@ export function csrfOk(c: Context<AppEnv>): boolean {
   return !!sent && !!expected && sent === expected;
 }
 
+// What a session that must enrol in MFA first may still call (Mattermost's list: the user
+// themself, MFA set-up, logout).
+const MFA_SETUP_PATHS = /^\/api\/v4\/users\/(me|logout|[a-z0-9]{26}\/mfa(\/generate)?|me\/mfa(\/generate)?)$/;
+
 /** Requires a live session from any of the places above; sets `auth`. */
 export const mmRequireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const found = findToken(c);
   if (!found) throw unauthorized('unauthorized', 'Invalid or expired session, please login again.');
-  const auth = await authenticate(c.get('deps'), found.token);
+  const auth = await authenticate(c.get('deps'), found.token, { allowMfaSetup: MFA_SETUP_PATHS.test(c.req.path) });
   if (found.fromCookie && !csrfOk(c)) throw new AppError(401, 'csrf_failed', 'Token mismatch: missing or wrong X-CSRF-Token');
   c.set('auth', auth);
   await next();

@@ -41,6 +41,26 @@ const IDS: Record<string, string> = {
   route_not_found: 'api.context.404.app_error',
   not_implemented: 'api.context.not_implemented.app_error',
   internal_error: 'api.context.internal_error.app_error',
+  // Multi-factor authentication: the apps show their code screen on the first id.
+  mfa_required: 'mfa.validate_token.authenticate.app_error',
+  invalid_mfa_code: 'api.user.check_user_mfa.bad_code.app_error',
+  mfa_code_reused: 'api.user.check_user_mfa.bad_code.app_error',
+  mfa_setup_required: 'api.context.mfa_required.app_error',
+  mfa_disabled: 'mfa.mfa_disabled.app_error',
+  mfa_already_active: 'api.user.update_mfa.already_active.app_error',
+  mfa_enforced: 'api.user.update_mfa.enforced.app_error',
+  password_login_disabled: 'api.user.login.use_auth_service.app_error',
+  email_domain_not_allowed: 'api.user.create_user.accepted_domain.app_error',
+  password_too_short: 'model.user.is_valid.pwd.app_error',
+  password_too_simple: 'model.user.is_valid.pwd.app_error',
+  password_breached: 'model.user.is_valid.pwd.app_error',
+  password_contains_name: 'model.user.is_valid.pwd.app_error',
+};
+
+/** Statuses where Mattermost's differ from ours (the apps may check both). */
+const STATUS: Record<string, number> = {
+  // A login without the code the account needs: Mattermost answers 400 with the id above.
+  mfa_required: 400,
 };
 
 const BY_STATUS: Record<number, string> = {
@@ -65,7 +85,7 @@ export function mmErrorId(code: string, status: number): string {
  * Everything else keeps our status.
  */
 function mmStatus(err: AppError): number {
-  return err.status === 409 ? 400 : err.status;
+  return STATUS[err.code] ?? (err.status === 409 ? 400 : err.status);
 }
 
 /** Renders any error in Mattermost's shape: `{id, message, detailed_error, request_id, status_code}`. */

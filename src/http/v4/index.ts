@@ -15,6 +15,7 @@ import { reactionRoutes } from './reactions.ts';
 import { fileRoutes } from './files.ts';
 import { roleRoutes } from './roles.ts';
 import { categoryRoutes } from './categories.ts';
+import { mfaPublicRoutes, mfaRoutes } from './mfa.ts';
 
 /**
  * `/api/v4`: the Mattermost-compatible adapter. Every route is a thin translation over the same
@@ -33,6 +34,7 @@ export function v4Routes() {
   // Public: what the apps call before they have a session.
   api.route('/', systemRoutes());
   api.route('/', userPublicRoutes());
+  api.route('/', mfaPublicRoutes());
 
   // Everything below needs a session — except a route RustChat does not have, which answers 501
   // whoever asks (only middleware and the fallback are registered for every method).
@@ -41,6 +43,7 @@ export function v4Routes() {
   // The first matching route answers, so where paths overlap the fixed segment comes first:
   // /users/username/{name} (userRoutes) before /users/{id}/status, /users/autocomplete before
   // /users/{id} (both in userRoutes).
+  api.route('/', mfaRoutes());
   api.route('/', userRoutes());
   api.route('/', statusRoutes());
   api.route('/', reactionRoutes());

@@ -39,7 +39,7 @@ export function presentMmUser(u: Row) {
     delete_at: num(u.delete_at),
     username: u.username,
     auth_data: '',
-    auth_service: '',
+    auth_service: str(u.auth_service),
     email: str(u.email),
     email_verified: true,
     nickname: str(u.nickname),
@@ -59,7 +59,7 @@ export function presentMmUser(u: Row) {
     last_picture_update: num(u.last_picture_update),
     is_bot: false,
     bot_description: '',
-    mfa_active: false,
+    mfa_active: u.mfa_active === true,
     disable_welcome_email: false,
   };
 }

@@ -4,6 +4,8 @@ import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import { buildInfo } from '../../version.ts';
 import { siteSettings } from '../../actions/settings.ts';
+import { authSettings } from '../../actions/auth-settings.ts';
+import { ssoEnabled } from '../../actions/oidc-config.ts';
 import { MM_COMPAT_VERSION, mmJson } from './respond.ts';
 import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
 
@@ -17,6 +19,7 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
   const cfg = deps.config;
   // Site name and open sign-up can be changed at runtime by admins (site_settings).
   const site = await siteSettings(deps);
+  const auth = await authSettings(deps);
   const bool = (v: boolean) => (v ? 'true' : 'false');
   return {
     Version: MM_COMPAT_VERSION,
@@ -34,16 +37,22 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     EnableOpenServer: bool(site.open_signup),
     EnableSignInWithEmail: 'true',
     EnableSignInWithUsername: 'true',
-    EnableMultifactorAuthentication: 'false',
-    EnforceMultifactorAuthentication: 'false',
+    EnableMultifactorAuthentication: bool(auth.mfa !== 'off'),
+    EnforceMultifactorAuthentication: bool(auth.mfa === 'required'),
     EnableLdap: 'false',
     EnableSaml: 'false',
     EnableSignUpWithGitLab: 'false',
     EnableSignUpWithGoogle: 'false',
     EnableSignUpWithOffice365: 'false',
-    EnableSignUpWithOpenId: 'false',
+    EnableSignUpWithOpenId: bool(ssoEnabled(cfg)),
+    OpenIdButtonText: cfg.oidc.button_text,
+    OpenIdButtonColor: '',
     EnableGuestAccounts: 'false',
-    PasswordMinimumLength: '8',
+    PasswordMinimumLength: String(auth.password_min_length),
+    PasswordRequireLowercase: bool(auth.password_require_lowercase),
+    PasswordRequireUppercase: bool(auth.password_require_uppercase),
+    PasswordRequireNumber: bool(auth.password_require_number),
+    PasswordRequireSymbol: bool(auth.password_require_symbol),
     EnableUserTypingMessages: 'true',
     EnableChannelViewedMessages: 'true',
     EnableUserStatuses: 'true',
@@ -82,8 +91,8 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     DataRetentionEnableMessageDeletion: 'false',
     DataRetentionEnableFileDeletion: 'false',
     ExtendSessionLengthWithActivity: 'true',
-    SessionLengthMobileInHours: String(cfg.auth.session_lifetime_days * 24),
-    SessionLengthWebInHours: String(cfg.auth.session_lifetime_days * 24),
+    SessionLengthMobileInHours: String(auth.session_lifetime_mobile_days * 24),
+    SessionLengthWebInHours: String(auth.session_lifetime_days * 24),
     EmailLoginButtonColor: '',
     NoAccounts: 'false',
     FeatureFlagCollapsedThreads: 'false',

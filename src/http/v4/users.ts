@@ -1,6 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { setCookie, deleteCookie } from 'hono/cookie';
-import { randomBytes } from 'node:crypto';
+import { deleteCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import { clientIp } from '../middleware.ts';
@@ -13,6 +12,8 @@ import { getUserProfile, getUsersByIds, getUsersByUsernames, patchProfile, searc
 import { presentMmUser } from './presenters.ts';
 import { mmJson, mmOk, mmHeaders } from './respond.ts';
 import { AUTH_COOKIE, CSRF_COOKIE, USER_COOKIE } from './auth.ts';
+import { setSessionCookies } from '../session-cookies.ts';
+import { authSettings, sessionLifetimeMs } from '../../actions/auth-settings.ts';
 import { mmId, paging } from './params.ts';
 import { defaultAvatarPng } from './avatar.ts';
 import { notImplemented } from './errors.ts';
@@ -20,7 +21,7 @@ import { notImplemented } from './errors.ts';
 const loginSchema = z.object({
   login_id: z.string().max(256),
   password: z.string().max(1024),
-  token: z.string().optional(),
+  token: z.string().max(64).optional(),
   device_id: z.string().max(128).optional(),
   deviceId: z.string().max(128).optional(),
 });
@@ -39,14 +40,8 @@ function meta(c: Context<AppEnv>, deviceId?: string) {
 }
 
 /** The web and desktop apps keep the session in cookies, as Mattermost sets them at login. */
-function setSessionCookies(c: Context<AppEnv>, token: string, userId: string): Record<string, string> {
-  const deps = c.get('deps');
-  const secure = deps.config.server.site_url.startsWith('https://');
-  const maxAge = deps.config.auth.session_lifetime_days * 86_400;
-  const csrf = randomBytes(16).toString('hex');
-  setCookie(c, AUTH_COOKIE, token, { path: '/', httpOnly: true, secure, sameSite: 'Lax', maxAge });
-  setCookie(c, USER_COOKIE, userId, { path: '/', secure, sameSite: 'Lax', maxAge });
-  setCookie(c, CSRF_COOKIE, csrf, { path: '/', secure, sameSite: 'Lax', maxAge });
+async function loginCookies(c: Context<AppEnv>, token: string, userId: string, mobile: boolean): Promise<Record<string, string>> {
+  setSessionCookies(c, token, userId, sessionLifetimeMs(await authSettings(c.get('deps')), mobile) / 1000);
   return { Token: token };
 }
 
@@ -55,9 +50,9 @@ export function userPublicRoutes() {
   const r = new Hono<AppEnv>();
   r.post('/users/login', async (c) => {
     const body = await readJson(c, loginSchema);
-    if (body.token) throw badRequest('mfa_not_supported', 'RustChat has no multi-factor authentication');
-    const { token, user } = await login(c.get('deps'), { login_id: body.login_id, password: body.password, device_id: body.device_id ?? body.deviceId }, meta(c, body.device_id ?? body.deviceId));
-    const extra = setSessionCookies(c, token, user.id);
+    const deviceId = body.device_id ?? body.deviceId;
+    const { token, user } = await login(c.get('deps'), { login_id: body.login_id, password: body.password, device_id: deviceId, token: body.token || undefined }, meta(c, deviceId));
+    const extra = await loginCookies(c, token, user.id, !!deviceId);
     const res = mmJson(c, presentMmUser(user), 200, extra);
     // Cookies set on the context are copied onto the response we built.
     for (const v of c.res.headers.getSetCookie?.() ?? []) res.headers.append('Set-Cookie', v);
