@@ -58,7 +58,9 @@ export async function providerConfig(deps: Deps): Promise<import('openid-client'
         const client = await oidcClient();
         const issuer = new URL(o.issuer);
         // Plain http is accepted only for a provider on the loopback interface (config.ts refuses others).
-        const execute = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname) ? [client.allowInsecureRequests] : [];
+        // The ID token's signature is checked against the provider's published keys too (OIDC
+        // allows relying on TLS alone for tokens from the token endpoint; we do not).
+        const execute = [client.enableNonRepudiationChecks, ...(issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname) ? [client.allowInsecureRequests] : [])];
         const c = await client.discovery(issuer, o.client_id, o.client_secret || undefined, o.client_secret ? undefined : client.None(), { execute, timeout: REQUEST_TIMEOUT_S });
         c.timeout = REQUEST_TIMEOUT_S;
         return c;

@@ -59,7 +59,8 @@ async function complete(c: Context<AppEnv>) {
     back.searchParams.set('srv', siteOrigin(c));
     return page(c, 200, 'Signed in', 'You are signed in. Returning to the app…', back.href, 'Open the app', true);
   } catch (e) {
-    return failure(c, e, (e as { flow?: SsoFlow }).flow);
+    // Without a flow (a state this browser was not given) nothing says it was a mobile login.
+    return failure(c, e, (e as { flow?: SsoFlow }).flow ?? { action: 'web', return_to: '/' });
   }
 }
 
