@@ -292,7 +292,9 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
     await audit(tx, deps.now(), { id: user.id, ip: meta.ip, via: 'api' }, 'login', { target_type: 'user', target_id: user.id, details: { session_id: session.id, ...(secondFactor ? { mfa: secondFactor } : {}) } });
     return token;
   });
-  return { token, user: presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) }) };
+  const user_ = presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) });
+  // auth.mfa = required and not enrolled: the session only reaches enrolment until it is done.
+  return settings.mfa === 'required' && !user.mfa_active ? { token, user: user_, mfa_setup_required: true as const } : { token, user: user_ };
 }
 
 // ---------------------------------------------------------------------------------------------

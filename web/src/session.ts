@@ -36,12 +36,17 @@ export const socket = new ChatSocket({
 export async function boot() {
   setUnauthorizedHandler(signOutLocally);
   void loadSiteInfo();
-  if (!getToken()) {
+  if (!getToken() && !(await takeCookieSession())) {
     bootState.value = 'anon';
     return;
   }
   try {
-    const user = await get<User>('/auth/me');
+    const user = await get<User & { mfa_setup_required?: boolean }>('/auth/me');
+    if (user.mfa_setup_required) {
+      resetState(user);
+      bootState.value = 'mfa_setup';
+      return;
+    }
     await startSession(user);
   } catch (e) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
@@ -65,10 +70,38 @@ async function startSession(user: User) {
     .catch(() => {});
 }
 
-export async function login(login_id: string, password: string) {
-  const r = await post<{ token: string; user: User }>('/auth/login', { login_id, password });
+/** Logs in; `token` is the second factor (a TOTP or recovery code) for accounts with MFA. */
+export async function login(login_id: string, password: string, token?: string) {
+  const r = await post<{ token: string; user: User; mfa_setup_required?: boolean }>('/auth/login', { login_id, password, ...(token ? { token } : {}) });
   setToken(r.token);
+  if (r.mfa_setup_required) {
+    resetState(r.user);
+    bootState.value = 'mfa_setup';
+    return;
+  }
   await startSession(r.user);
+}
+
+/** After a required MFA enrolment: the session now reaches everything. */
+export async function finishMfaSetup() {
+  await startSession(await get<User>('/auth/me'));
+}
+
+/**
+ * A single sign-on login ends with the session in the MMAUTHTOKEN cookie (HttpOnly, as the
+ * Mattermost apps expect); the readable MMUSERID cookie says one is there. Take it over as this
+ * client's bearer token. True when a session was found.
+ */
+async function takeCookieSession(): Promise<boolean> {
+  if (!/(^|;\s*)MMUSERID=/.test(document.cookie)) return false;
+  try {
+    const res = await fetch('/api/v1/auth/cookie-session', { method: 'POST', headers: { 'X-Requested-With': 'XMLHttpRequest', Accept: 'application/json' } });
+    if (!res.ok) return false;
+    setToken(((await res.json()) as { token: string }).token);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function register(input: { email: string; username: string; password: string; display_name?: string }) {
@@ -90,6 +123,8 @@ export function signOutLocally() {
   socket.stop();
   stopIdleTracking();
   setToken('');
+  // The readable half of an SSO cookie session (the session itself is revoked by logout).
+  document.cookie = 'MMUSERID=; Max-Age=0; path=/';
   batch(() => {
     resetState(null);
     connection.value = 'idle';

@@ -12,7 +12,8 @@ export type { Channel, ClientState, Member, Post, Reaction, Team, User };
 export const state = signal<ClientState>(emptyState(''));
 export const me = computed<User | undefined>(() => state.value.users[state.value.me]);
 
-export type BootState = 'loading' | 'anon' | 'ready';
+/** 'mfa_setup': signed in, but the server requires MFA and this account must enrol first. */
+export type BootState = 'loading' | 'anon' | 'mfa_setup' | 'ready';
 export const bootState = signal<BootState>('loading');
 export const connection = signal<'idle' | 'connecting' | 'online' | 'reconnecting'>('idle');
 

@@ -6,6 +6,7 @@ import { AuthScreen } from './AuthScreen.tsx';
 import { CreateTeam } from './CreateTeam.tsx';
 import { Workspace } from './Workspace.tsx';
 import { ConfirmHost } from './Modal.tsx';
+import { MfaRequired } from './MfaRequired.tsx';
 
 // Screens most people rarely open load on demand.
 const Admin = lazy(() => import('./admin/Admin.tsx').then((m) => m.Admin));
@@ -27,7 +28,7 @@ export function App() {
       if (r.name === 'invite') navigate(`/signup?team=${r.teamId}&invite=${r.inviteId}`, true);
       else navigate('/login', true);
     }
-    if (b === 'ready' && (r.name === 'login' || r.name === 'signup')) {
+    if ((b === 'ready' || b === 'mfa_setup') && (r.name === 'login' || r.name === 'signup')) {
       if (r.name === 'signup' && r.invite && r.team) navigate(`/invite/${r.team}/${r.invite}`, true);
       else navigate('/', true);
     }
@@ -36,6 +37,7 @@ export function App() {
   let body;
   if (b === 'loading') body = <div class="boot" role="status">Loading…</div>;
   else if (b === 'anon') body = <AuthScreen mode={r.name === 'signup' ? 'signup' : 'login'} />;
+  else if (b === 'mfa_setup') body = <MfaRequired />;
   else if (r.name === 'create_team') body = <CreateTeam />;
   else if (r.name === 'settings' || r.name === 'admin')
     body = <Suspense fallback={<div class="boot">Loading…</div>}>{r.name === 'settings' ? <Settings /> : <Admin tab={r.tab} />}</Suspense>;

@@ -3,6 +3,7 @@ import { del, get, items, patch, post } from '../api.ts';
 import { me, mergeUsers, showToast, type User } from '../state.ts';
 import { setTheme, theme, type ThemeChoice } from '../theme.ts';
 import { fullDate } from '../util.ts';
+import { TwoFactor } from './Mfa.tsx';
 
 interface Session {
   id: string;
@@ -14,7 +15,7 @@ interface Session {
   is_current?: boolean;
 }
 
-/** Account settings: profile, password, theme, active sessions. */
+/** Account settings: profile, password, two-factor authentication, theme, active sessions. */
 export function Settings() {
   const user = me.value!;
   return (
@@ -27,6 +28,7 @@ export function Settings() {
       </header>
       <Profile user={user} />
       <Password />
+      <TwoFactor />
       <section class="card page-section" aria-labelledby="theme-h">
         <h2 id="theme-h">Theme</h2>
         <div class="radio-row" role="radiogroup" aria-label="Theme">

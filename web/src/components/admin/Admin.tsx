@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { get, items, patch, post, qs } from '../../api.ts';
 import { me, showToast, type User } from '../../state.ts';
 import { fullDate } from '../../util.ts';
+import { AuthSettings } from './AuthSettings.tsx';
 
-/** The system console (system admins): users and site settings. Loaded on demand. */
+/** The system console (system admins): users, site settings and authentication. Loaded on demand. */
 export function Admin({ tab }: { tab: string }) {
   const user = me.value;
   if (!String(user?.roles ?? '').includes('system_admin')) {
@@ -28,9 +29,12 @@ export function Admin({ tab }: { tab: string }) {
           <a href="/admin/settings" aria-current={tab === 'settings' ? 'page' : undefined}>
             Site settings
           </a>
+          <a href="/admin/authentication" aria-current={tab === 'authentication' ? 'page' : undefined}>
+            Authentication
+          </a>
         </nav>
       </header>
-      {tab === 'settings' ? <SiteSettings /> : <Users />}
+      {tab === 'settings' ? <SiteSettings /> : tab === 'authentication' ? <AuthSettings /> : <Users />}
     </div>
   );
 }
@@ -49,6 +53,15 @@ function Users() {
   async function change(u: User, body: Record<string, unknown>) {
     try {
       await patch(`/admin/users/${u.id}`, body);
+      await load();
+    } catch (e) {
+      showToast((e as Error).message);
+    }
+  }
+  async function resetMfa(u: User) {
+    try {
+      await post(`/admin/users/${u.id}/mfa/reset`);
+      showToast(`Two-factor authentication reset for ${u.username}`, 'info');
       await load();
     } catch (e) {
       showToast((e as Error).message);
@@ -105,6 +118,11 @@ function Users() {
                     <button type="button" class="btn small-btn" onClick={() => revoke(u)}>
                       Revoke sessions
                     </button>
+                    {!!u.mfa_active && (
+                      <button type="button" class="btn small-btn" onClick={() => resetMfa(u)}>
+                        Reset 2FA
+                      </button>
+                    )}
                   </td>
                 </tr>
               );
