@@ -127,6 +127,10 @@ const chunks = {
   pglite: ['@electric-sql/pglite'], // the embedded database (no database.url)
   s3: ['@aws-sdk/client-s3', '@aws-sdk/lib-storage'], // S3 file storage (s3.bucket)
   'hash-wasm': ['hash-wasm'], // argon2id, at the first password hash or check
+  'openid-client': ['openid-client'], // OpenID Connect single sign-on (oidc.issuer)
+  otpauth: ['otpauth'], // TOTP codes, at the first MFA enrolment or login with a code
+  qrcode: ['qrcode'], // the QR code of an MFA enrolment
+  'common-passwords': ['@zxcvbn-ts/language-common'], // the breached-password list, at the first new password
 };
 const chunkOf = new Map(Object.entries(chunks).flatMap(([name, pkgs]) => pkgs.map((p) => [p, name])));
 const escapeRe = (x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -58,13 +58,16 @@ export async function readAuthSettings(deps: Deps, q: Queryable = deps.db): Prom
 // this process at once and every other process within this bound.
 const CACHE_MS = 5000;
 
-/** The effective settings, cached per process for at most 5 s. */
-export async function authSettings(deps: Deps): Promise<AuthSettings> {
+/**
+ * The effective settings, cached per process for at most 5 s. Inside a transaction pass it as
+ * `q`: a cache miss then reads through it (PGlite has one connection; the handle would deadlock).
+ */
+export async function authSettings(deps: Deps, q: Queryable = deps.db): Promise<AuthSettings> {
   const cache = localState(deps, 'auth-settings', () => ({ at: -Infinity, value: undefined as Promise<AuthSettings> | undefined }));
   const now = deps.now();
   if (!cache.value || now - cache.at >= CACHE_MS) {
     cache.at = now;
-    cache.value = readAuthSettings(deps).catch((e) => {
+    cache.value = readAuthSettings(deps, q).catch((e) => {
       cache.value = undefined;
       throw e;
     });

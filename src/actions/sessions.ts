@@ -32,7 +32,7 @@ export async function startSession(deps: Deps, q: Queryable, userId: string, met
     id: newId(),
     user_id: userId,
     create_at: now,
-    expires_at: now + sessionLifetimeMs(await authSettings(deps), mobile),
+    expires_at: now + sessionLifetimeMs(await authSettings(deps, q), mobile),
     last_activity_at: now,
     ip: meta.ip.slice(0, 64),
     user_agent: meta.user_agent.slice(0, 512),
