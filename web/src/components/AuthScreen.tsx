@@ -116,7 +116,8 @@ export function AuthScreen({ mode }: { mode: 'login' | 'signup' }) {
             <div class="or" aria-hidden="true">
               or
             </div>
-            <a class="btn sso" href={`${sso.login_url}?redirect_to=${encodeURIComponent(nextPath())}`}>
+            {/* A server route, not a client one: keep the app's link router from taking the click. */}
+            <a class="btn sso" href={`${sso.login_url}?redirect_to=${encodeURIComponent(nextPath())}`} onClick={(e) => e.stopPropagation()}>
               {sso.button_text}
             </a>
           </>
