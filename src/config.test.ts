@@ -55,6 +55,30 @@ test('a wrong type throws a ConfigError naming the key (file and environment)', 
   assert.throws(() => loadConfig({ file: file('syntax.toml', '[server\nport=1'), env: {}, warn: quiet }), (e: any) => e instanceof ConfigError && /not valid TOML/.test(e.message));
 });
 
+test('authentication and SSO keys: env names, defaults, and the rules across keys', () => {
+  const d = loadConfig({ env: {}, warn: quiet });
+  assert.is(d.auth.mfa, 'optional');
+  assert.is(d.oidc.issuer, '');
+  assert.is(d.oidc.link_by_email, 'verified');
+  const c = loadConfig({ env: { RUSTCHAT_OIDC_ISSUER: 'https://id.example.com/realms/main', RUSTCHAT_OIDC_CLIENT_ID: 'rc', RUSTCHAT_OIDC_CLIENT_SECRET: 's3cret', RUSTCHAT_MFA: 'required' }, warn: quiet });
+  assert.is(c.oidc.issuer, 'https://id.example.com/realms/main');
+  assert.is(c.oidc.client_secret, 's3cret');
+  assert.is(redacted(c).oidc.client_secret, '(redacted)');
+  assert.is(c.auth.mfa, 'required');
+  const bad = (env: Record<string, string>, key: string) => assert.throws(() => loadConfig({ env, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === key, `${JSON.stringify(env)} -> ${key}`);
+  bad({ RUSTCHAT_OIDC_ISSUER: 'http://id.example.com' }, 'oidc.issuer'); // plain http off the loopback
+  bad({ RUSTCHAT_OIDC_ISSUER: 'not a url' }, 'oidc.issuer');
+  bad({ RUSTCHAT_OIDC_ISSUER: 'https://id.example.com' }, 'oidc.client_id');
+  bad({ RUSTCHAT_OIDC_ISSUER: 'https://id.example.com', RUSTCHAT_OIDC_CLIENT_ID: 'x', RUSTCHAT_OIDC_SCOPES: 'email profile' }, 'oidc.scopes');
+  bad({ RUSTCHAT_OIDC_ISSUER: 'https://id.example.com', RUSTCHAT_OIDC_CLIENT_ID: 'x', RUSTCHAT_OIDC_MOBILE_SCHEMES: 'https://' }, 'oidc.mobile_schemes');
+  bad({ RUSTCHAT_SESSION_IDLE_TIMEOUT_MINUTES: '2' }, 'auth.session_idle_timeout_minutes');
+  bad({ RUSTCHAT_SIGNUP_EMAIL_DOMAINS: 'example.com, @bad' }, 'auth.signup_email_domains');
+  bad({ RUSTCHAT_MFA: 'always' }, 'auth.mfa');
+  bad({ RUSTCHAT_PASSWORD_MIN_LENGTH: '6' }, 'auth.password_min_length');
+  // A provider on the loopback interface may use plain http (tests, a provider on the same host).
+  assert.is(loadConfig({ env: { RUSTCHAT_OIDC_ISSUER: 'http://127.0.0.1:9000', RUSTCHAT_OIDC_CLIENT_ID: 'x' }, warn: quiet }).oidc.issuer, 'http://127.0.0.1:9000');
+});
+
 test('a bad secret is named without printing its value', () => {
   try {
     loadConfig({ env: { RUSTCHAT_JWT_SECRET: 'short-secret-value' }, warn: quiet });
