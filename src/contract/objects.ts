@@ -22,6 +22,10 @@ export interface User {
   username: string;
   /** Only for the user themself and system admins. */
   email?: string;
+  /** Only for the user themself and system admins: TOTP enrolment is confirmed. */
+  mfa_active?: boolean;
+  /** Only for the user themself and system admins: '' (password account) or 'openid' (made by SSO). */
+  auth_service?: string;
   display_name: string;
   first_name: string;
   last_name: string;
