@@ -109,8 +109,9 @@ test('password policy: classes, names, and the common-password list (case-insens
   assert.is(err.code, 'password_too_simple');
   assert.equal(err.details.missing, ['uppercase', 'number']);
   assert.is(await fails(checkPasswordPolicy(strict, 'Ünïcode wörds 42')), 'ok');
-  assert.is(await fails(checkPasswordPolicy(policy, 'hello-alice-99', { username: 'alice' })), 'password_contains_name');
-  assert.is(await fails(checkPasswordPolicy(policy, 'bobsmith-rocks', { email: 'BobSmith@example.com' })), 'password_contains_name');
+  assert.is(await fails(checkPasswordPolicy(policy, 'alice-2024', { username: 'alice' })), 'password_contains_name');
+  assert.is(await fails(checkPasswordPolicy(policy, 'Alice in wonderland', { username: 'alice' })), 'ok');
+  assert.is(await fails(checkPasswordPolicy(policy, 'bobsmith!!', { email: 'BobSmith@example.com' })), 'password_contains_name');
   assert.is(await fails(checkPasswordPolicy({ ...policy, password_min_length: 16 }, 'fifteen chars!!')), 'password_too_short');
 });
 

@@ -50,8 +50,12 @@ export async function checkPasswordPolicy(policy: PasswordPolicy, password: stri
   }
   const lower = password.toLowerCase();
   const local = who.email?.split('@')[0]?.toLowerCase();
+  // The password without the username (or the email's local part) must still be long enough:
+  // "alice2024" is refused for alice, "alice in wonderland at tea" is not.
   for (const name of [who.username?.toLowerCase(), local]) {
-    if (name && name.length >= 3 && lower.includes(name)) throw badRequest('password_contains_name', 'Password must not contain your username or email address');
+    if (name && name.length >= 3 && lower.includes(name) && Buffer.byteLength(lower.split(name).join(''), 'utf8') < policy.password_min_length) {
+      throw badRequest('password_contains_name', 'Password is mostly your username or email address; choose another');
+    }
   }
   if (policy.password_check_breached && (await commonPasswords()).has(lower)) {
     throw badRequest('password_breached', 'This password is one of the most common passwords and is easy to guess; choose another');
