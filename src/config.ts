@@ -65,6 +65,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'oidc.disable_password_login', env: 'RUSTCHAT_OIDC_DISABLE_PASSWORD_LOGIN', kind: 'bool', def: false, doc: 'Accounts linked to the provider must log in with SSO; their passwords are refused' },
   { path: 'oidc.groups_claim', env: 'RUSTCHAT_OIDC_GROUPS_CLAIM', kind: 'string', def: 'groups', doc: 'ID-token or userinfo claim that lists the person\'s groups (used by admin_groups)' },
   { path: 'oidc.admin_groups', env: 'RUSTCHAT_OIDC_ADMIN_GROUPS', kind: 'string', def: '', doc: 'Comma-separated groups whose members are system admins; when set, every SSO login sets the role from the groups (empty: roles are managed in RustChat)' },
+  { path: 'oidc.logout_from_provider', env: 'RUSTCHAT_OIDC_LOGOUT_FROM_PROVIDER', kind: 'bool', def: false, doc: 'Logging out of an SSO session also signs out at the provider (RP-initiated logout; register <site_url>/login as a post-logout redirect URI there)' },
   { path: 'oidc.mobile_schemes', env: 'RUSTCHAT_OIDC_MOBILE_SCHEMES', kind: 'string', def: 'mmauth://,mmauthbeta://', doc: 'Comma-separated URL schemes the mobile apps may ask to be sent back to after an SSO login' },
   { path: 'site.name', env: 'RUSTCHAT_SITE_NAME', kind: 'string', def: 'RustChat', doc: 'Site name shown in the client and emails (admins can change it at runtime)' },
   { path: 'files.max_upload_bytes', env: 'RUSTCHAT_MAX_UPLOAD_BYTES', kind: 'int', def: 104857600, min: 1, doc: 'Largest single uploaded file, in bytes' },
@@ -136,6 +137,7 @@ export interface Config {
     disable_password_login: boolean;
     groups_claim: string;
     admin_groups: string;
+    logout_from_provider: boolean;
     mobile_schemes: string;
   };
   site: { name: string };

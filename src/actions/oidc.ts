@@ -236,3 +236,23 @@ export function mobileReturnUrl(deps: Deps, raw: string | undefined): string {
   }
   return url;
 }
+
+/**
+ * RP-initiated logout (oidc.logout_from_provider): where to send the browser after an SSO
+ * session's logout so the provider ends its session too — its end_session_endpoint with the ID
+ * token as hint and <origin>/login to come back to. Undefined for password sessions, when off, or
+ * when the provider has no such endpoint (Google).
+ */
+export async function providerLogoutUrl(deps: Deps, session: { props?: Record<string, unknown> }, origin: string): Promise<string | undefined> {
+  if (!deps.config.oidc.logout_from_provider || session.props?.via !== 'openid') return undefined;
+  try {
+    const config = await providerConfig(deps);
+    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    const client = await oidcClient();
+    const idToken = typeof session.props.id_token === 'string' ? session.props.id_token : '';
+    return client.buildEndSessionUrl(config, { post_logout_redirect_uri: `${origin}/login`, ...(idToken ? { id_token_hint: idToken } : {}) }).href;
+  } catch (e) {
+    deps.log.warn('provider logout URL unavailable', { err: e });
+    return undefined;
+  }
+}

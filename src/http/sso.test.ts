@@ -274,6 +274,26 @@ test('linking off, sign-up off, and password login disabled for SSO accounts (an
   }
 });
 
+test('provider logout (oidc.logout_from_provider): an SSO session\'s logout returns the provider\'s end-session URL; a password session\'s does not', async () => {
+  const srv = await testApp({ config: oidc({ 'oidc.logout_from_provider': true }) });
+  try {
+    const root2 = (await srv.req('POST', '/api/v1/auth/register', { body: { email: 'root@example.com', username: 'root', password: PW } })).body.token;
+    const plain = await srv.req('POST', '/api/v1/auth/logout', { token: root2 });
+    assert.is(plain.status, 204);
+    const { res } = await sso(srv, 'alice');
+    const token = cookiesOf(res.headers).MMAUTHTOKEN!;
+    const out = await srv.req('POST', '/api/v1/auth/logout', { token });
+    assert.is(out.status, 200);
+    const u = new URL(out.body.provider_logout_url);
+    assert.is(u.origin, idp.issuer);
+    assert.is(u.searchParams.get('post_logout_redirect_uri'), `${SITE}/login`);
+    assert.is(u.searchParams.get('id_token_hint')!.split('.').length, 3);
+    assert.is((await srv.req('GET', '/api/v1/auth/me', { token })).status, 401); // our session is gone first
+  } finally {
+    await srv.close();
+  }
+});
+
 test.after(async () => {
   await t.close();
   await idp.close();

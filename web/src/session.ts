@@ -111,12 +111,15 @@ export async function register(input: { email: string; username: string; passwor
 }
 
 export async function logout() {
+  let providerLogout: string | undefined;
   try {
-    await post('/auth/logout');
+    providerLogout = (await post<{ provider_logout_url?: string } | undefined>('/auth/logout'))?.provider_logout_url;
   } catch {
     /* signing out locally anyway */
   }
   signOutLocally();
+  // An SSO session, with provider logout on: end the identity provider's session too.
+  if (providerLogout) location.assign(providerLogout);
 }
 
 export function signOutLocally() {

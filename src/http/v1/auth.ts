@@ -9,7 +9,8 @@ import { listOwnSessions, logout, revokeOwnSession, type ClientMeta } from '../.
 import { getUserProfile } from '../../actions/users.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { getCookie } from 'hono/cookie';
-import { AUTH_COOKIE } from '../session-cookies.ts';
+import { AUTH_COOKIE, siteOrigin } from '../session-cookies.ts';
+import { providerLogoutUrl } from '../../actions/oidc.ts';
 import { unauthorized } from '../../errors.ts';
 
 // Bounds here only stop absurd inputs early; the actions apply the real rules with their own codes.
@@ -47,8 +48,11 @@ export function authRoutes() {
     return c.json(await login(c.get('deps'), body, meta(c, body.device_id)));
   });
   r.post('/logout', requireAuthDuringMfaSetup, async (c) => {
-    await logout(c.get('deps'), c.get('auth'), clientIp(c));
-    return c.body(null, 204);
+    const auth = c.get('auth');
+    await logout(c.get('deps'), auth, clientIp(c));
+    // An SSO session with provider logout on: where the browser goes to end the provider's session.
+    const url = await providerLogoutUrl(c.get('deps'), auth.session, siteOrigin(c));
+    return url ? c.json({ provider_logout_url: url }) : c.body(null, 204);
   });
   r.get('/me', requireAuthDuringMfaSetup, async (c) => {
     const auth = c.get('auth');
