@@ -155,7 +155,7 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   const username = checkUsername(input.username);
   const email = checkEmail(input.email);
   const settings = await authSettings(deps);
-  await checkPasswordPolicy(settings, input.password, { username, email });
+  checkPassword(input.password);
   const displayName = checkDisplayName(input.display_name);
   const gate = (q: Queryable) => async (n: number) => {
     // The very first account (the admin) is exempt, like the sign-up switch.
@@ -164,6 +164,8 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   };
   // Cheap early answers before spending a hash (the transaction checks again).
   await gate(deps.db)(await countUsers(deps.db));
+  // The policy after the gate: nobody is asked to fix a password for a sign-up that is closed.
+  await checkPasswordPolicy(settings, input.password, { username, email });
   await assertNamesFree(deps.db, username, email);
   const passwordHash = await hashPassword(input.password);
   const { user, token } = await inTx(deps, async (tx) => {
