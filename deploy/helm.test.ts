@@ -96,7 +96,7 @@ test('the schema check catches what a cluster would refuse', async () => {
   dep.spec.template.spec.containers[0].ports[0].containerPort = 8080;
   new Model(dep).validate();
   delete dep.spec.selector;
-  assert.throws(() => new Model(dep).validate(), /required property 'selector'/);
+  assert.throws(() => new Model(dep).validate(), /must have required property selector/);
 });
 
 test('default: one pod on the embedded database, data on a kept volume, hardened and probed', () => {
