@@ -85,7 +85,7 @@ export async function renderMetrics(deps: Deps): Promise<string> {
     );
     if (db.flushes_total !== undefined) {
       out.push(
-        family('rustchat_db_flushes_total', 'counter', 'Embedded database: flushes of committed data to disk (syncfs).', [[{}, db.flushes_total]]),
+        family('rustchat_db_flushes_total', 'counter', 'Embedded database: flushes of committed data to disk (fdatasync/fsync of the files written).', [[{}, db.flushes_total]]),
         family('rustchat_db_flush_errors_total', 'counter', 'Embedded database: failed flushes.', [[{}, db.flush_errors_total ?? 0]]),
         family('rustchat_db_flush_seconds_total', 'counter', 'Embedded database: time spent flushing.', [[{}, db.flush_seconds_total ?? 0]]),
         family('rustchat_db_flush_seconds_max', 'gauge', 'Embedded database: longest flush since start.', [[{}, db.flush_seconds_max ?? 0]]),
