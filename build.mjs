@@ -106,13 +106,16 @@ step(`migrations: ${migrations.length}; template data dir ${mb(template.length)}
 
 // ---- 3. server bundle ----------------------------------------------------------------------
 t = performance.now();
-let commit = 'unknown';
-try {
-  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'web', 'build.mjs', 'package.json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  if (dirty) commit += '-dirty';
-} catch {
-  /* not a git checkout */
+// BUILD_COMMIT names the commit where there is no .git to ask (a container build from source).
+let commit = process.env.BUILD_COMMIT || 'unknown';
+if (!process.env.BUILD_COMMIT) {
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'src', 'web', 'build.mjs', 'package.json'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    if (dirty) commit += '-dirty';
+  } catch {
+    /* not a git checkout */
+  }
 }
 const buildInfo = { version: pkg.version, commit, date: new Date().toISOString() };
 const bundleFile = join(work, 'rustchat.cjs');

@@ -2,7 +2,12 @@
 # Installs RustChat as a systemd service. Run as root from a checkout (after `npm run build`) or
 # from a directory holding the binary, rustchat.example.toml and systemd/rustchat.service:
 #
-#   sudo sh scripts/install.sh [path/to/rustchat]
+#   sudo sh scripts/install.sh [--behind-proxy | --public] [path/to/rustchat]
+#
+# Network: behind a reverse proxy on the same machine the app port must not be public, so when
+# nginx is installed here (or with --behind-proxy) a new rustchat.toml gets host = "127.0.0.1" and
+# trust_proxy = true; --public keeps host = "0.0.0.0" (no proxy, or one on another machine: then
+# firewall the port, docs/admin.md "Network"). An existing rustchat.toml is never changed.
 #
 # Installs /usr/local/bin/rustchat, the system user "rustchat", /etc/rustchat/rustchat.toml (from
 # the example, data_dir set to /var/lib/rustchat; an existing file is kept), an empty
@@ -15,6 +20,19 @@
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+proxy=auto
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --behind-proxy) proxy=yes ;;
+    --public) proxy=no ;;
+    -*) echo "install.sh: unknown option $1 (use --behind-proxy or --public)" >&2; exit 2 ;;
+    *) break ;;
+  esac
+  shift
+done
+if [ "$proxy" = auto ]; then
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then proxy=yes; else proxy=no; fi
+fi
 bin=${1:-$here/dist/rustchat}
 root=${ROOT:-}
 user=rustchat
@@ -56,10 +74,20 @@ install -d -m 0700 "$root$data"
 if [ -e "$root/etc/rustchat/rustchat.toml" ]; then
   say "kept existing $root/etc/rustchat/rustchat.toml"
 else
-  sed "s|^data_dir = .*|data_dir = \"$data\"|" "$example" >"$root/etc/rustchat/rustchat.toml"
+  if [ "$proxy" = yes ]; then
+    # Only the local proxy reaches the app port; client addresses come from its X-Forwarded-For.
+    sed -e "s|^data_dir = .*|data_dir = \"$data\"|" -e '/^\[server\]/,/^\[/ s|^host = .*|host = "127.0.0.1"|' -e '/^\[server\]/,/^\[/ s|^trust_proxy = .*|trust_proxy = true|' "$example" >"$root/etc/rustchat/rustchat.toml"
+  else
+    sed "s|^data_dir = .*|data_dir = \"$data\"|" "$example" >"$root/etc/rustchat/rustchat.toml"
+  fi
   chmod 0640 "$root/etc/rustchat/rustchat.toml"
   [ -n "$owner" ] && chown "root:$user" "$root/etc/rustchat/rustchat.toml"
   say "wrote $root/etc/rustchat/rustchat.toml (edit site_url and anything else to change)"
+  if [ "$proxy" = yes ]; then
+    say "listening on 127.0.0.1:8080 for a reverse proxy on this machine: see deploy/nginx/rustchat.conf (--public to listen on all addresses)"
+  else
+    say "listening on all addresses, port 8080: put a TLS proxy in front and firewall the port (docs/admin.md, Network)"
+  fi
 fi
 
 if [ ! -e "$root/etc/rustchat/rustchat.env" ]; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every *.test.ts file (uvu suites) in its own Node process, TEST_JOBS at a time, and ends
 // with "N passed, N failed". Arguments filter files by substring: `npm test -- posts realtime`.
+// TEST_DIRS (comma-separated) chooses the folders searched: `npm run test:deploy` uses `deploy`,
+// whose suites need nginx, helm and docker-compose and run once in CI, apart from `npm test`.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,7 +25,7 @@ function find(dir, out = []) {
   return out;
 }
 
-const files = ['src', 'test', 'web', 'scripts']
+const files = (process.env.TEST_DIRS || 'src,test,web,scripts').split(',')
   .flatMap((d) => {
     try {
       return find(join(root, d));

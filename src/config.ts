@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
+import { parseAddressList } from './cidr.ts';
 
 /**
  * Every configuration key, once: its TOML path, environment variable, default and whether it is
@@ -20,6 +21,9 @@ export interface KeySpec {
   min?: number;
   max?: number;
 }
+
+/** Loopback and private networks (RFC 1918, shared address space, IPv6 unique local): the default metrics scrapers. */
+const METRICS_PRIVATE_RANGES = '127.0.0.0/8, ::1/128, 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7';
 
 export const KEYS: readonly KeySpec[] = [
   { path: 'server.host', env: 'RUSTCHAT_HOST', kind: 'string', def: '0.0.0.0', doc: 'Address to listen on' },
@@ -83,6 +87,8 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'smtp.password', env: 'RUSTCHAT_SMTP_PASSWORD', kind: 'string', def: '', secret: true, doc: 'SMTP password' },
   { path: 'smtp.from', env: 'RUSTCHAT_SMTP_FROM', kind: 'string', def: 'RustChat <noreply@localhost>', doc: 'From address of outgoing mail' },
   { path: 'smtp.secure', env: 'RUSTCHAT_SMTP_SECURE', kind: 'bool', def: false, doc: 'Implicit TLS (port 465); otherwise STARTTLS when offered' },
+  { path: 'metrics.allow_from', env: 'RUSTCHAT_METRICS_ALLOW_FROM', kind: 'string', def: METRICS_PRIVATE_RANGES, doc: 'Client addresses (comma-separated CIDR ranges) that may read the Prometheus metrics (/metrics, /api/v1/health/metrics) without the token; the default is loopback and private networks; empty allows only the token' },
+  { path: 'metrics.token', env: 'RUSTCHAT_METRICS_TOKEN', kind: 'string', def: '', secret: true, doc: 'Bearer token (at least 16 characters) that may read the metrics from any address; empty: no token' },
 ];
 
 /** The zod schema of one key's value (also validates runtime overrides of it). */
@@ -144,6 +150,7 @@ export interface Config {
   files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
   smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean };
+  metrics: { allow_from: string; token: string };
 }
 
 /** A configuration problem: names the key. The CLI exits 2 on it. */
@@ -269,6 +276,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     throw new ConfigError('redis.url', 'must start with redis:// or rediss://');
   }
   checkAuthConfig(cfg);
+  try {
+    parseAddressList(cfg.metrics.allow_from);
+  } catch (e) {
+    throw new ConfigError('metrics.allow_from', (e as Error).message);
+  }
+  if (cfg.metrics.token && cfg.metrics.token.length < 16) throw new ConfigError('metrics.token', 'must be at least 16 characters');
   cfg.server.data_dir = resolve(cfg.server.data_dir);
   return deepFreeze(cfg);
 }

@@ -6,6 +6,7 @@ import { configCommand } from './cli/config.ts';
 import { versionCommand } from './cli/version.ts';
 import { userCommand } from './cli/user.ts';
 import { backupCommand } from './cli/backup.ts';
+import { healthCommand } from './cli/health.ts';
 
 /** The `rustchat` command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
 export function buildProgram(): Command {
@@ -13,7 +14,7 @@ export function buildProgram(): Command {
     .description('RustChat: self-hosted team chat server')
     .showHelpAfterError()
     .exitOverride();
-  for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand()]) program.addCommand(cmd);
+  for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand(), healthCommand()]) program.addCommand(cmd);
   program.addCommand(userCommand());
   program.addCommand(backupCommand());
   const override = (c: Command) => {

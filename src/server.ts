@@ -15,6 +15,7 @@ import { wsV1Upgrade, type UpgradeHandler } from './http/v1/ws.ts';
 import { getHub } from './realtime/hub.ts';
 import { notFound } from './errors.ts';
 import { family, metricsSources } from './http/metrics.ts';
+import { metricsEndpoint } from './http/metrics-endpoint.ts';
 
 /** Largest inbound WebSocket frame (`ws` defaults to 100 MiB). */
 export const WS_MAX_PAYLOAD = 8 * 1024;
@@ -50,6 +51,8 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   app.route('/api/v4', v4Routes());
   // Single sign-on pages (Mattermost's paths), before the web client's catch-all.
   app.route('/', ssoRoutes());
+  // Prometheus' default path (the web client would otherwise answer it with its page).
+  app.get('/metrics', metricsEndpoint);
   if (opts.web) app.use('*', serveWeb(opts.web));
   app.notFound((c) => renderError(notFound('route_not_found', `No route for ${c.req.method} ${c.req.path}`), c));
   metricsSources(deps).push(() => family('rustchat_websocket_connections', 'gauge', 'Authenticated WebSocket connections on this process.', [[{}, getHub(deps).connectionCount()]]));

@@ -16,7 +16,7 @@ export interface TestContext {
   events: RecordedEvent[];
   takeEvents(): RecordedEvent[];
   /** `app.request` with JSON and a bearer token. Returns status, parsed body and headers. */
-  req(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> }): Promise<TestResponse>;
+  req(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string>; ip?: string }): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -69,7 +69,9 @@ export async function testApp(opts: { config?: Record<string, unknown>; bus?: Bu
         headers['content-type'] = 'application/json';
         body = JSON.stringify(o.body);
       }
-      const res = await server.app.request(path, { method, headers, body });
+      // `ip` stands in for the socket's peer address that @hono/node-server passes as env.incoming.
+      const env = o.ip ? { incoming: { socket: { remoteAddress: o.ip } } } : undefined;
+      const res = await server.app.request(path, { method, headers, body }, env);
       const text = await res.text();
       let parsed: any = text;
       try {

@@ -26,10 +26,11 @@ export class WsClient {
   readonly closed: Promise<{ code: number; reason: string; at: number }>;
   readonly ws: WebSocket;
 
-  constructor(url: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
+  constructor(url: string, opts: { token?: string; headers?: Record<string, string>; ws?: WebSocket.ClientOptions } = {}) {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    this.ws = new WebSocket(url, { headers });
+    // opts.ws: TLS trust (ca, servername) or a local address, for tests through a proxy.
+    this.ws = new WebSocket(url, { ...opts.ws, headers });
     this.ws.on('message', (d) => {
       const f = JSON.parse(String(d)) as Frame;
       this.frames.push(f);

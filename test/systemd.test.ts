@@ -107,6 +107,24 @@ test('install.sh lays out binary, config, secrets file, data directory and unit;
   assert.match(readFileSync(join(dest, 'etc/rustchat/rustchat.toml'), 'utf8'), 'port = 9999');
 });
 
+test('install.sh: behind a proxy the app listens on 127.0.0.1 and trusts it; --public listens everywhere', async () => {
+  const bin = installable();
+  for (const [flag, host, trust] of [['--behind-proxy', '127.0.0.1', true], ['--public', '0.0.0.0', false]] as const) {
+    const dest = join(work, `net${flag}`);
+    const r = spawnSync('sh', [join(root, 'scripts', 'install.sh'), flag, bin], { encoding: 'utf8', env: { ...process.env, ROOT: dest } });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    const check = await runCli(['config', 'check', '--json', '--config', join(dest, 'etc/rustchat/rustchat.toml')]);
+    assert.is(check.code, 0, check.stderr);
+    const cfg = JSON.parse(check.stdout);
+    assert.is(cfg.server.host, host, flag);
+    assert.is(cfg.server.trust_proxy, trust, flag);
+    assert.is(cfg.smtp.host, '', 'only [server] keys change (smtp has a host key too)');
+  }
+  const bad = spawnSync('sh', [join(root, 'scripts', 'install.sh'), '--bogus', bin], { encoding: 'utf8', env: { ...process.env, ROOT: join(work, 'r3') } });
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, 'unknown option --bogus');
+});
+
 test('install.sh refuses a missing binary with a message', () => {
   const r = spawnSync('sh', [join(root, 'scripts', 'install.sh'), join(work, 'nope')], { encoding: 'utf8', env: { ...process.env, ROOT: join(work, 'r2') } });
   assert.is(r.status, 1);

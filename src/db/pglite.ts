@@ -1,8 +1,8 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { execFile } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync, readdirSync, existsSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { assertPlainParams, type Db, type DbStats, type Tx } from './driver.ts';
+import { durableDir } from './durable-dir.ts';
 
 /** Files PGlite needs, handed in explicitly when running inside the single executable. */
 export interface PgliteAssets {
@@ -27,16 +27,6 @@ export interface PgliteOptions {
   /** Overrides the template from the assets provider (tests pass a prepared one). */
   template?: Blob;
   onFlushError?: (err: unknown) => void;
-}
-
-/**
- * `syncfs(2)` on the filesystem holding `dir`, through coreutils `sync -f`. PGlite itself never
- * calls fsync, so without this a power loss could lose any amount of committed data.
- */
-export function syncDir(dir: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('sync', ['-f', dir], (err) => (err ? reject(err) : resolve()));
-  });
 }
 
 /** PGlite through its own API (not a socket server). One connection; queries are serialised by PGlite. */
@@ -71,8 +61,10 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
   }
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const pg = await PGlite.create({ ...base, dataDir: opts.dataDir, loadDataDir: fresh || !opts.dataDir ? template : undefined } as any);
+  // Flushes with fdatasync/fsync from Node (durable-dir.ts); the first flush covers the whole tree.
+  const durable = opts.dataDir ? durableDir(opts.dataDir, (pg as unknown as { Module?: unknown }).Module) : undefined;
   if (fresh) {
-    await syncDir(opts.dataDir!).catch(() => {});
+    await durable!.flush().catch(() => {});
     unlinkSync(marker);
   }
 
@@ -96,12 +88,12 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
   let pendingSince = 0;
   let timer: NodeJS.Timeout | undefined;
   const flush = async () => {
-    if (!opts.dataDir || !pendingSince) return;
+    if (!durable || !pendingSince) return;
     const covered = pendingSince;
     pendingSince = 0;
     const started = performance.now();
     try {
-      await syncDir(opts.dataDir);
+      await durable.flush();
       stats.flushes_total!++;
     } catch (e) {
       stats.flush_errors_total!++;
@@ -200,7 +192,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
       if (timer) clearTimeout(timer);
       timer = undefined;
       await pg.close();
-      if (opts.dataDir) await syncDir(opts.dataDir).catch(() => {});
+      await durable?.flush().catch(() => {});
     },
   };
   return db;

@@ -50,6 +50,21 @@ export async function openS3Storage(o: S3Options): Promise<Storage> {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // Every logical request (after the SDK's retries) and those that failed for any reason but
+  // "not found", for the metrics (rustchat_storage_*): S3 trouble shows between two scrapes.
+  const counts = { requests: 0, errors: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counts.requests++;
+      try {
+        return await next(args);
+      } catch (e) {
+        if (s3Error(e, '').kind !== 'not_found') counts.errors++;
+        throw e;
+      }
+    },
+    { step: 'initialize', name: 'rustchatRequestCounts' },
+  );
   const Bucket = o.bucket;
   const where = `${o.endpoint || 'AWS S3'} bucket ${JSON.stringify(Bucket)}`;
 
@@ -152,5 +167,6 @@ export async function openS3Storage(o: S3Options): Promise<Storage> {
     async close() {
       client.destroy();
     },
+    stats: () => ({ ...counts }),
   };
 }

@@ -23,6 +23,8 @@ export interface Storage {
   /** Throws when the backend does not answer (readiness). */
   check(): Promise<void>;
   close(): Promise<void>;
+  /** Requests to a remote backend and those that failed for want of an answer (S3 only), exported as metrics. */
+  stats?(): { requests: number; errors: number };
 }
 
 export type StorageErrorKind = 'unavailable' | 'full' | 'not_found';

@@ -1,11 +1,15 @@
 import type { Deps } from '../deps.ts';
 import { localState } from '../deps.ts';
 import { buildInfo } from '../version.ts';
+import { family } from './exposition.ts';
+import { dependencyFamilies, processFamilies } from './metrics-runtime.ts';
+
+export { family };
 
 /**
- * Prometheus metrics for /api/v1/health/metrics (text exposition format 0.0.4). Process-local:
- * with several servers, scrape each. HTTP requests are counted by status class only, so the
- * series stay few whatever the paths.
+ * Prometheus metrics for /metrics and /api/v1/health/metrics (text exposition format 0.0.4;
+ * docs/monitoring.md). Process-local: with several servers, scrape each. HTTP requests are
+ * counted by status class only, so the series stay few whatever the paths.
  */
 
 // Upper bounds of the request-duration histogram, in seconds.
@@ -45,30 +49,15 @@ export function startRequest(deps: Deps): (status: number, seconds: number) => v
   };
 }
 
-const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-const num = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(6).replace(/\.?0+$/, ''));
-
-/** One metric family: HELP, TYPE and its samples. */
-export function family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string, samples: [labels: Record<string, string>, value: number, suffix?: string][]): string {
-  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
-  for (const [labels, value, suffix] of samples) {
-    const l = Object.entries(labels)
-      .map(([k, v]) => `${k}="${esc(v)}"`)
-      .join(',');
-    lines.push(`${name}${suffix ?? ''}${l ? `{${l}}` : ''} ${num(value)}`);
-  }
-  return lines.join('\n');
-}
-
-export function renderMetrics(deps: Deps): string {
+/**
+ * The whole exposition: process, HTTP, database, dependencies (runs the readiness checks, so a
+ * scrape sees Redis/S3/database state as it is now), then the subsystems' own sources.
+ */
+export async function renderMetrics(deps: Deps): Promise<string> {
   const info = buildInfo();
-  const mem = process.memoryUsage();
   const out: string[] = [
     family('rustchat_build_info', 'gauge', 'Version of the running server (always 1).', [[{ version: info.version, commit: info.commit, node: info.node }, 1]]),
-    family('process_resident_memory_bytes', 'gauge', 'Resident set size in bytes.', [[{}, mem.rss]]),
-    family('nodejs_heap_used_bytes', 'gauge', 'V8 heap in use, in bytes.', [[{}, mem.heapUsed]]),
-    family('nodejs_external_memory_bytes', 'gauge', 'Memory of C++ objects bound to JavaScript (includes WebAssembly), in bytes.', [[{}, mem.external + mem.arrayBuffers]]),
-    family('process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.', [[{}, Math.floor((Date.now() - process.uptime() * 1000) / 1000)]]),
+    ...processFamilies(),
     family('rustchat_uptime_seconds', 'gauge', 'Seconds since the process started.', [[{}, Math.round(process.uptime() * 1000) / 1000]]),
   ];
 
@@ -96,7 +85,7 @@ export function renderMetrics(deps: Deps): string {
     );
     if (db.flushes_total !== undefined) {
       out.push(
-        family('rustchat_db_flushes_total', 'counter', 'Embedded database: flushes of committed data to disk (syncfs).', [[{}, db.flushes_total]]),
+        family('rustchat_db_flushes_total', 'counter', 'Embedded database: flushes of committed data to disk (fdatasync/fsync of the files written).', [[{}, db.flushes_total]]),
         family('rustchat_db_flush_errors_total', 'counter', 'Embedded database: failed flushes.', [[{}, db.flush_errors_total ?? 0]]),
         family('rustchat_db_flush_seconds_total', 'counter', 'Embedded database: time spent flushing.', [[{}, db.flush_seconds_total ?? 0]]),
         family('rustchat_db_flush_seconds_max', 'gauge', 'Embedded database: longest flush since start.', [[{}, db.flush_seconds_max ?? 0]]),
@@ -105,6 +94,7 @@ export function renderMetrics(deps: Deps): string {
       );
     }
   }
+  out.push(...(await dependencyFamilies(deps)));
   for (const src of metricsSources(deps)) {
     try {
       const text = src().trim();

@@ -11,6 +11,8 @@ export interface Bus {
   /** 'ok', or 'degraded' while a remote bus is unreachable (local delivery continues). */
   status(): 'ok' | 'degraded';
   close(): Promise<void>;
+  /** Message counters of a remote bus (the in-process bus has none), exported as metrics. */
+  readonly stats?: { readonly published: number; readonly dropped: number; readonly received: number };
 }
 
 export function createMemoryBus(): Bus {
