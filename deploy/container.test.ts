@@ -136,6 +136,12 @@ composeTest('docker-compose config accepts docker-compose.yml with .env.example'
   assert.is(app.environment.RUSTCHAT_S3_SECRET_KEY, cfg.services.minio.environment.MINIO_ROOT_PASSWORD);
   assert.equal(app.ports, [{ host_ip: '127.0.0.1', published: 8080, target: 8080, protocol: 'tcp' }].map((p) => `${p.host_ip}:${p.published}:${p.target}/${p.protocol}`), 'the app port on loopback only');
   assert.equal(cfg.services.nginx.profiles, ['nginx']);
+  // Client addresses: the servers trust exactly the bundled nginx, at its fixed address.
+  const nginxAddress = cfg.services.nginx.networks.default.ipv4_address;
+  assert.is(nginxAddress, env.NGINX_ADDRESS);
+  assert.is(app.environment.RUSTCHAT_TRUSTED_PROXIES, nginxAddress);
+  assert.is(cfg.networks.default.ipam.config[0].subnet, env.COMPOSE_SUBNET);
+  assert.is(app.environment.RUSTCHAT_TRUST_PROXY, undefined, 'loopback means nothing inside a container');
   assert.ok(cfg.services.nginx.volumes.some((v: string) => v.startsWith(`${join(root, 'deploy/nginx/rustchat.conf')}:`)));
 });
 

@@ -133,7 +133,9 @@ test('the ConfigMap holds a rustchat.toml that `rustchat config check` accepts',
     assert.is(r.code, 0, `${scenario}: ${r.stderr}`);
     assert.not.match(r.stderr, /unknown configuration key/, r.stderr);
     const cfg = JSON.parse(r.stdout);
-    assert.is(cfg.server.trust_proxy, true);
+    // Client addresses: X-Forwarded-For from the ingress controller's pods (never loopback in a pod).
+    assert.is(cfg.server.trust_proxy, false);
+    assert.match(cfg.server.trusted_proxies, scenario === 'default' ? '10.0.0.0/8' : '10.244.0.0/16');
     if (scenario !== 'default') assert.is(cfg.s3.bucket, 'rustchat-files');
   }
 });

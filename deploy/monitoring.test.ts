@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { spawnServer, type ServerProcess } from '../test/process.ts';
 import { createPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from '../test/db.ts';
-import { startS3rver, type S3Server } from '../src/files/testing.ts';
+import { startS3rver, type S3Server } from '../test/files.ts';
 
 const dashboard = JSON.parse(readFileSync(new URL('./grafana/rustchat.json', import.meta.url), 'utf8'));
 const alerts = parse(readFileSync(new URL('./prometheus/rustchat-alerts.yml', import.meta.url), 'utf8'));

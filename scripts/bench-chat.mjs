@@ -244,7 +244,7 @@ async function startServer(dataDir, env) {
   const port = await freePort();
   // BENCH_SERVER_BINARY=/path/to/rustchat compares another build (e.g. an older commit's).
   const [cmd, pre] = BINARY ? [process.env.BENCH_SERVER_BINARY || join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
-  const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...env, RUSTCHAT_LOG_LEVEL: 'warn' };
+  const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...env, RUSTCHAT_LOG_LEVEL: 'warn', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0' }; // the load is many posts a second per user
   if (SERVER_NODE_OPTIONS) childEnv.NODE_OPTIONS = SERVER_NODE_OPTIONS;
   const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';

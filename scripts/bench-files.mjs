@@ -39,7 +39,7 @@ function rssMiB(pid) {
 async function startServer(dataDir, extraEnv = {}) {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir], {
     cwd: root,
-    env: { ...process.env, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024 * 1024), RUSTCHAT_DATABASE_URL: '', ...extraEnv },
+    env: { ...process.env, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0', RUSTCHAT_MAX_UPLOAD_BYTES: String(4 * 1024 * 1024 * 1024), RUSTCHAT_DATABASE_URL: '', ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Wait for the "listening" log line with the port.
@@ -121,7 +121,7 @@ async function benchUpload(label = 'local storage', sizes = [64, UPLOAD_MIB], ex
   try {
     const reg = await api(url, 'POST', '/api/v1/auth/register', undefined, { email: 'bench@example.com', username: 'bench', password: 'benchmark password 1' });
     const token = reg.body.token;
-    const team = await api(url, 'POST', '/api/v1/teams', token, { name: 'bench', display_name: 'Bench' });
+    const team = await api(url, 'POST', '/api/v1/teams', token, { type: 'O', name: 'bench', display_name: 'Bench' });
     const chans = await api(url, 'GET', `/api/v1/teams/${team.body.id}/channels`, token);
     const channelId = (chans.body.items ?? chans.body).find((c) => c.name === 'town-square').id;
     const idle = rssMiB(proc.pid);
@@ -230,7 +230,7 @@ async function benchBackup(kind) {
 if (!process.env.BENCH_SKIP_UPLOAD) await benchUpload();
 if (!process.env.BENCH_SKIP_S3) {
   // The same through S3 multipart uploads, against s3rver on this machine (itself the bottleneck).
-  const { startS3rver } = await import('../src/files/testing.ts');
+  const { startS3rver } = await import('../test/files.ts');
   const s3 = await startS3rver();
   try {
     const mib = Number(process.env.BENCH_S3_MIB || 256);

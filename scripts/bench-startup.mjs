@@ -3,7 +3,9 @@
 // embedded database with an existing data directory, embedded first boot (template data dir), and
 // PostgreSQL. Medians of several runs. Writes the "Startup" section of docs/benchmarks.md.
 //
-//   npm run bench:startup [-- --runs 7] [-- --no-write]
+//   npm run bench:startup [-- --runs 7] [-- --no-write] [-- --binary PATH]
+// --binary measures another executable (e.g. an earlier build, for a before/after) and implies
+// --no-write.
 // PostgreSQL: RUSTCHAT_BENCH_DATABASE_URL, else RUSTCHAT_TEST_DATABASE_URL (a fresh database is
 // created on that server and dropped afterwards); skipped when neither is set.
 import { spawn, execFileSync } from 'node:child_process';
@@ -15,15 +17,15 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
 const root = new URL('..', import.meta.url).pathname;
-const binary = join(root, 'dist', 'rustchat');
 const args = process.argv.slice(2);
+const binary = args.includes('--binary') ? args[args.indexOf('--binary') + 1] : join(root, 'dist', 'rustchat');
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) || 5 : 5;
-const write = !args.includes('--no-write');
+const write = !args.includes('--no-write') && !args.includes('--binary');
 const pgBase = process.env.RUSTCHAT_BENCH_DATABASE_URL || process.env.RUSTCHAT_TEST_DATABASE_URL || '';
 const JWT = randomBytes(32).toString('hex');
 
 if (!existsSync(binary)) {
-  console.error('bench-startup: dist/rustchat is missing; run `npm run build` first');
+  console.error(`bench-startup: ${binary} is missing; run \`npm run build\` first`);
   process.exit(1);
 }
 

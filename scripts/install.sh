@@ -7,7 +7,10 @@
 # Network: behind a reverse proxy on the same machine the app port must not be public, so when
 # nginx is installed here (or with --behind-proxy) a new rustchat.toml gets host = "127.0.0.1" and
 # trust_proxy = true; --public keeps host = "0.0.0.0" (no proxy, or one on another machine: then
-# firewall the port, docs/admin.md "Network"). An existing rustchat.toml is never changed.
+# firewall the port, docs/admin.md "Network"). --trusted-proxies "10.0.0.5, 10.1.0.0/16" writes
+# server.trusted_proxies for proxies or load balancers on other machines, whose X-Forwarded-For
+# the server then believes (the client is the rightmost address that is not one of them). An
+# existing rustchat.toml is never changed.
 #
 # Installs /usr/local/bin/rustchat, the system user "rustchat", /etc/rustchat/rustchat.toml (from
 # the example, data_dir set to /var/lib/rustchat; an existing file is kept), an empty
@@ -21,15 +24,26 @@ set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 proxy=auto
+trusted=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --behind-proxy) proxy=yes ;;
     --public) proxy=no ;;
-    -*) echo "install.sh: unknown option $1 (use --behind-proxy or --public)" >&2; exit 2 ;;
+    --trusted-proxies)
+      [ $# -ge 2 ] || { echo "install.sh: --trusted-proxies needs a list of addresses or CIDR ranges" >&2; exit 2; }
+      trusted=$2
+      shift
+      ;;
+    --trusted-proxies=*) trusted=${1#--trusted-proxies=} ;;
+    -*) echo "install.sh: unknown option $1 (use --behind-proxy, --public or --trusted-proxies LIST)" >&2; exit 2 ;;
     *) break ;;
   esac
   shift
 done
+# Addresses, CIDR ranges, commas and spaces only (the server checks each entry at start).
+case "$trusted" in
+  *[!0-9A-Fa-f.:/,\ ]*) echo "install.sh: --trusted-proxies takes IP addresses and CIDR ranges, got \"$trusted\"" >&2; exit 2 ;;
+esac
 if [ "$proxy" = auto ]; then
   if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then proxy=yes; else proxy=no; fi
 fi
@@ -73,12 +87,17 @@ install -d -m 0700 "$root$data"
 
 if [ -e "$root/etc/rustchat/rustchat.toml" ]; then
   say "kept existing $root/etc/rustchat/rustchat.toml"
+  [ -n "$trusted" ] && say "not changed: set trusted_proxies = \"$trusted\" under [server] there yourself"
+
 else
   if [ "$proxy" = yes ]; then
     # Only the local proxy reaches the app port; client addresses come from its X-Forwarded-For.
     sed -e "s|^data_dir = .*|data_dir = \"$data\"|" -e '/^\[server\]/,/^\[/ s|^host = .*|host = "127.0.0.1"|' -e '/^\[server\]/,/^\[/ s|^trust_proxy = .*|trust_proxy = true|' "$example" >"$root/etc/rustchat/rustchat.toml"
   else
     sed "s|^data_dir = .*|data_dir = \"$data\"|" "$example" >"$root/etc/rustchat/rustchat.toml"
+  fi
+  if [ -n "$trusted" ]; then
+    sed -i -e "/^\[server\]/,/^\[/ s|^trusted_proxies = .*|trusted_proxies = \"$trusted\"|" "$root/etc/rustchat/rustchat.toml"
   fi
   chmod 0640 "$root/etc/rustchat/rustchat.toml"
   [ -n "$owner" ] && chown "root:$user" "$root/etc/rustchat/rustchat.toml"

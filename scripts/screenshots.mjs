@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { browserUnavailable, ensureWebBuilt, launch, startServer } from '../web/test/harness.ts';
+import { initTestCodecs, pixels, png } from '../test/images.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'docs/screenshots');
@@ -41,7 +42,7 @@ try {
   ]) {
     users[u] = await api('', 'POST', '/auth/register', { email: `${u}@example.com`, username: u, password: PW, display_name: name });
   }
-  const team = await api(alice.token, 'POST', '/teams', { name: 'acme', display_name: 'Acme Robotics' });
+  const team = await api(alice.token, 'POST', '/teams', { type: 'O', name: 'acme', display_name: 'Acme Robotics' });
   for (const u of Object.values(users)) await api(u.token, 'POST', `/teams/${team.id}/join`, { invite_id: team.invite_id });
   const ch = await api(alice.token, 'POST', '/channels', { team_id: team.id, name: 'launch', display_name: 'Launch', type: 'public', purpose: 'Everything about the **v2 launch**' });
   await api(alice.token, 'POST', '/channels', { team_id: team.id, name: 'design', display_name: 'Design', type: 'public' });
@@ -62,6 +63,32 @@ try {
   await api(users.dave.token, 'POST', `/posts/${pin.id}/reactions`, { emoji_name: 'tada' });
   await api(alice.token, 'POST', `/posts/${r1.id}/reactions`, { emoji_name: 'heart' });
   await say(users.carol, 'I will take the release notes for the blog post.');
+  // Threads alice follows with news for her (the Threads view), and saved messages (Saved).
+  await say(users.carol, '@alice the dial-in works from the office too?', pin.id);
+  await say(users.dave, 'Tested it from the lab, works.', pin.id);
+  const notes = await say(users.carol, 'Draft of the release notes is in the wiki.');
+  await say(alice, 'Reading it now.', notes.id);
+  await say(users.carol, 'Added the migration section.', notes.id);
+  for (const id of [q.id, pin.id]) await api(alice.token, 'PUT', `/posts/${id}/saved`);
+  // A muted channel (dimmed, bell-off icon in the sidebar).
+  const design = (await api(alice.token, 'GET', `/teams/${team.id}/channels`)).items.find((c) => c.name === 'design');
+  await api(alice.token, 'PUT', `/channels/${design.id}/members/me/notify_props`, { mark_unread: 'mention' });
+  // Files in #design (file search, the channel's Files list): a rendered image and documents.
+  await initTestCodecs();
+  const share = async (who, name, type, data) => {
+    const form = new FormData();
+    form.append('channel_id', design.id);
+    form.append('files', new Blob([data], { type }), name);
+    const res = await fetch(`${server.url}/api/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` }, body: form });
+    const f = (await res.json()).items[0];
+    await api(who.token, 'POST', `/channels/${design.id}/posts`, { message: `Uploaded ${name}`, file_ids: [f.id] });
+  };
+  for (const u of Object.values(users)) await api(u.token, 'POST', `/channels/${design.id}/join`).catch(() => {});
+  const banner = pixels(1200, 400, (x, y) => [30 + (x / 1200) * 160, 60 + (y / 400) * 100, 200 - (x / 1200) * 120, 255]);
+  await share(users.carol, 'launch-banner.png', 'image/png', new Uint8Array(await png(banner)));
+  await share(users.dave, 'launch-checklist.md', 'text/markdown', new TextEncoder().encode('# Launch checklist\n- release notes\n- final QA pass\n'));
+  await share(users.bob, 'v2-launch-plan.pdf', 'application/pdf', new TextEncoder().encode('%PDF-1.4 plan'));
+  await share(alice, 'qa-results-launch.csv', 'text/csv', new TextEncoder().encode('test,result\nupload,pass\n'));
   const dm = await api(users.bob.token, 'POST', '/channels/direct', { user_id: alice.user.id });
   await api(users.bob.token, 'POST', `/channels/${dm.id}/posts`, { message: 'Got a minute after standup?' });
 
@@ -84,6 +111,26 @@ try {
   };
   await shoot('login', { token: '', path: '/login', prepare: (p) => p.waitForSelector('form.auth-card') });
   await shoot('channel', { path: '/acme/channels/launch', prepare: inChannel });
+  // Threads and Saved before the thread shot (opening a thread reads it).
+  for (const dark of [false, true]) {
+    await shoot(dark ? 'threads-dark' : 'threads', {
+      dark,
+      path: '/acme/threads',
+      prepare: async (p) => {
+        await p.locator('.thread-item.unread').nth(1).waitFor();
+        await p.locator('.sb-views .badge').waitFor();
+      },
+    });
+    await shoot(dark ? 'saved-dark' : 'saved', {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.click('.sb-views button[data-view="saved"]');
+        await p.locator('.rpanel .saved-item').nth(1).waitFor();
+      },
+    });
+  }
   await shoot('thread', {
     path: '/acme/channels/launch',
     prepare: async (p) => {
@@ -101,9 +148,145 @@ try {
       await p.locator('.rpanel .result').first().waitFor();
     },
   });
+  // File search: the Files tab of search results, and a channel's Files list.
+  for (const dark of [false, true]) {
+    await shoot(dark ? 'file-search-dark' : 'file-search', {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.fill('input[aria-label="Search messages"]', 'launch');
+        await p.press('input[aria-label="Search messages"]', 'Enter');
+        await p.locator('.rpanel [role="tab"]', { hasText: 'Files' }).click();
+        await p.locator('.rpanel .file-row').nth(3).waitFor();
+        await p.waitForFunction(() => (document.querySelector('.rpanel img.file-thumb')?.naturalWidth ?? 0) > 0);
+      },
+    });
+  }
+  await shoot('channel-files', {
+    path: '/acme/channels/design',
+    prepare: async (p) => {
+      await p.locator('.post', { hasText: 'Uploaded qa-results-launch.csv' }).waitFor();
+      await p.click('button[title="Channel files"]');
+      await p.locator('.rpanel .file-row').nth(3).waitFor();
+      await p.waitForFunction(() => (document.querySelector('.rpanel img.file-thumb')?.naturalWidth ?? 0) > 0);
+    },
+  });
+  // The emoji picker in the composer, searching (custom emoji and standard ones).
+  for (const dark of [false, true]) {
+    await shoot(dark ? 'emoji-picker-dark' : 'emoji-picker', {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.click('button[aria-label="Emoji"]');
+        await p.locator('.emoji-picker .emoji-grid button').nth(10).waitFor();
+      },
+    });
+  }
   await shoot('admin', { path: '/admin/users', prepare: (p) => p.locator('tr[data-username="dave"]').waitFor() });
   await shoot('phone', { width: 390, height: 844, path: '/acme/channels/launch', prepare: inChannel });
   await shoot('dark', { dark: true, path: '/acme/channels/launch', prepare: inChannel });
+  // Invite people (team menu), after sending: one answer per address.
+  for (const dark of [false, true]) {
+    await shoot(dark ? 'invite-people-dark' : 'invite-people', {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.click('button.team-name');
+        await p.click('[role=menuitem]:has-text("Invite people")');
+        await p.fill('textarea[name=emails]', `erin@example.com, frank@example.com, bob@example.com`);
+        await p.click('button:has-text("Send invitations")');
+        await p.locator('ul[aria-label="Invitation results"]').waitFor();
+      },
+    });
+  }
+  // Account settings → Notifications, and a channel's notification preferences.
+  for (const dark of [false, true]) {
+    await shoot(dark ? 'notification-settings-dark' : 'notification-settings', {
+      dark,
+      height: 1000,
+      path: '/settings',
+      prepare: async (p) => {
+        await p.locator('section.notify-settings [role=status]', { hasText: 'Changes are saved' }).waitFor();
+        await p.locator('section.notify-settings').scrollIntoViewIfNeeded();
+      },
+    });
+    await shoot(dark ? 'channel-notifications-dark' : 'channel-notifications', {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.click('button.ch-menu-btn');
+        await p.click('[role=menuitem]:has-text("Notification preferences")');
+        await p.selectOption('select[name=desktop]', 'all');
+      },
+    });
+  }
+
+  // ------------------------------------------------------------ console, channel management, profiles (issue 13)
+  // Pictures for alice and bob (a browser crops uploads to 256 × 256; these are made here), a
+  // position and time zone for bob, an archived channel and some audit history.
+  const picture = async (who, paint) => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(await png(pixels(256, 256, paint)))], { type: 'image/png' }), 'me.png');
+    const res = await fetch(`${server.url}/api/v1/users/me/image`, { method: 'POST', headers: { authorization: `Bearer ${who.token}` }, body: form });
+    if (!res.ok) throw new Error(`picture: ${res.status}`);
+  };
+  await picture(alice, (x, y) => [200 - y / 3, 90 + x / 4, 120 + ((x + y) % 64), 255]);
+  await picture(users.bob, (x, y) => [40 + x / 3, 110, 180 - y / 4, 255]);
+  await api(users.bob.token, 'PATCH', '/users/me', { position: 'Release manager', first_name: 'Bob', last_name: 'Martin', timezone: { useAutomaticTimezone: false, manualTimezone: 'Europe/Lisbon' } });
+  const ops = await api(alice.token, 'POST', '/teams', { name: 'ops', display_name: 'Operations', type: 'I' });
+  await api(alice.token, 'POST', `/admin/teams/${ops.id}/members`, { user_id: users.dave.user.id });
+  const old = await api(alice.token, 'POST', '/channels', { team_id: team.id, name: 'v1-launch', display_name: 'v1 launch', type: 'public' });
+  await api(alice.token, 'POST', `/admin/channels/${old.id}/archive`);
+  await api(alice.token, 'POST', `/admin/channels/${ch.id}/members`, { user_id: users.dave.user.id }).catch(() => {});
+  for (const dark of [false, true]) {
+    const sfx = dark ? '-dark' : '';
+    await shoot(`console-users${sfx}`, { dark, path: '/admin/users', prepare: (p) => p.locator('tr[data-username="dave"]').waitFor() });
+    await shoot(`console-teams${sfx}`, {
+      dark,
+      path: '/admin/teams',
+      prepare: async (p) => {
+        await p.locator('tr[data-team="ops"]').waitFor();
+        await p.locator('tr[data-team="acme"] button:has-text("Members")').click();
+        await p.locator('[role=dialog] li[data-username="dave"]').waitFor();
+      },
+    });
+    await shoot(`console-channels${sfx}`, {
+      dark,
+      path: '/admin/channels',
+      prepare: async (p) => {
+        await p.selectOption('select[aria-label="Show channels"]', 'all');
+        await p.locator('tr[data-channel="v1-launch"]').waitFor();
+      },
+    });
+    await shoot(`console-audit${sfx}`, { dark, path: '/admin/audit', prepare: (p) => p.locator('tr[data-action="channel_archive"]').waitFor() });
+    await shoot(`console-settings${sfx}`, { dark, path: '/admin/settings', prepare: (p) => p.locator('.server-info [data-key="Uptime"]').waitFor() });
+    await shoot(`channel-manage${sfx}`, {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.click('button[title="Members"]');
+        await p.locator('.member-list li[data-username="bob"]').waitFor();
+        await p.click('button.ch-menu-btn');
+        await p.locator('[role=menuitem]', { hasText: 'Add members' }).waitFor();
+      },
+    });
+    await shoot(`profile-card${sfx}`, {
+      dark,
+      path: '/acme/channels/launch',
+      prepare: async (p) => {
+        await inChannel(p);
+        await p.locator('.post', { hasText: 'QA found one flaky test' }).locator('button.author-btn').click();
+        await p.locator('.profile-card .profile-time').waitFor();
+        await p.locator('.profile-card .avatar.has-picture img').waitFor();
+      },
+    });
+    await shoot(`profile-settings${sfx}`, { dark, path: '/settings', prepare: (p) => p.locator('#picture-h ~ .picture-row .avatar.has-picture img').waitFor() });
+  }
 
   // ------------------------------------------------------------ first load (cold cache, localhost)
   const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];

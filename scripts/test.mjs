@@ -15,10 +15,16 @@ const timeoutMs = Number(process.env.TEST_TIMEOUT_MS || 5 * 60_000);
 // A suite that printed its summary but keeps running has a handle left open (a timer, a socket).
 const lingerMs = 5000;
 
+// The fault suite (test/faults: its own PostgreSQL and Redis, killed on purpose) runs apart:
+// `npm run test:faults`, once in CI.
+const faultsDir = join(root, 'test', 'faults');
+const withFaults = (process.env.TEST_DIRS || '').split(',').some((d) => join(root, d).startsWith(faultsDir));
+
 function find(dir, out = []) {
   for (const name of readdirSync(dir)) {
     if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
     const p = join(dir, name);
+    if (p === faultsDir && !withFaults) continue;
     if (statSync(p).isDirectory()) find(p, out);
     else if (/\.test\.tsx?$/.test(name)) out.push(p);
   }

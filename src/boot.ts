@@ -1,16 +1,22 @@
 import { join } from 'node:path';
 import type { Config } from './config.ts';
 import { resolveJwtSecret } from './config.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, DepsBase, ProcessCaches, Services } from './deps.ts';
 import type { Db } from './db/driver.ts';
 import { openPglite } from './db/pglite.ts';
 import { openPostgres } from './db/postgres.ts';
 import { lockDataDir, type DataDirLock } from './db/lock.ts';
 import { createMemoryBus, type Bus } from './realtime/bus.ts';
-import { readinessChecks } from './readiness.ts';
+import { Hub } from './realtime/hub.ts';
+import { Presence } from './actions/presence.ts';
+import { createRateLimitStore, type RateLimitStore } from './actions/rate-limit.ts';
+import { createSessionCache, type SessionCache } from './actions/tokens.ts';
+import { createAccessTokenCache, type AccessTokenCache } from './actions/access-tokens.ts';
+import { createMetricsRegistry } from './http/metrics.ts';
 import { createLogger, type Logger } from './log.ts';
-import { openStorage } from './files/storage.ts';
+import { openStorage } from './files/open.ts';
 import { registerStorageCheck } from './files/readiness.ts';
+import { createPushSender, type PushSender } from './push/sender.ts';
 
 export interface Opened {
   deps: Deps;
@@ -21,7 +27,14 @@ export interface Opened {
 /** Opens the database named by the config: PostgreSQL when database.url is set, else PGlite in <data_dir>/pg (under the data-directory lock). */
 export async function openDatabase(config: Config, log: Logger): Promise<{ db: Db; lock?: DataDirLock }> {
   if (config.database.url) {
-    const db = await openPostgres(config.database.url, { poolSize: config.database.pool_size, preparedStatements: config.database.prepared_statements });
+    const db = await openPostgres(config.database.url, {
+      poolSize: config.database.pool_size,
+      preparedStatements: config.database.prepared_statements,
+      onDown: (err) => log.error('database unavailable: requests answer 503 database_unavailable until it answers again', { err }),
+      onUp: (downMs) => log.info('database available again', { down_ms: downMs }),
+      onFull: (err) => log.error('database out of disk space: writes answer 507 storage_full until one succeeds again', { err }),
+      onSpace: () => log.info('database writes succeed again after running out of disk space'),
+    });
     return { db };
   }
   const lock = lockDataDir(config.server.data_dir);
@@ -30,6 +43,18 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
       dataDir: join(config.server.data_dir, 'pg'),
       flushIntervalMs: config.database.flush_interval_ms,
       onFlushError: (err) => log.error('flushing the embedded database to disk failed', { err }),
+      minFreeBytes: config.server.min_free_disk_mb * 1024 * 1024,
+      onFull: (free) =>
+        log.error('data directory almost full: writes answer 507 storage_full until space is freed (server.min_free_disk_mb)', { free_bytes: free, min_free_bytes: config.server.min_free_disk_mb * 1024 * 1024, data_dir: config.server.data_dir }),
+      onSpace: (free) => log.info('data directory has free space again: writes accepted', { free_bytes: free }),
+      onCrash: (err) => log.error('embedded database stopped: requests answer 503 database_unavailable until it is reopened (when enough disk space is free)', { err }),
+      onReopen: (downMs) => log.info('embedded database reopened', { down_ms: downMs }),
+      onReopenFailed: (err) => log.warn('reopening the embedded database failed; trying again', { err }),
+      // PGlite has no autovacuum: the planner's statistics are kept current here (src/db/pglite.ts).
+      autoAnalyze: {
+        onAnalyze: (table, ms, pages) => (ms >= 50 ? log.info : log.debug)('embedded database: statistics updated', { table, ms: Math.round(ms), pages }),
+        onError: (err) => log.warn('embedded database: updating statistics failed', { err }),
+      },
     });
     return { db, lock };
   } catch (e) {
@@ -56,17 +81,92 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
   });
   // Loaded only when configured: node-redis alone adds ~30 MB to every process's RSS.
   const bus = opts.bus ?? (config.redis.url ? await (await import('./realtime/redis-bus.ts')).createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log }) : createMemoryBus());
-  const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map(), storage };
+  const deps = withServices({ config, db, bus, log, now: Date.now, jwtKey, storage });
   registerStorageCheck(deps);
   // Redis down is not fatal: each process serves its own sockets meanwhile ('degraded').
-  if (config.redis.url && !opts.bus) readinessChecks(deps.local).push({ name: 'redis', required: false, check: async () => bus.status() });
+  if (config.redis.url && !opts.bus) deps.services.readiness.push({ name: 'redis', required: false, check: async () => bus.status() });
   return {
     deps,
     async close() {
+      await deps.services.close();
       await bus.close().catch(() => {});
       await storage.close().catch(() => {});
       await db.close();
       lock?.release();
     },
   };
+}
+
+/**
+ * Deps with this process's services. Start order — plain state first, then each service when
+ * first used, after the ones it needs (one-shot commands thus start only what they use):
+ *   1. readiness checks, metrics registry, caches (plain objects, made here);
+ *   2. sessions and access tokens (subscribe to the bus for revocations);
+ *   3. rateLimits (connects to Redis when redis.url is set);
+ *   4. hub (subscribes to the bus, starts its heartbeat);
+ *   5. presence (listens to the hub, announces itself on the bus).
+ * The server starts 4 and 5 together (`startRealtime`, from createServer), and `serve` starts the
+ * email outbox sender (mail/worker.ts) and the notification email sender (actions/notification-sender.ts).
+ * In PostgreSQL mode `serve` also starts the peer heartbeat (actions/peers.ts).
+ * The push queue (push/sender.ts) is made on first use. Shutdown runs the other way:
+ * peer heartbeat, notification sender, outbox sender, push queue, presence, hub, rate limits, sessions, lazily opened storage; then `openDeps`'
+ * close() shuts the bus, the storage, the database and the data-directory lock.
+ */
+export function withServices(base: DepsBase): Deps {
+  const deps: Deps = { ...base, services: createServices(() => deps) };
+  return deps;
+}
+
+function createServices(deps: () => Deps): Services {
+  const caches: ProcessCaches = { typing: new Map(), warnedLoopbackLimits: false };
+  let sessions: SessionCache | undefined;
+  let accessTokens: AccessTokenCache | undefined;
+  let rateLimits: RateLimitStore | undefined;
+  let hub: Hub | undefined;
+  let presence: Presence | undefined;
+  let push: PushSender | undefined;
+  const services: Services = {
+    readiness: [],
+    metrics: createMetricsRegistry(),
+    caches,
+    get sessions() {
+      return (sessions ??= createSessionCache(deps()));
+    },
+    get accessTokens() {
+      return (accessTokens ??= createAccessTokenCache(deps()));
+    },
+    get rateLimits() {
+      return (rateLimits ??= createRateLimitStore(deps()));
+    },
+    get hub() {
+      return (hub ??= new Hub(deps()));
+    },
+    get presence() {
+      return (presence ??= new Presence(deps(), services.hub));
+    },
+    get push() {
+      return (push ??= createPushSender(deps()));
+    },
+    outbox: undefined,
+    notifications: undefined,
+    peers: undefined,
+    startRealtime() {
+      void services.presence;
+    },
+    async close() {
+      await services.peers?.stop();
+      await services.notifications?.stop();
+      await services.outbox?.stop();
+      await push?.stop();
+      presence?.close();
+      hub?.close();
+      await rateLimits?.close().catch(() => {});
+      sessions?.close();
+      caches.imageRenderer?.close();
+      const files = caches.filesStorage;
+      caches.filesStorage = undefined;
+      await files?.then((s) => s.close()).catch(() => {});
+    },
+  };
+  return services;
 }

@@ -50,6 +50,8 @@ test('a wrong type throws a ConfigError naming the key (file and environment)', 
     assert.match((e as Error).message, 'server.port');
   }
   assert.throws(() => loadConfig({ env: { RUSTCHAT_TRUST_PROXY: 'maybe' }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'server.trust_proxy' && /RUSTCHAT_TRUST_PROXY/.test(e.message));
+  assert.throws(() => loadConfig({ env: { RUSTCHAT_TRUSTED_PROXIES: '10.0.0.0/8, nginx.internal' }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'server.trusted_proxies' && /nginx\.internal/.test(e.message));
+  assert.is(loadConfig({ env: { RUSTCHAT_TRUSTED_PROXIES: '10.0.0.0/8 fd00::/8,192.0.2.7' }, warn: quiet }).server.trusted_proxies, '10.0.0.0/8 fd00::/8,192.0.2.7');
   assert.throws(() => loadConfig({ env: { RUSTCHAT_LOG_LEVEL: 'loud' }, warn: quiet }), (e: any) => e.key === 'log.level');
   assert.throws(() => loadConfig({ env: { RUSTCHAT_PORT: '70000' }, warn: quiet }), (e: any) => e.key === 'server.port');
   assert.throws(() => loadConfig({ file: file('syntax.toml', '[server\nport=1'), env: {}, warn: quiet }), (e: any) => e instanceof ConfigError && /not valid TOML/.test(e.message));
@@ -77,6 +79,20 @@ test('authentication and SSO keys: env names, defaults, and the rules across key
   bad({ RUSTCHAT_PASSWORD_MIN_LENGTH: '6' }, 'auth.password_min_length');
   // A provider on the loopback interface may use plain http (tests, a provider on the same host).
   assert.is(loadConfig({ env: { RUSTCHAT_OIDC_ISSUER: 'http://127.0.0.1:9000', RUSTCHAT_OIDC_CLIENT_ID: 'x' }, warn: quiet }).oidc.issuer, 'http://127.0.0.1:9000');
+});
+
+test('push keys: proxy URL checked, contents one of Mattermost\'s modes', () => {
+  const d = loadConfig({ env: {}, warn: quiet });
+  assert.is(d.push.proxy_url, '');
+  assert.is(d.push.contents, 'full');
+  const c = loadConfig({ env: { RUSTCHAT_PUSH_PROXY_URL: 'https://push.example.com/', RUSTCHAT_PUSH_CONTENTS: 'id_loaded' }, warn: quiet });
+  assert.is(c.push.proxy_url, 'https://push.example.com/');
+  assert.is(c.push.contents, 'id_loaded');
+  assert.is(loadConfig({ env: { RUSTCHAT_PUSH_PROXY_URL: 'http://10.0.0.5:8066' }, warn: quiet }).push.proxy_url, 'http://10.0.0.5:8066', 'an internal proxy is fine');
+  for (const bad of ['push.example.com', 'ftp://push.example.com', 'https://user:pw@push.example.com', 'https://push.example.com/?x=1']) {
+    assert.throws(() => loadConfig({ env: { RUSTCHAT_PUSH_PROXY_URL: bad }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'push.proxy_url', bad);
+  }
+  assert.throws(() => loadConfig({ env: { RUSTCHAT_PUSH_CONTENTS: 'everything' }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'push.contents');
 });
 
 test('a bad secret is named without printing its value', () => {
@@ -170,6 +186,18 @@ test('`config check` exits 2 naming the bad key, and warns about unknown keys', 
   assert.match(badEnv.stderr, 'RUSTCHAT_PORT');
   assert.is(unknown.code, 0, unknown.stderr);
   assert.match(unknown.stderr, 'server.hots');
+});
+
+test('`config check` refuses what `serve` refuses: PostgreSQL without a JWT secret exits 2 naming the key', async () => {
+  const env = { RUSTCHAT_DATABASE_URL: 'postgres://rc:pw@127.0.0.1:1/rc', RUSTCHAT_DATA_DIR: dir };
+  const [check, withSecret] = await Promise.all([
+    runCli(['config', 'check'], { env }),
+    runCli(['config', 'check', '--json'], { env: { ...env, RUSTCHAT_JWT_SECRET: 'y'.repeat(40) } }),
+  ]);
+  assert.is(check.code, 2, check.stdout + check.stderr);
+  assert.match(check.stderr, 'auth.jwt_secret');
+  assert.not.match(check.stdout, 'configuration OK');
+  assert.is(withSecret.code, 0, withSecret.stderr);
 });
 
 test('rustchat.example.toml lists every key with a comment and its default, and nothing else', () => {

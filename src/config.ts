@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { parse as parseToml } from 'smol-toml';
 import { z } from 'zod';
 import { parseAddressList } from './cidr.ts';
+import { parseAllowList } from './outbound/address-policy.ts';
 
 /**
  * Every configuration key, once: its TOML path, environment variable, default and whether it is
@@ -31,8 +32,14 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'server.data_dir', env: 'RUSTCHAT_DATA_DIR', kind: 'string', def: './data', doc: 'Directory for the embedded database, local files, secrets and the admin socket' },
   { path: 'server.site_url', env: 'RUSTCHAT_SITE_URL', kind: 'string', def: '', doc: 'Public URL users reach the server at, e.g. https://chat.example.com (used in links and emails)' },
   { path: 'server.body_limit_bytes', env: 'RUSTCHAT_BODY_LIMIT_BYTES', kind: 'int', def: 1048576, min: 1024, doc: 'Largest JSON request body accepted, in bytes' },
-  { path: 'server.trust_proxy', env: 'RUSTCHAT_TRUST_PROXY', kind: 'bool', def: false, doc: 'Take the client address from X-Forwarded-For (set when behind nginx)' },
+  { path: 'server.trust_proxy', env: 'RUSTCHAT_TRUST_PROXY', kind: 'bool', def: false, doc: 'Trust a reverse proxy on this machine (loopback addresses): the same as adding 127.0.0.0/8 and ::1/128 to server.trusted_proxies' },
+  { path: 'server.trusted_proxies', env: 'RUSTCHAT_TRUSTED_PROXIES', kind: 'string', def: '', doc: 'Reverse proxies (comma- or space-separated CIDR ranges or addresses) whose X-Forwarded-For, -Proto and -Host are believed; the client address is the rightmost X-Forwarded-For hop that is not one of them, so hops a client forges are ignored. Empty (and trust_proxy off): the socket\'s address' },
+  { path: 'server.min_free_disk_mb', env: 'RUSTCHAT_MIN_FREE_DISK_MB', kind: 'int', def: 64, min: 0, max: 1048576, doc: 'Space kept free on the data directory\'s filesystem, in MiB: while less is free, writes of the embedded database and uploads to <data_dir>/files answer 507 storage_full (reads keep working), and they work again as soon as space is freed. The reserve keeps the embedded database from filling the disk under its write-ahead log (it then stops and is reopened once space returns). 0 turns the reserve off' },
   { path: 'server.shutdown_timeout_ms', env: 'RUSTCHAT_SHUTDOWN_TIMEOUT_MS', kind: 'int', def: 8000, min: 0, doc: 'How long a graceful shutdown waits for in-flight requests' },
+  { path: 'websocket.max_sockets_per_user', env: 'RUSTCHAT_WEBSOCKET_MAX_SOCKETS_PER_USER', kind: 'int', def: 50, min: 1, max: 10000, doc: 'Live WebSocket connections one user may hold on one server process (tabs, devices, bots); one more closes the user\'s oldest with code 4008' },
+  { path: 'websocket.max_unauthenticated_per_address', env: 'RUSTCHAT_WEBSOCKET_MAX_UNAUTHENTICATED_PER_ADDRESS', kind: 'int', def: 100, min: 1, max: 100000, doc: 'WebSocket connections from one client address (IPv6: one /64) that may wait for their authenticate action at once on one process; more are refused with HTTP 429 (loopback addresses are exempt, as for login limits)' },
+  { path: 'rate_limit.per_second', env: 'RUSTCHAT_RATE_LIMIT_PER_SECOND', kind: 'int', def: 10, min: 0, max: 100000, doc: 'Per-user API rate limit: requests a second each user may make in each of posts (create), reactions (add, remove), searches and uploads, counted per server process; more answer 429 with Retry-After. 0 turns the limits off' },
+  { path: 'rate_limit.burst', env: 'RUSTCHAT_RATE_LIMIT_BURST', kind: 'int', def: 100, min: 1, max: 100000, doc: 'Requests of one category a user may make at once before rate_limit.per_second applies' },
   { path: 'log.level', env: 'RUSTCHAT_LOG_LEVEL', kind: 'enum', def: 'info', values: ['debug', 'info', 'warn', 'error'], doc: 'Lowest level written to the JSON log on stdout' },
   { path: 'database.url', env: 'RUSTCHAT_DATABASE_URL', kind: 'string', def: '', secret: true, doc: 'PostgreSQL URL; empty runs the embedded database in <data_dir>/pg' },
   { path: 'database.pool_size', env: 'RUSTCHAT_DATABASE_POOL_SIZE', kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL connections per process' },
@@ -71,7 +78,23 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'oidc.admin_groups', env: 'RUSTCHAT_OIDC_ADMIN_GROUPS', kind: 'string', def: '', doc: 'Comma-separated groups whose members are system admins; when set, every SSO login sets the role from the groups (empty: roles are managed in RustChat)' },
   { path: 'oidc.logout_from_provider', env: 'RUSTCHAT_OIDC_LOGOUT_FROM_PROVIDER', kind: 'bool', def: false, doc: 'Logging out of an SSO session also signs out at the provider (RP-initiated logout; register <site_url>/login as a post-logout redirect URI there)' },
   { path: 'oidc.mobile_schemes', env: 'RUSTCHAT_OIDC_MOBILE_SCHEMES', kind: 'string', def: 'mmauth://,mmauthbeta://', doc: 'Comma-separated URL schemes the mobile apps may ask to be sent back to after an SSO login' },
+  // Integrations (docs/integrations.md): webhooks, slash commands, bots and access tokens. Admins
+  // can change the switches at runtime in the system console; a stored value wins over this file.
+  { path: 'integrations.enable_incoming_webhooks', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_INCOMING_WEBHOOKS', kind: 'bool', def: true, doc: 'Incoming webhooks: team admins create URLs that post into a channel (POST /hooks/{id}); off makes every hook answer 501' },
+  { path: 'integrations.enable_outgoing_webhooks', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_OUTGOING_WEBHOOKS', kind: 'bool', def: true, doc: 'Outgoing webhooks: posts that start with a trigger word are sent to an external URL, whose reply is posted' },
+  { path: 'integrations.enable_commands', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_COMMANDS', kind: 'bool', def: true, doc: 'Custom slash commands that call an external URL (built-in commands such as /me always work)' },
+  { path: 'integrations.members_manage_integrations', env: 'RUSTCHAT_INTEGRATIONS_MEMBERS_MANAGE_INTEGRATIONS', kind: 'bool', def: false, doc: 'Every team member (not only team and system admins) may create and manage webhooks and slash commands in the team' },
+  { path: 'integrations.enable_post_username_override', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_POST_USERNAME_OVERRIDE', kind: 'bool', def: false, doc: 'Webhooks and commands may show another name than their creator\'s on their posts (marked as from a bot)' },
+  { path: 'integrations.enable_post_icon_override', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_POST_ICON_OVERRIDE', kind: 'bool', def: false, doc: 'Webhooks and commands may show another profile picture (icon_url) on their posts' },
+  { path: 'integrations.personal_access_tokens', env: 'RUSTCHAT_INTEGRATIONS_PERSONAL_ACCESS_TOKENS', kind: 'enum', def: 'admins', values: ['off', 'admins', 'everyone'], doc: 'Who may create personal access tokens for their own account: off (none; existing tokens stop working), admins (system admins, who may also make them for bots and other users) or everyone' },
+  { path: 'integrations.enable_bot_accounts', env: 'RUSTCHAT_INTEGRATIONS_ENABLE_BOT_ACCOUNTS', kind: 'bool', def: true, doc: 'System admins may create bot accounts (users without a password that act through access tokens); off disables existing bots\' tokens too' },
+  { path: 'integrations.incoming_webhook_rate_per_minute', env: 'RUSTCHAT_INTEGRATIONS_INCOMING_WEBHOOK_RATE_PER_MINUTE', kind: 'int', def: 60, min: 1, max: 100000, doc: 'Posts one incoming webhook may make per minute; more answer 429 with Retry-After' },
+  { path: 'integrations.allowed_internal_hosts', env: 'RUSTCHAT_INTEGRATIONS_ALLOWED_INTERNAL_HOSTS', kind: 'string', def: '', doc: 'Outgoing webhooks and slash commands may reach these internal addresses (comma- or space-separated CIDR ranges, IP addresses or host names); every other loopback, private, link-local, CGNAT or metadata address is refused (Mattermost: AllowedUntrustedInternalConnections)' },
+  { path: 'integrations.request_timeout_seconds', env: 'RUSTCHAT_INTEGRATIONS_REQUEST_TIMEOUT_SECONDS', kind: 'int', def: 30, min: 1, max: 300, doc: 'Longest time a request to an outgoing webhook or slash command URL may take, connection and answer included' },
+  { path: 'integrations.response_max_bytes', env: 'RUSTCHAT_INTEGRATIONS_RESPONSE_MAX_BYTES', kind: 'int', def: 1048576, min: 1024, max: 16777216, doc: 'Largest answer read from an outgoing webhook or slash command URL; a longer one is refused' },
   { path: 'site.name', env: 'RUSTCHAT_SITE_NAME', kind: 'string', def: 'RustChat', doc: 'Site name shown in the client and emails (admins can change it at runtime)' },
+  { path: 'site.collapsed_threads', env: 'RUSTCHAT_SITE_COLLAPSED_THREADS', kind: 'enum', def: 'default_on', values: ['disabled', 'default_on', 'default_off', 'always_on'], doc: 'Collapsed reply threads in the Mattermost apps (their ServiceSettings.CollapsedThreads): replies stay in their thread and followed threads are listed in a Threads view; default_on and default_off let each user choose, always_on does not, disabled turns the view off. The RustChat web client always has its Threads view' },
+  { path: 'site.custom_emoji', env: 'RUSTCHAT_SITE_CUSTOM_EMOJI', kind: 'bool', def: true, doc: 'Users may add custom emoji (an image under a name, usable in messages and reactions by everyone) and delete their own; system admins may delete any. Off hides them: the emoji routes answer 403 (501 on /api/v4, as Mattermost) and the Mattermost apps see EnableCustomEmoji false' },
   { path: 'files.max_upload_bytes', env: 'RUSTCHAT_MAX_UPLOAD_BYTES', kind: 'int', def: 104857600, min: 1, doc: 'Largest single uploaded file, in bytes' },
   { path: 'files.unattached_ttl_hours', env: 'RUSTCHAT_FILES_UNATTACHED_TTL_HOURS', kind: 'int', def: 24, min: 0, max: 8760, doc: 'Uploaded files never attached to a post are removed after this many hours (checked hourly; 0 keeps them)' },
   { path: 's3.endpoint', env: 'RUSTCHAT_S3_ENDPOINT', kind: 'string', def: '', doc: 'S3-compatible endpoint URL; empty with an empty bucket stores files in <data_dir>/files' },
@@ -87,6 +110,12 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'smtp.password', env: 'RUSTCHAT_SMTP_PASSWORD', kind: 'string', def: '', secret: true, doc: 'SMTP password' },
   { path: 'smtp.from', env: 'RUSTCHAT_SMTP_FROM', kind: 'string', def: 'RustChat <noreply@localhost>', doc: 'From address of outgoing mail' },
   { path: 'smtp.secure', env: 'RUSTCHAT_SMTP_SECURE', kind: 'bool', def: false, doc: 'Implicit TLS (port 465); otherwise STARTTLS when offered' },
+  { path: 'smtp.require_tls', env: 'RUSTCHAT_SMTP_REQUIRE_TLS', kind: 'bool', def: false, doc: 'Refuse to send unless the server offers STARTTLS (set it for a hosted provider on port 587; implied by smtp.secure)' },
+  { path: 'smtp.skip_cert_verify', env: 'RUSTCHAT_SMTP_SKIP_CERT_VERIFY', kind: 'bool', def: false, doc: 'Accept any TLS certificate from the SMTP server (a local relay with a self-signed certificate); never for a server across a network' },
+  { path: 'smtp.max_attempts', env: 'RUSTCHAT_SMTP_MAX_ATTEMPTS', kind: 'int', def: 10, min: 1, max: 100, doc: 'Tries per email before it is given up (dead-lettered; listed in the system console); retries back off from 10 s to 1 h' },
+  // Mobile push notifications through a Mattermost push proxy (docs/admin.md, "Mobile push").
+  { path: 'push.proxy_url', env: 'RUSTCHAT_PUSH_PROXY_URL', kind: 'string', def: '', doc: "Push proxy the mobile apps' notifications are sent through (Mattermost's protocol): Mattermost's service for the apps from the app stores (https://push-test.mattermost.com, or its production service under Mattermost's terms), or your own mattermost-push-proxy for apps you build yourself; empty sends no push notifications. Internal addresses are allowed (an admin setting, not a user's URL)" },
+  { path: 'push.contents', env: 'RUSTCHAT_PUSH_CONTENTS', kind: 'enum', def: 'full', values: ['full', 'generic', 'generic_no_channel', 'id_loaded'], doc: 'What a push notification says (Mattermost\'s PushNotificationContents): full (sender, channel and message text), generic (sender and channel, no text), generic_no_channel (sender only), id_loaded (only ids leave the server; the app fetches the text from this server when the notification arrives)' },
   { path: 'metrics.allow_from', env: 'RUSTCHAT_METRICS_ALLOW_FROM', kind: 'string', def: METRICS_PRIVATE_RANGES, doc: 'Client addresses (comma-separated CIDR ranges) that may read the Prometheus metrics (/metrics, /api/v1/health/metrics) without the token; the default is loopback and private networks; empty allows only the token' },
   { path: 'metrics.token', env: 'RUSTCHAT_METRICS_TOKEN', kind: 'string', def: '', secret: true, doc: 'Bearer token (at least 16 characters) that may read the metrics from any address; empty: no token' },
 ];
@@ -110,7 +139,9 @@ export function fieldSchema(k: KeySpec): z.ZodTypeAny {
 }
 
 export interface Config {
-  server: { host: string; port: number; data_dir: string; site_url: string; body_limit_bytes: number; trust_proxy: boolean; shutdown_timeout_ms: number };
+  server: { host: string; port: number; data_dir: string; site_url: string; body_limit_bytes: number; trust_proxy: boolean; trusted_proxies: string; min_free_disk_mb: number; shutdown_timeout_ms: number };
+  websocket: { max_sockets_per_user: number; max_unauthenticated_per_address: number };
+  rate_limit: { per_second: number; burst: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
   database: { url: string; pool_size: number; prepared_statements: boolean; flush_interval_ms: number };
   redis: { url: string; channel_prefix: string };
@@ -146,10 +177,25 @@ export interface Config {
     logout_from_provider: boolean;
     mobile_schemes: string;
   };
-  site: { name: string };
+  integrations: {
+    enable_incoming_webhooks: boolean;
+    enable_outgoing_webhooks: boolean;
+    enable_commands: boolean;
+    members_manage_integrations: boolean;
+    enable_post_username_override: boolean;
+    enable_post_icon_override: boolean;
+    personal_access_tokens: 'off' | 'admins' | 'everyone';
+    enable_bot_accounts: boolean;
+    incoming_webhook_rate_per_minute: number;
+    allowed_internal_hosts: string;
+    request_timeout_seconds: number;
+    response_max_bytes: number;
+  };
+  site: { name: string; collapsed_threads: 'disabled' | 'default_on' | 'default_off' | 'always_on'; custom_emoji: boolean };
   files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
-  smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean };
+  smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean; require_tls: boolean; skip_cert_verify: boolean; max_attempts: number };
+  push: { proxy_url: string; contents: 'full' | 'generic' | 'generic_no_channel' | 'id_loaded' };
   metrics: { allow_from: string; token: string };
 }
 
@@ -171,10 +217,9 @@ export interface LoadOptions {
   warn?: (message: string) => void;
 }
 
-function setPath(obj: Record<string, any>, path: string, value: unknown) {
+function setPath(obj: Record<string, Record<string, unknown>>, path: string, value: unknown) {
   const [section, key] = path.split('.');
-  obj[section] ??= {};
-  obj[section][key] = value;
+  (obj[section] ??= {})[key] = value;
 }
 
 function coerceEnv(k: KeySpec, raw: string): unknown {
@@ -199,7 +244,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const byPath = new Map(KEYS.map((k) => [k.path, k]));
-  const raw: Record<string, any> = {};
+  const raw: Record<string, Record<string, unknown>> = {};
   for (const k of KEYS) setPath(raw, k.path, k.def);
 
   const file = opts.file ?? env.RUSTCHAT_CONFIG;
@@ -261,7 +306,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     const issue = parsed.error.issues[0];
     const path = issue.path.join('.');
     const k = byPath.get(path);
-    const got = issue.path.reduce<any>((o, p) => (o == null ? o : o[p as any]), raw);
+    const got = issue.path.reduce<unknown>((o, p) => (o == null ? o : (o as Record<PropertyKey, unknown>)[p as PropertyKey]), raw);
     const shown = k?.secret ? '(redacted)' : JSON.stringify(got);
     throw new ConfigError(path, `${issue.message} (got ${shown}${k ? `; env ${k.env}` : ''})`);
   }
@@ -277,9 +322,28 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   checkAuthConfig(cfg);
   try {
+    parseAddressList(cfg.server.trusted_proxies);
+  } catch (e) {
+    throw new ConfigError('server.trusted_proxies', (e as Error).message);
+  }
+  try {
     parseAddressList(cfg.metrics.allow_from);
   } catch (e) {
     throw new ConfigError('metrics.allow_from', (e as Error).message);
+  }
+  try {
+    parseAllowList(cfg.integrations.allowed_internal_hosts);
+  } catch (e) {
+    throw new ConfigError('integrations.allowed_internal_hosts', (e as Error).message);
+  }
+  if (cfg.push.proxy_url) {
+    let url: URL | undefined;
+    try {
+      url = new URL(cfg.push.proxy_url);
+    } catch {
+      /* below */
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username || url.password) throw new ConfigError('push.proxy_url', 'must be an http(s) URL without query or credentials, such as https://push.example.com');
   }
   if (cfg.metrics.token && cfg.metrics.token.length < 16) throw new ConfigError('metrics.token', 'must be at least 16 characters');
   cfg.server.data_dir = resolve(cfg.server.data_dir);
@@ -343,10 +407,20 @@ export function redacted(cfg: Config): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const k of KEYS) {
     const [s, key] = k.path.split('.');
-    const v = (cfg as any)[s][key];
+    const v = (cfg as unknown as Record<string, Record<string, unknown>>)[s]![key];
     (out[s] ??= {})[key] = k.secret ? (v ? '(redacted)' : '(unset)') : v;
   }
   return out;
+}
+
+/**
+ * Rules that only a server needs (loadConfig leaves them out so one-shot commands run without
+ * them); `config check` applies them too, so it refuses what `serve` would.
+ */
+export function checkServeConfig(cfg: Config): void {
+  if (!cfg.auth.jwt_secret && cfg.database.url) {
+    throw new ConfigError('auth.jwt_secret', 'is required with database.url (all processes must share it); set RUSTCHAT_JWT_SECRET');
+  }
 }
 
 /**
@@ -355,10 +429,8 @@ export function redacted(cfg: Config): Record<string, Record<string, unknown>> {
  * because several processes must share it.
  */
 export function resolveJwtSecret(cfg: Config): string {
+  checkServeConfig(cfg);
   if (cfg.auth.jwt_secret) return cfg.auth.jwt_secret;
-  if (cfg.database.url) {
-    throw new ConfigError('auth.jwt_secret', 'is required with database.url (all processes must share it); set RUSTCHAT_JWT_SECRET');
-  }
   mkdirSync(cfg.server.data_dir, { recursive: true });
   const file = join(cfg.server.data_dir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

@@ -24,6 +24,23 @@ export const tooLarge = (code: string, message: string) => new AppError(413, cod
 export const tooMany = (message: string, retryAfterSeconds: number) =>
   new AppError(429, 'rate_limited', message, { retry_after: retryAfterSeconds });
 export const unavailable = (code: string, message: string) => new AppError(503, code, message);
+/** The database could not be reached; `cause` keeps the driver's error for the log. */
+export const databaseUnavailable = (cause?: unknown) =>
+  Object.assign(new AppError(503, 'database_unavailable', 'The database is unavailable; try again shortly'), { cause });
+
+/**
+ * Out of space: 507 storage_full, the answer of uploads to a full disk or bucket and of database
+ * writes refused or failed for lack of disk space (both APIs; nothing of the request was stored).
+ */
+export const storageFull = (message = 'The server is out of storage space; try again later', cause?: unknown) =>
+  Object.assign(new AppError(507, 'storage_full', message), { cause });
+
+/**
+ * The client closed the connection before its request body was complete: nothing is answered
+ * (nobody is listening), the request is logged as 499 at info level (nginx's "client closed
+ * request"), not as a 500 with a stack trace, and whatever it had started (an upload) is removed.
+ */
+export const clientClosed = () => new AppError(499, 'client_closed_request', 'The client closed the connection before the request body was complete');
 
 /** Postgres SQLSTATE of an error thrown by either driver, if any. */
 export function pgCode(err: unknown): string | undefined {

@@ -16,7 +16,7 @@ export function createLogger(level: Level = 'info', sink: (line: string) => void
     if (ORDER[lvl] < min) return;
     const rec: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields };
     const err = rec.err;
-    if (err instanceof Error) rec.err = { name: err.name, message: err.message, stack: err.stack, code: (err as any).code };
+    if (err instanceof Error) rec.err = { name: err.name, message: err.message, stack: err.stack, code: (err as NodeJS.ErrnoException).code };
     sink(JSON.stringify(rec));
   };
   return {
@@ -30,3 +30,32 @@ export function createLogger(level: Level = 'info', sink: (line: string) => void
 
 /** A logger that drops everything (tests). */
 export const silentLogger: Logger = createLogger('error', () => {});
+
+/** Rate limit of one kind of log line (see logLineLimiter). */
+export interface LogLineLimiter {
+  /** null: drop this line; otherwise how many were dropped since the last one written. */
+  take(now: number): number | null;
+}
+
+/** A fixed window of a minute that lets `perMinute` lines through. */
+export function logLineLimiter(perMinute: number): LogLineLimiter {
+  let windowStart = -Infinity;
+  let written = 0;
+  let dropped = 0;
+  return {
+    take(now) {
+      if (now - windowStart >= 60_000) {
+        windowStart = now;
+        written = 0;
+      }
+      if (written >= perMinute) {
+        dropped++;
+        return null;
+      }
+      written++;
+      const d = dropped;
+      dropped = 0;
+      return d;
+    },
+  };
+}

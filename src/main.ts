@@ -7,6 +7,8 @@ import { versionCommand } from './cli/version.ts';
 import { userCommand } from './cli/user.ts';
 import { backupCommand } from './cli/backup.ts';
 import { healthCommand } from './cli/health.ts';
+import { emailCommand } from './cli/email.ts';
+import { botCommand, tokenCommand } from './cli/integrations.ts';
 
 /** The `rustchat` command line. Exit codes: 0 ok, 1 failure, 2 usage or configuration error. */
 export function buildProgram(): Command {
@@ -17,6 +19,9 @@ export function buildProgram(): Command {
   for (const cmd of [serveCommand(), migrateCommand(), configCommand(), versionCommand(), healthCommand()]) program.addCommand(cmd);
   program.addCommand(userCommand());
   program.addCommand(backupCommand());
+  program.addCommand(emailCommand());
+  program.addCommand(botCommand());
+  program.addCommand(tokenCommand());
   const override = (c: Command) => {
     c.exitOverride();
     c.commands.forEach(override);

@@ -1,21 +1,20 @@
 import type { Deps } from './deps.ts';
 
+/**
+ * A check's state. Anything but 'ok' is reported as degraded (200) unless the check throws ('down'):
+ * 'degraded' a dependency is away but the node serves (Redis reconnecting), 'full' writes fail
+ * for want of disk space (reads work), 'isolated' the bus reaches no other process sharing the
+ * database (events of other servers are missed).
+ */
+export type CheckState = 'ok' | 'degraded' | 'full' | 'isolated';
+
 /** What `/health/ready` checks besides the database; subsystems register here at start. */
 export interface ReadinessCheck {
   name: string;
-  /** Resolves 'ok' or 'degraded', or throws when the component is down. */
-  check(): Promise<'ok' | 'degraded'>;
+  /** Resolves its state, or throws when the component is down. */
+  check(): Promise<CheckState>;
   /** A failing required check makes /ready answer 503; optional ones only report. */
   required: boolean;
-}
-
-const checksKey = 'readiness-checks';
-
-/** Subsystems (Redis bus, S3 storage) register what /health/ready reports. */
-export function readinessChecks(local: Map<string, unknown>): ReadinessCheck[] {
-  let v = local.get(checksKey) as ReadinessCheck[] | undefined;
-  if (!v) local.set(checksKey, (v = []));
-  return v;
 }
 
 /** The database check, then whatever subsystems registered: what /health/ready runs. */
@@ -25,10 +24,11 @@ export function allReadinessChecks(deps: Deps): ReadinessCheck[] {
     required: true,
     check: async () => {
       await deps.db.query('select 1');
-      return 'ok';
+      // Out of disk space: reads work, writes answer 507 (still 200: every node shares the disk).
+      return deps.db.diskFull?.() ? 'full' : 'ok';
     },
   };
-  return [database, ...readinessChecks(deps.local)];
+  return [database, ...deps.services.readiness];
 }
 
 /** Longest a single check may take before it counts as down. */
@@ -37,8 +37,10 @@ export const CHECK_TIMEOUT_MS = 3000;
 export interface Readiness {
   /** Every required check passed. */
   ok: boolean;
-  /** Each check's state: 'ok', 'degraded' or 'down'. */
-  checks: Record<string, 'ok' | 'degraded' | 'down'>;
+  /** Some check is not 'ok' (an optional one down, or degraded): the node serves, with less. */
+  degraded: boolean;
+  /** Each check's state: a CheckState, or 'down'. */
+  checks: Record<string, CheckState | 'down'>;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface Readiness {
  * dependency gauges report them. `onDown` hears each failure.
  */
 export async function runReadiness(checks: ReadinessCheck[], onDown?: (name: string, err: unknown) => void): Promise<Readiness> {
-  const out: Readiness = { ok: true, checks: {} };
+  const out: Readiness = { ok: true, degraded: false, checks: {} };
   await Promise.all(
     checks.map(async (ch) => {
       try {
@@ -58,6 +60,7 @@ export async function runReadiness(checks: ReadinessCheck[], onDown?: (name: str
       }
     }),
   );
+  out.degraded = Object.values(out.checks).some((s) => s !== 'ok');
   return out;
 }
 

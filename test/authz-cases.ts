@@ -23,7 +23,7 @@ export interface Target {
 export interface AuthzCase {
   name: string;
   kind: 'read' | 'write';
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: (t: Target) => string;
   body?: (t: Target) => unknown;
   /** 'forbidden': 403 `forbidden`. 'empty': 200 with no items (search cannot name what it hides). */
@@ -43,6 +43,9 @@ export const V1_CASES: AuthzCase[] = [
   { name: 'pinned', kind: 'read', method: 'GET', path: (t) => `/api/v1/channels/${t.channelId}/pinned`, expect: 'forbidden' },
   { name: 'search', kind: 'read', method: 'GET', path: (t) => `/api/v1/search?q=${t.word}`, expect: 'empty' },
   { name: 'search in:channel', kind: 'read', method: 'GET', path: (t) => `/api/v1/search?q=${encodeURIComponent(`${t.word} in:${t.channelName}`)}`, expect: 'empty' },
+  { name: 'file search', kind: 'read', method: 'GET', path: (t) => `/api/v1/files/search?q=${t.word}`, expect: 'empty' },
+  { name: 'file search in:channel', kind: 'read', method: 'GET', path: (t) => `/api/v1/files/search?q=${encodeURIComponent(`${t.word} in:${t.channelName}`)}`, expect: 'empty' },
+  { name: 'channel files', kind: 'read', method: 'GET', path: (t) => `/api/v1/files/search?channel_id=${t.channelId}`, expect: 'forbidden' },
   // writes
   { name: 'post', kind: 'write', method: 'POST', path: (t) => `/api/v1/channels/${t.channelId}/posts`, body: () => ({ message: 'intruder' }), expect: 'forbidden' },
   { name: 'reply', kind: 'write', method: 'POST', path: (t) => `/api/v1/channels/${t.channelId}/posts`, body: (t) => ({ message: 'intruder', root_id: t.postId }), expect: 'forbidden' },
@@ -56,6 +59,7 @@ export const V1_CASES: AuthzCase[] = [
   { name: 'rename', kind: 'write', method: 'PATCH', path: (t) => `/api/v1/channels/${t.channelId}`, body: () => ({ display_name: 'Pwned' }), expect: 'forbidden' },
   { name: 'header', kind: 'write', method: 'PATCH', path: (t) => `/api/v1/channels/${t.channelId}`, body: () => ({ header: 'pwned' }), expect: 'forbidden' },
   { name: 'archive', kind: 'write', method: 'DELETE', path: (t) => `/api/v1/channels/${t.channelId}`, expect: 'forbidden' },
+  { name: 'privacy', kind: 'write', method: 'PUT', path: (t) => `/api/v1/channels/${t.channelId}/privacy`, body: () => ({ type: 'private' }), expect: 'forbidden' },
   { name: 'mark read', kind: 'write', method: 'POST', path: (t) => `/api/v1/channels/${t.channelId}/read`, expect: 'forbidden' },
 ];
 
@@ -75,7 +79,8 @@ export interface AuthzWorld {
 /**
  * Builds the world by direct SQL: a team with a private channel (owner + member; an ex-member
  * who was removed; a team member who never joined), a DM between owner and member (an outsider
- * in the same team), and a public channel (a user of another team). Each target has a root post with a reply, a reaction and a pin.
+ * in the same team), and a public channel (a user of another team). Each target has a root post with a reply, a reaction, a pin
+ * and a file named after the target's word.
  */
 export async function setupAuthzWorld(deps: Deps): Promise<AuthzWorld> {
   const db = deps.db;
@@ -126,6 +131,12 @@ async function seedPosts(db: Queryable, channelId: string, a: FxUser, b: FxUser,
   );
   await db.query(`insert into posts (id, channel_id, user_id, root_id, message, create_at, update_at) values ($1, $2, $3, $4, $5, $6, $6)`, [newId(), channelId, b.id, root, `reply ${word}`, now]);
   await db.query(`insert into reactions (post_id, user_id, emoji_name, channel_id, create_at) values ($1, $2, 'heart', $3, $4)`, [root, b.id, channelId, now]);
+  const file = newId();
+  await db.query(
+    `insert into files (id, creator_id, channel_id, post_id, name, extension, size, mime_type, storage_key, create_at) values ($1, $2, $3, $4, $5, 'txt', 4, 'text/plain', $6, $7)`,
+    [file, a.id, channelId, root, `${word}-notes.txt`, `authz/${file}`, now],
+  );
+  await db.query('update posts set file_ids = $2::text::jsonb where id = $1', [root, JSON.stringify([file])]);
   await db.query('update channels set total_msg_count = 2, total_msg_count_root = 1, last_post_at = $2 where id = $1', [channelId, now]);
   return root;
 }

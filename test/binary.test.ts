@@ -4,9 +4,9 @@
 // unreachable database failing fast without leaking its password.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import WebSocket from 'ws';
-import { binaryChoice, runCli, spawnServer, tempDir, type ServerProcess } from './process.ts';
+import { BINARY, binaryChoice, runCli, spawnServer, tempDir, type ServerProcess } from './process.ts';
 import { createPgDatabase } from './db.ts';
 
 const choice = binaryChoice();
@@ -42,6 +42,81 @@ async function getJson(url: string, init?: RequestInit) {
   }
   return { status: res.status, body, headers: res.headers };
 }
+
+test('the executable stays within its size budget (120 MiB, docs/benchmarks.md "Executable size")', () => {
+  if (!choice.use) return;
+  const size = statSync(BINARY).size;
+  assert.ok(size <= 120 * 2 ** 20, `dist/rustchat is ${(size / 2 ** 20).toFixed(1)} MiB`);
+});
+
+test('the executable starts with its V8 flags and its code cache is accepted (no warning)', async () => {
+  if (!choice.use) return;
+  // build.mjs makes the blob with the same flags as the executable's execArgv: a code cache made
+  // under other flags would be rejected at every start, with a warning on stderr.
+  const r = await runCli(['version'], { binary: true });
+  assert.is(r.code, 0, r.stderr);
+  assert.not.match(r.stderr, /code cache/i);
+  assert.is(r.stderr, '');
+});
+
+test('embedded first boot: WebAssembly is never tiered up to TurboFan (peak RSS stays far below the ~880 MB it costs)', async () => {
+  if (!choice.use) return;
+  const s = await spawnServer({ dataDir: dir() });
+  try {
+    const reg = await getJson(`${s.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'hwm@example.com', username: 'hwm', password: 'a long test password 42' }),
+    });
+    assert.is(reg.status, 201, JSON.stringify(reg.body));
+    // TurboFan compiling PGlite's hot functions took ~610 MB of compiler memory within the first
+    // seconds of a first boot (docs/benchmarks.md, "Embedded memory after use"); with
+    // --liftoff-only the whole first boot peaks at ~310 MB.
+    const hwm = Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${s.proc.pid}/status`, 'utf8'))![1]) * 1024;
+    assert.ok(hwm < 550 * 2 ** 20, `peak RSS ${(hwm / 2 ** 20).toFixed(0)} MB`);
+  } finally {
+    await s.stop('SIGTERM');
+  }
+});
+
+test('serve re-executes itself with glibc malloc settings, keeping its PID; RUSTCHAT_MALLOC_TUNING=0 opts out', async () => {
+  if (!choice.use) return;
+  const environ = (pid: number) => new Map(readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as const));
+  // src/malloc-tuning.ts: the executable execve()s itself, so the process the test spawned (its PID,
+  // as systemd's Type=simple service tracks it) is the server, now with the settings in its environment.
+  const s = await spawnServer({ dataDir: dir() });
+  try {
+    const env = environ(s.proc.pid!);
+    assert.is(env.get('MALLOC_TRIM_THRESHOLD_'), '65536');
+    assert.is(env.get('MALLOC_MMAP_THRESHOLD_'), '65536');
+    assert.is(env.get('MALLOC_TOP_PAD_'), '0');
+    assert.is(env.get('MALLOC_ARENA_MAX'), '2');
+    assert.is((await getJson(`${s.url}/health/live`)).status, 200);
+    // Same arguments after the re-execution: the command line the kernel shows is the spawned one.
+    const cmdline = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    assert.equal(cmdline.slice(1, 2), ['serve']);
+  } finally {
+    await s.stop('SIGTERM');
+  }
+  assert.is(s.proc.exitCode, 0);
+  const off = await spawnServer({ dataDir: dir(), env: { RUSTCHAT_MALLOC_TUNING: '0' } });
+  try {
+    const env = environ(off.proc.pid!);
+    assert.is(env.get('MALLOC_TRIM_THRESHOLD_'), undefined);
+    assert.is(env.get('MALLOC_ARENA_MAX'), undefined);
+  } finally {
+    await off.stop('SIGTERM');
+  }
+  // An operator's own setting wins: nothing is added.
+  const own = await spawnServer({ dataDir: dir(), env: { MALLOC_ARENA_MAX: '4' } });
+  try {
+    const env = environ(own.proc.pid!);
+    assert.is(env.get('MALLOC_ARENA_MAX'), '4');
+    assert.is(env.get('MALLOC_TRIM_THRESHOLD_'), undefined);
+  } finally {
+    await own.stop('SIGTERM');
+  }
+});
 
 test('serve → /health/live 200 → SIGTERM closes WebSockets with 1001 and exits 0', async () => {
   const s = await spawnServer({ dataDir: dir() });

@@ -27,6 +27,14 @@ const search = (terms: (t: Target) => string): Pick<V4Case, 'method' | 'path' | 
   isEmpty: (b) => b.order.length === 0,
 });
 
+const fileSearch = (terms: (t: Target) => string): Pick<V4Case, 'method' | 'path' | 'body' | 'expect' | 'isEmpty'> => ({
+  method: 'POST',
+  path: () => '/api/v4/files/search',
+  body: (t) => ({ terms: terms(t), is_or_search: false, page: 0, per_page: 20 }),
+  expect: 'empty',
+  isEmpty: (b) => b.order.length === 0 && Object.keys(b.file_infos).length === 0,
+});
+
 const V4_CASES: V4Case[] = [
   // twins of V1_CASES, same names
   { name: 'channel', kind: 'read', method: 'GET', path: (t) => `/api/v4/channels/${t.channelId}`, expect: 'forbidden' },
@@ -39,6 +47,10 @@ const V4_CASES: V4Case[] = [
   { name: 'pinned', kind: 'read', method: 'GET', path: (t) => `/api/v4/channels/${t.channelId}/pinned`, expect: 'forbidden' },
   { name: 'search', kind: 'read', ...search((t) => t.word) },
   { name: 'search in:channel', kind: 'read', ...search((t) => `${t.word} in:${t.channelName}`) },
+  { name: 'file search', kind: 'read', ...fileSearch((t) => t.word) },
+  { name: 'file search in:channel', kind: 'read', ...fileSearch((t) => `${t.word} in:${t.channelName}`) },
+  // The web app's channel files list is a search for channel:<id>: it hides, like every search.
+  { name: 'channel files', kind: 'read', ...fileSearch((t) => `channel:${t.channelId}`) },
   { name: 'post', kind: 'write', method: 'POST', path: () => '/api/v4/posts', body: (t) => ({ channel_id: t.channelId, message: 'intruder' }), expect: 'forbidden' },
   { name: 'reply', kind: 'write', method: 'POST', path: () => '/api/v4/posts', body: (t) => ({ channel_id: t.channelId, message: 'intruder', root_id: t.postId }), expect: 'forbidden' },
   { name: 'edit', kind: 'write', method: 'PUT', path: (t) => `/api/v4/posts/${t.postId}`, body: (t) => ({ id: t.postId, message: 'defaced' }), expect: 'forbidden' },
@@ -51,6 +63,7 @@ const V4_CASES: V4Case[] = [
   { name: 'rename', kind: 'write', method: 'PUT', path: (t) => `/api/v4/channels/${t.channelId}/patch`, body: () => ({ display_name: 'Pwned' }), expect: 'forbidden' },
   { name: 'header', kind: 'write', method: 'PUT', path: (t) => `/api/v4/channels/${t.channelId}/patch`, body: () => ({ header: 'pwned' }), expect: 'forbidden' },
   { name: 'archive', kind: 'write', method: 'DELETE', path: (t) => `/api/v4/channels/${t.channelId}`, expect: 'forbidden' },
+  { name: 'privacy', kind: 'write', method: 'PUT', path: (t) => `/api/v4/channels/${t.channelId}/privacy`, body: () => ({ privacy: 'P' }), expect: 'forbidden' },
   { name: 'mark read', kind: 'write', method: 'POST', path: () => '/api/v4/channels/members/me/view', body: (t) => ({ channel_id: t.channelId }), expect: 'forbidden' },
   // v4-only paths over the same actions
   { name: 'v4: posts patch', kind: 'write', method: 'PUT', path: (t) => `/api/v4/posts/${t.postId}/patch`, body: () => ({ message: 'defaced' }), expect: 'forbidden' },

@@ -237,7 +237,7 @@ test('posts: pending_post_id twice gives one post; get, edit, patch, thread, del
   assert.is(patched.message, 'patched');
   const reply = await S.c_bob.createPost({ channel_id: S.eng.id, message: 'a reply', root_id: p1.id } as any);
   const thread = await A.getPostThread(p1.id);
-  assert.equal(thread.order, [reply.id, p1.id]);
+  assert.equal(thread.order, [p1.id, reply.id]); // the requested post first, then oldest first
   assert.is(thread.posts[p1.id].reply_count, 1);
   const gone = await A.createPost({ channel_id: S.eng.id, message: 'to delete' } as any);
   await A.deletePost(gone.id);
@@ -376,7 +376,7 @@ test('errors surface as ClientError with status_code and server_error_id', async
   await expectError(S.c_carol.getChannel(S.secret.id), 403);
   await expectError(S.c_alice.createPost({ channel_id: 'not-an-id', message: 'x' } as any), 400);
   await expectError(S.c_alice.createPost({ channel_id: S.eng.id, message: 'x'.repeat(16_384) } as any), 400);
-  const e501 = await expectError(S.c_alice.getUserThreads('me', S.team.id, {}), 501);
+  const e501 = await expectError(S.c_alice.getGroups({ page: 0, per_page: 10 } as any), 501);
   assert.is(e501.server_error_id, 'api.context.not_implemented.app_error');
 });
 
@@ -417,7 +417,7 @@ test('websocket: typing reaches the other member, not the sender; status_change 
   const markA = S.wsA.events.length;
   const markB = S.wsB.events.length;
   S.wsB.ws.userTyping(S.eng.id, '');
-  const typing = await S.wsA.next((e: any, i?: number) => e.event === 'typing' && e.data.user_id === S.bob.id);
+  const typing = await S.wsA.next((e: any) => e.event === 'typing' && e.data.user_id === S.bob.id);
   assert.is(typing.broadcast.channel_id, S.eng.id);
   // A later event to bob proves the typing event would have arrived before it.
   const marker = await S.c_alice.createPost({ channel_id: S.eng.id, message: 'marker 1' } as any);

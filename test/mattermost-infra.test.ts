@@ -63,7 +63,7 @@ test('client config and license reflect the configuration', async () => {
 });
 
 test('unknown route: 501 in Mattermost shape', async () => {
-  const r = await t.req('GET', '/api/v4/plugins/webapp', { token: alice.token });
+  const r = await t.req('GET', '/api/v4/groups', { token: alice.token });
   assert.is(r.status, 501);
   assertMmHeaders(r.headers);
   assert.is(r.body.id, 'api.context.not_implemented.app_error');
@@ -73,7 +73,7 @@ test('unknown route: 501 in Mattermost shape', async () => {
 });
 
 test('unknown route without a token: still 501, not 401', async () => {
-  const r = await t.req('POST', '/api/v4/commands/execute', { body: { command: '/x' } });
+  const r = await t.req('GET', '/api/v4/groups');
   assert.is(r.status, 501);
   assert.is(r.body.id, 'api.context.not_implemented.app_error');
 });
@@ -249,7 +249,7 @@ test('roles: the apps get permissions that match what the actions allow', async 
   assert.is((await t.req('GET', '/api/v4/roles/name/made_up', { token: alice.token })).status, 404);
 });
 
-test('sidebar categories are derived from channels and favorite preferences', async () => {
+test('sidebar categories: derived from channels and favorite preferences until changed; only my own', async () => {
   const team = await fxTeam(t.deps, alice, { members: [bob] });
   const a = await fxChannel(t.deps, team.id, alice, { name: 'alpha' });
   const z = await fxChannel(t.deps, team.id, alice, { name: 'zulu' });
@@ -263,8 +263,16 @@ test('sidebar categories are derived from channels and favorite preferences', as
   assert.equal(byType.channels, [a.id]);
   assert.equal(byType.direct_messages, [dm.body.id]);
   assert.equal(r.body.order, r.body.categories.map((c: any) => c.id));
-  const put = await t.req('PUT', `/api/v4/users/me/teams/${team.id}/channels/categories`, { token: alice.token, body: [] });
-  assert.is(put.status, 501);
+  // Changes are stored (test/mattermost-apps and src/http/v1/sidebar.test.ts cover them); bad ones are refused.
+  const empty = await t.req('PUT', `/api/v4/users/me/teams/${team.id}/channels/categories`, { token: alice.token, body: [] });
+  assert.is(empty.status, 400);
+  const fav = r.body.categories.find((c: any) => c.type === 'favorites');
+  const moved = await t.req('PUT', `/api/v4/users/me/teams/${team.id}/channels/categories`, { token: alice.token, body: [{ ...fav, channel_ids: [a.id, z.id] }] });
+  assert.is(moved.status, 200, JSON.stringify(moved.body));
+  assert.equal(moved.body[0].channel_ids, [a.id, z.id]);
+  const others = await t.req('PUT', `/api/v4/users/${alice.id}/teams/${team.id}/channels/categories`, { token: bob.token, body: [fav] });
+  assert.is(others.status, 403);
+  assert.is((await t.req('GET', `/api/v4/users/${alice.id}/teams/${team.id}/channels/categories`, { token: bob.token })).status, 403);
 });
 
 test('login failures: 401 with the Mattermost id, then 429 with Retry-After', async () => {

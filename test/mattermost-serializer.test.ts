@@ -35,13 +35,20 @@ test('frames: envelope with broadcast block and seq', () => {
 });
 
 test('every native event is either translated or deliberately dropped', () => {
-  const dropped = new Set(['unread_updated']);
+  // Mattermost has no emoji_deleted (its apps notice the image's 404).
+  const dropped = new Set(['unread_updated', 'emoji_deleted']);
   const data = sampleData();
   for (const name of EVENT_NAMES) {
     const t = translateEvent(ev(name, data[name]));
     if (dropped.has(name)) assert.is(t, null, name);
     else assert.ok(t && typeof t.event === 'string', name);
   }
+});
+
+test("emoji_added: the emoji in Mattermost's shape, as a JSON string", () => {
+  const t = translateEvent(ev('emoji_added', sampleData().emoji_added))!;
+  assert.is(t.event, 'emoji_added');
+  assert.equal(JSON.parse(t.data.emoji as string), { id: 'e'.repeat(26), create_at: 2, update_at: 2, delete_at: 0, creator_id: A, name: 'partyparrot' });
 });
 
 test('shapes of the other events', () => {

@@ -25,6 +25,8 @@ export interface SpawnOptions {
   args?: string[];
   /** How long to wait for the "listening" log line. */
   timeoutMs?: number;
+  /** Another checkout of RustChat to run from source (benchmarks: an older build side by side). */
+  root?: string;
 }
 
 function newestMtime(p: string): number {
@@ -92,10 +94,12 @@ export function tempDir(prefix = 'rustchat-test-'): string {
 /** Starts `serve --port 0` and waits for its "listening" line. */
 export async function spawnServer(o: SpawnOptions = {}): Promise<ServerProcess> {
   const dataDir = o.dataDir ?? tempDir();
-  const [cmd, pre] = cliCommand(o.binary);
+  const [cmd, pre] = o.root ? [process.execPath, ['--import', 'tsx', join(o.root, 'src/main.ts')]] : cliCommand(o.binary);
   const proc = spawn(cmd, [...pre, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...(o.args ?? [])], {
-    cwd: root,
-    env: cleanEnv({ RUSTCHAT_LOG_LEVEL: 'info', ...o.env }),
+    cwd: o.root ?? root,
+    // Load-generating tests post far faster than a person: the per-user API limits are off unless
+    // a test sets them (test/security/api-rate-limit tests them).
+    env: cleanEnv({ RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0', ...o.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -9,10 +9,15 @@ import {
   applyEvents,
   emptyState,
   loadChannelPosts,
+  loadCustomEmoji,
   loadMyChannels,
   loadPinned,
+  loadSidebar,
+  sidebarView,
+  loadSaved,
   loadTeams,
   loadThread,
+  loadUserThreads,
   loadUsers,
   type ClientEvent,
   type ClientState,
@@ -46,6 +51,7 @@ export async function snapshot(ctx: TestContext, who: Who, userIds: string[] = [
   let s = emptyState(who.id);
   const teams = (await get(ctx, '/api/v1/teams', who.token)).items;
   s = loadTeams(s, teams);
+  for (const t of teams) s = loadSidebar(s, t.id, await get(ctx, `/api/v1/teams/${t.id}/categories`, who.token));
   const channels = new Map<string, any>();
   for (const ch of (await get(ctx, '/api/v1/channels', who.token)).items) channels.set(ch.id, ch);
   s = loadMyChannels(s, [...channels.values()]);
@@ -57,6 +63,32 @@ export async function snapshot(ctx: TestContext, who: Who, userIds: string[] = [
     if (p.root_id || !p.reply_count) continue;
     const t = await get(ctx, `/api/v1/posts/${p.id}/thread`, who.token);
     s = loadThread(s, p.id, t.items ?? t.posts ?? []);
+  }
+  // Every thread I follow, in every team (the list pages by thread id).
+  let before = '';
+  for (;;) {
+    const page = await get(ctx, `/api/v1/threads?limit=200${before ? `&before=${before}` : ''}`, who.token);
+    s = loadUserThreads(s, page.items);
+    if (!page.next_cursor) break;
+    before = page.next_cursor;
+  }
+  // My saved posts (every page).
+  const saved: any[] = [];
+  for (let cursor = ''; ; ) {
+    const page = await get(ctx, `/api/v1/saved?limit=200${cursor ? `&before=${cursor}` : ''}`, who.token);
+    saved.push(...page.items);
+    if (!page.next_cursor) break;
+    cursor = page.next_cursor;
+  }
+  s = loadSaved(s, saved);
+  // Every custom emoji (when they are on).
+  if (ctx.deps.config.site.custom_emoji) {
+    for (let cursor = ''; ; ) {
+      const page = await get(ctx, `/api/v1/emoji?limit=200${cursor ? `&cursor=${cursor}` : ''}`, who.token);
+      s = loadCustomEmoji(s, page.items);
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
   }
   if (userIds.length) {
     const r = await ctx.req('POST', '/api/v1/users/ids', { token: who.token, body: { ids: userIds } });
@@ -84,7 +116,10 @@ export function comparable(s: ClientState, loaded: ClientState) {
       postsInChannel: keep(s.postsInChannel, loadedChannel),
       pinned: keep(s.pinned, (id) => loaded.pinned[id] !== undefined),
       threads: keep(s.threads, (id) => loaded.threads[id] !== undefined),
+      saved: keep(s.saved, (id) => id in posts),
       channelMembers: keep(s.channelMembers, (id) => loaded.channelMembers[id] !== undefined),
+      // Sidebars as drawn (a channel joined since loading shows in its default category).
+      sidebars: Object.fromEntries(Object.keys(s.sidebars).filter((id) => loaded.sidebars[id] !== undefined).map((id) => [id, sidebarView(s, id)])),
       typing: {},
       statuses: {},
     }),

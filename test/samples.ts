@@ -2,7 +2,7 @@
  * Complete sample objects of the contract (src/contract/objects.ts), for unit tests of code that
  * takes typed events: override what the test is about, keep the rest.
  */
-import type { Channel, ChannelMember, Post, Reaction, Status, Team, TeamMember, User } from '../src/contract/objects.ts';
+import type { Channel, ChannelMember, CustomEmoji, Post, Reaction, SidebarCategory, Status, Team, TeamMember, ThreadWithPost, User } from '../src/contract/objects.ts';
 import type { AppEvent, Broadcast, EventMap, EventName } from '../src/contract/events.ts';
 
 export const A = 'a'.repeat(26);
@@ -117,6 +117,7 @@ export function sampleData(): EventMap {
     posted: { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: T, mentions: [], sender_name: 'alice' },
     post_edited: { post, channel_id: C },
     post_deleted: { post: { ...post, delete_at: 2, message: '' }, channel_id: C, deleted_reply_count: 0 },
+    ephemeral_message: { post: { ...post, id: 'e'.repeat(26), type: 'system_ephemeral' }, channel_id: C },
     post_pinned: { post: { ...post, is_pinned: true }, channel_id: C },
     post_unpinned: { post, channel_id: C },
     reaction_added: { reaction: sampleReaction(), channel_id: C },
@@ -136,7 +137,46 @@ export function sampleData(): EventMap {
     user_updated: { user: sampleUser() },
     channel_viewed: { channel_id: C, team_id: T, last_viewed_at: 42, member },
     unread_updated: { channel_id: C, team_id: T, type: 'O', unread_count: 0, unread_root_count: 0, mention_count: 0, mention_count_root: 0, last_viewed_at: 42, last_post_at: 0, last_root_post_at: 0, member },
+    channel_member_updated: { channel_id: C, team_id: T, member: { ...member, notify_props: { mark_unread: 'mention' } } },
     preferences_changed: { preferences: [{ user_id: A, category: 'c', name: 'n', value: 'v' }] },
     preferences_deleted: { preferences: [] },
+    thread_updated: { thread: sampleThread() },
+    thread_read_changed: { thread_id: post.id, channel_id: C, team_id: T, last_viewed_at: 42, unread_replies: 1, unread_mentions: 0 },
+    thread_follow_changed: { thread_id: post.id, channel_id: C, team_id: T, following: true, thread: sampleThread() },
+    sidebar_category_created: { team_id: T, category: sampleCategory() },
+    sidebar_category_updated: { team_id: T, categories: [sampleCategory({ channel_ids: [C] })] },
+    sidebar_category_deleted: { team_id: T, category_id: 'k'.repeat(26) },
+    sidebar_category_order_updated: { team_id: T, order: [`favorites_${A}_${T}`, 'k'.repeat(26)] },
+    emoji_added: { emoji: sampleEmoji() },
+    emoji_deleted: { emoji: sampleEmoji({ delete_at: 3, update_at: 3 }) },
   };
 }
+
+/** A custom emoji of A's. */
+export const sampleEmoji = (o: Partial<CustomEmoji> = {}): CustomEmoji => ({
+  id: 'e'.repeat(26),
+  name: 'partyparrot',
+  creator_id: A,
+  mime_type: 'image/png',
+  width: 64,
+  height: 64,
+  size: 1234,
+  create_at: 2,
+  update_at: 2,
+  delete_at: 0,
+  ...o,
+});
+
+/** A custom sidebar category of A's in team T. */
+export const sampleCategory = (o: Partial<SidebarCategory> = {}): SidebarCategory => ({
+  id: 'k'.repeat(26), user_id: A, team_id: T, type: 'custom', display_name: 'Work', sorting: '', muted: false, collapsed: false, sort_order: 0, channel_ids: [], ...o,
+});
+
+/** A followed thread rooted at samplePost(), seen by A. */
+export const sampleThread = (o: Partial<ThreadWithPost> = {}): ThreadWithPost => {
+  const post = samplePost({ reply_count: 2, last_reply_at: 3 });
+  return {
+    id: post.id, channel_id: C, team_id: T, following: true, last_viewed_at: 2, reply_count: 2, last_reply_at: 3,
+    participants: [A, B], unread_replies: 1, unread_mentions: 0, delete_at: 0, post, ...o,
+  };
+};

@@ -107,7 +107,7 @@ test('install.sh lays out binary, config, secrets file, data directory and unit;
   assert.match(readFileSync(join(dest, 'etc/rustchat/rustchat.toml'), 'utf8'), 'port = 9999');
 });
 
-test('install.sh: behind a proxy the app listens on 127.0.0.1 and trusts it; --public listens everywhere', async () => {
+test('install.sh: behind a proxy the app listens on 127.0.0.1 and trusts it; --public listens everywhere; --trusted-proxies', async () => {
   const bin = installable();
   for (const [flag, host, trust] of [['--behind-proxy', '127.0.0.1', true], ['--public', '0.0.0.0', false]] as const) {
     const dest = join(work, `net${flag}`);
@@ -123,6 +123,20 @@ test('install.sh: behind a proxy the app listens on 127.0.0.1 and trusts it; --p
   const bad = spawnSync('sh', [join(root, 'scripts', 'install.sh'), '--bogus', bin], { encoding: 'utf8', env: { ...process.env, ROOT: join(work, 'r3') } });
   assert.is(bad.status, 2);
   assert.match(bad.stderr, 'unknown option --bogus');
+  // Proxies on other machines (a load balancer in front of nginx, nginx on another host).
+  for (const args of [['--trusted-proxies', '10.0.0.5, 10.1.0.0/16'], ['--trusted-proxies=10.0.0.5, 10.1.0.0/16']]) {
+    const dest = join(work, `trusted${args.length}`);
+    const r = spawnSync('sh', [join(root, 'scripts', 'install.sh'), '--public', ...args, bin], { encoding: 'utf8', env: { ...process.env, ROOT: dest } });
+    assert.is(r.status, 0, r.stdout + r.stderr);
+    const check = await runCli(['config', 'check', '--json', '--config', join(dest, 'etc/rustchat/rustchat.toml')]);
+    assert.is(check.code, 0, check.stderr);
+    const cfg = JSON.parse(check.stdout);
+    assert.is(cfg.server.trusted_proxies, '10.0.0.5, 10.1.0.0/16');
+    assert.is(cfg.server.trust_proxy, false);
+  }
+  const injected = spawnSync('sh', [join(root, 'scripts', 'install.sh'), '--trusted-proxies', '10.0.0.5"\n[x]', bin], { encoding: 'utf8', env: { ...process.env, ROOT: join(work, 'r4') } });
+  assert.is(injected.status, 2);
+  assert.match(injected.stderr, 'takes IP addresses and CIDR ranges');
 });
 
 test('install.sh refuses a missing binary with a message', () => {

@@ -4,7 +4,7 @@
  * apply exactly once), TLS with a throw-away certificate, in front of two `serve` processes on
  * PostgreSQL and Redis. Both WebSocket endpoints through nginx, a post through nginx delivered on
  * both processes, a 50 MB upload and download (files in s3rver, the S3 both processes share), metrics kept private, and the client address
- * (not nginx's) in the audit log. Needs nginx, openssl, RUSTCHAT_TEST_DATABASE_URL and
+ * (not nginx's, nor a hop the client forged in X-Forwarded-For) in the audit log. Needs nginx, openssl, RUSTCHAT_TEST_DATABASE_URL and
  * RUSTCHAT_TEST_REDIS_URL; .ci/run provides them (skipped elsewhere, failing in CI).
  */
 import { test } from 'uvu';
@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { spawnServer, type ServerProcess } from '../../test/process.ts';
 import { createPgDatabase, TEST_PG_URL, TEST_REDIS_URL } from '../../test/db.ts';
 import { freePort, until, WsClient } from '../../test/realtime.ts';
-import { startS3rver, type S3Server } from '../../src/files/testing.ts';
+import { startS3rver, type S3Server } from '../../test/files.ts';
 
 const NGINX = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 const missing = [!NGINX && 'nginx', spawnSync('openssl', ['version']).status !== 0 && 'openssl', !TEST_PG_URL && 'RUSTCHAT_TEST_DATABASE_URL', !TEST_REDIS_URL && 'RUSTCHAT_TEST_REDIS_URL'].filter(Boolean);
@@ -118,7 +118,7 @@ function call(method: string, path: string, o: { token?: string; json?: unknown;
     (async () => {
       for (const c of chunks ?? []) if (!req.write(c)) await new Promise((r) => req.once('drain', r));
       req.end();
-    })();
+    })().catch(reject);
   });
 }
 
@@ -152,7 +152,9 @@ test.before(async () => {
       RUSTCHAT_JWT_SECRET: randomBytes(24).toString('hex'),
       RUSTCHAT_REDIS_URL: TEST_REDIS_URL,
       RUSTCHAT_REDIS_CHANNEL_PREFIX: `nginx-${randomBytes(6).toString('hex')}`,
-      RUSTCHAT_TRUST_PROXY: 'true',
+      // nginx reaches the servers from 127.0.0.1. Not trust_proxy (all of 127/8): the test client
+      // itself connects from 127.0.0.2, which must count as a client, not as a proxy.
+      RUSTCHAT_TRUSTED_PROXIES: '127.0.0.1',
       RUSTCHAT_SITE_URL: `https://${HOST}`,
     };
     A = await spawnServer({ env });
@@ -289,13 +291,21 @@ nginxTest('metrics are not served through nginx; the app port still serves them 
   assert.is((await fetch(`${A.url}/metrics`)).status, 200);
 });
 
-nginxTest("the audit log records the client's address, not nginx's", async () => {
+nginxTest("the audit log records the client's address, not nginx's nor a forged first hop", async () => {
+  const audited = async () => {
+    const audit = await okJson(call('GET', `/api/v1/admin/audit?action=login&actor_id=${member.id}`, { token: admin.token }));
+    const ips = audit.items.map((i: { ip: string }) => i.ip);
+    assert.ok(ips.length >= 1, JSON.stringify(audit));
+    return ips[0] as string;
+  };
   const login = await okJson(call('POST', '/api/v1/auth/login', { json: { login_id: member.username, password: 'correct horse battery' } }));
   assert.ok(login.token);
-  const audit = await okJson(call('GET', `/api/v1/admin/audit?action=login&actor_id=${member.id}`, { token: admin.token }));
-  const ips = audit.items.map((i: { ip: string }) => i.ip);
-  assert.ok(ips.length >= 1, JSON.stringify(audit));
-  assert.is(ips[0], CLIENT_ADDR, `the client address through nginx (nginx itself is 127.0.0.1): ${ips}`);
+  assert.is(await audited(), CLIENT_ADDR, 'the client address through nginx (nginx itself is 127.0.0.1)');
+  // The client sends its own X-Forwarded-For; nginx appends the address it saw
+  // ($proxy_add_x_forwarded_for), and the server takes the rightmost hop it does not trust.
+  const forged = await okJson(call('POST', '/api/v1/auth/login', { json: { login_id: member.username, password: 'correct horse battery' }, headers: { 'x-forwarded-for': '203.0.113.66, 10.0.0.1' } }));
+  assert.ok(forged.token);
+  assert.is(await audited(), CLIENT_ADDR, 'forged hops left of the client are ignored');
 });
 
 test.run();

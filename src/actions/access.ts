@@ -3,7 +3,12 @@ import type { Auth } from './tokens.ts';
 import type { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import { isId } from '../ids.ts';
-import { getTeam, getTeamMember, type TeamMemberRow, type TeamRow } from '../store/teams.ts';
+import { getTeam, getTeamMember, userDeleteAt, type TeamMemberRow, type TeamRow } from '../store/teams.ts';
+import type { ChannelRow } from '../store/channels.ts';
+import type { ChannelMemberRow } from '../store/members.ts';
+
+// The row types live in store/; re-exported for the actions that take them from here.
+export type { ChannelRow, ChannelMemberRow };
 
 /**
  * `access…` helpers load an object and authorize the caller in one step (Zulip's pattern).
@@ -11,38 +16,6 @@ import { getTeam, getTeamMember, type TeamMemberRow, type TeamRow } from '../sto
  * channel is private, a DM between others, or a public channel of a team the caller is not in;
  * an id that does not exist is 404.
  */
-export interface ChannelRow {
-  id: string;
-  team_id: string;
-  type: 'O' | 'P' | 'D' | 'G';
-  name: string;
-  display_name: string;
-  header: string;
-  purpose: string;
-  creator_id: string;
-  create_at: number;
-  update_at: number;
-  delete_at: number;
-  last_post_at: number;
-  last_root_post_at: number;
-  total_msg_count: number;
-  total_msg_count_root: number;
-}
-
-export interface ChannelMemberRow {
-  channel_id: string;
-  user_id: string;
-  role: 'channel_user' | 'channel_admin';
-  last_viewed_at: number;
-  msg_count: number;
-  mention_count: number;
-  msg_count_root: number;
-  mention_count_root: number;
-  notify_props: Record<string, unknown>;
-  create_at: number;
-  last_update_at: number;
-}
-
 export interface ChannelAccess {
   channel: ChannelRow;
   /** The caller's membership, if any. */
@@ -109,6 +82,27 @@ export async function accessChannel(q: Queryable, auth: Auth, channelId: string,
   return { channel, member, teamRole };
 }
 
+/**
+ * Of `channelIds`, the ones the caller may read, by accessChannel's 'read' rule (member; team
+ * member for a public channel; system admin for anything but DMs and groups; never a channel of
+ * a deleted team). One query whatever the number of channels: for reads of posts by id, which
+ * may span channels. Unknown ids are simply absent.
+ */
+export async function readableChannelIds(q: Queryable, auth: Auth, channelIds: readonly string[]): Promise<Set<string>> {
+  const ids = [...new Set(channelIds)];
+  if (!ids.length) return new Set();
+  const rows = await q.query<{ id: string }>(
+    `select c.id from channels c
+      where c.id in (select jsonb_array_elements_text($1::text::jsonb))
+        and (c.team_id = '' or exists (select 1 from teams t where t.id = c.team_id and t.delete_at = 0))
+        and (exists (select 1 from channel_members m where m.channel_id = c.id and m.user_id = $2)
+             or (c.type = 'O' and exists (select 1 from team_members tm where tm.team_id = c.team_id and tm.user_id = $2))
+             or ($3 and c.type not in ('D', 'G')))`,
+    [JSON.stringify(ids), auth.user.id, auth.isSystemAdmin],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
 /** Whether the caller may moderate the channel (remove others, delete others' posts). */
 export function isChannelModerator(auth: Auth, a: ChannelAccess): boolean {
   return auth.isSystemAdmin || a.member?.role === 'channel_admin' || a.teamRole === 'team_admin';
@@ -145,6 +139,16 @@ export function isTeamAdmin(auth: Auth, a: TeamAccess): boolean {
  * `check…` helpers for actions. Actions validate their own input (the Mattermost adapter calls
  * them without the native routes' schemas), with the same error shape as http/validate.ts.
  */
+/**
+ * The user someone else is adding to a team or channel exists and is active: 404 `user_not_found`,
+ * 400 `user_deactivated` (a deactivated account joins nothing until it is activated again).
+ */
+export async function assertActiveUser(q: Queryable, userId: string): Promise<void> {
+  const deleteAt = await userDeleteAt(q, userId);
+  if (deleteAt === undefined) throw notFound('user_not_found', 'User not found');
+  if (deleteAt !== 0) throw badRequest('user_deactivated', 'That user is deactivated; activate the account before adding it to a team or channel');
+}
+
 export function checkInput<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;

@@ -4,10 +4,11 @@ import { newId, isId } from '../ids.ts';
 import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound, unauthorized } from '../errors.ts';
 import { checkPassword, dummyVerify, generatePassword, hashPassword, verifyPassword } from './passwords.ts';
 import { addressBucket, assertUnderLimit, rateLimitStore, type Limit } from './rate-limit.ts';
+import { trustedProxies } from '../client-address.ts';
 import { announceRevoked, startSession, type ClientMeta } from './sessions.ts';
 import { audit, type Actor } from './audit.ts';
 import { siteSettings } from './settings.ts';
-import { authSettings, emailDomainAllowed, loginLimits } from './auth-settings.ts';
+import { authSettings, emailDomainAllowed, loginLimits, mfaEnrolmentDue } from './auth-settings.ts';
 import { checkPasswordPolicy } from './password-policy.ts';
 import { verifySecondFactor } from './mfa.ts';
 import { hasIdentity } from '../store/identities.ts';
@@ -143,8 +144,17 @@ export interface RegisterInput {
 /** Sign-up attempts per client address (each may cost a password hash). */
 export const REGISTER_LIMIT: Limit = { max: 30, windowMs: 60 * 60_000 };
 
-/** Self-service sign-up (open sign-up, or the very first account). Returns a session. */
-export async function register(deps: Deps, input: RegisterInput, meta: ClientMeta) {
+export interface RegisterOptions {
+  /**
+   * Sign-up through a team invitation (actions/invites.ts): the sign-up switch and the domain
+   * list do not apply (the invitation was checked against them), and this runs in the account's
+   * transaction once the user exists (it spends the invitation and joins the team).
+   */
+  invited?: (tx: Tx, emit: Emit, userId: string) => Promise<void>;
+}
+
+/** Self-service sign-up (open sign-up, an invitation, or the very first account). Returns a session. */
+export async function register(deps: Deps, input: RegisterInput, meta: ClientMeta, opts: RegisterOptions = {}) {
   const store = rateLimitStore(deps);
   const bucket = limitedAddress(deps, meta.ip);
   if (bucket) {
@@ -158,6 +168,7 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   checkPassword(input.password);
   const displayName = checkDisplayName(input.display_name);
   const gate = (q: Queryable) => async (n: number) => {
+    if (opts.invited) return;
     // The very first account (the admin) is exempt, like the sign-up switch.
     if (n > 0 && !emailDomainAllowed(settings, email)) throw new AppError(403, 'email_domain_not_allowed', 'Sign-up is limited to certain email domains on this server', { domain: email.split('@').pop() });
     if (n > 0 && !(await siteSettings(deps, q)).open_signup) throw forbidden('signup_disabled', 'Sign-up is closed on this server; ask an administrator for an account');
@@ -168,15 +179,18 @@ export async function register(deps: Deps, input: RegisterInput, meta: ClientMet
   await checkPasswordPolicy(settings, input.password, { username, email });
   await assertNamesFree(deps.db, username, email);
   const passwordHash = await hashPassword(input.password);
-  const { user, token } = await inTx(deps, async (tx) => {
+  const { user, token } = await inTx(deps, async (tx, emit) => {
     const user = await createAccount(deps, tx, { username, email, passwordHash, displayName, admin: false }, gate(tx));
+    await opts.invited?.(tx, emit, user.id);
     const { token, session } = await startSession(deps, tx, user.id, meta);
     const actor: Actor = { id: user.id, ip: meta.ip, via: 'api' };
-    await audit(tx, deps.now(), actor, 'register', { target_type: 'user', target_id: user.id, details: { username, roles: user.roles } });
+    await audit(tx, deps.now(), actor, 'register', { target_type: 'user', target_id: user.id, details: { username, roles: user.roles, ...(opts.invited ? { invited: true } : {}) } });
     await audit(tx, deps.now(), actor, 'login', { target_type: 'user', target_id: user.id, details: { session_id: session.id } });
     return { user, token };
   });
-  return { token, user: presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) }) };
+  const presented = presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) });
+  // auth.mfa = required: the new session only reaches enrolment until it is done (as after login).
+  return mfaEnrolmentDue(settings, false) ? { token, user: presented, mfa_setup_required: true as const } : { token, user: presented };
 }
 
 export interface CreateUserInput {
@@ -212,15 +226,16 @@ export async function createUser(deps: Deps, actor: Actor, input: CreateUserInpu
 
 /**
  * The per-address limit bucket, or undefined for loopback and unknown addresses. Behind a reverse
- * proxy without `server.trust_proxy`, every client appears as 127.0.0.1: limiting that address
+ * proxy that is not trusted (`server.trust_proxy`, `server.trusted_proxies`), every client appears
+ * as 127.0.0.1: limiting that address
  * would let 30 bad logins lock the whole site out. The per-account limits still apply.
  */
 export function limitedAddress(deps: Deps, ip: string): string | undefined {
   const bucket = addressBucket(ip);
   if (bucket !== 'unknown' && !/^127\./.test(bucket) && bucket !== '0:0:0:0::/64') return bucket;
-  if (bucket !== 'unknown' && !deps.config.server.trust_proxy && !deps.local.has('warned-loopback-limits')) {
-    deps.local.set('warned-loopback-limits', true);
-    deps.log.warn('requests come from a loopback address, so per-address login limits do not apply to them; behind a reverse proxy set server.trust_proxy = true');
+  if (bucket !== 'unknown' && !trustedProxies(deps).has(ip) && !deps.services.caches.warnedLoopbackLimits) {
+    deps.services.caches.warnedLoopbackLimits = true;
+    deps.log.warn('requests come from a loopback address, so per-address login limits do not apply to them; behind a reverse proxy on this machine set server.trust_proxy = true');
   }
   return undefined;
 }
@@ -296,7 +311,7 @@ export async function login(deps: Deps, input: LoginInput, meta: ClientMeta) {
   });
   const user_ = presentUser(user, { user: { id: user.id }, isSystemAdmin: isSystemAdminRoles(user.roles) });
   // auth.mfa = required and not enrolled: the session only reaches enrolment until it is done.
-  return settings.mfa === 'required' && !user.mfa_active ? { token, user: user_, mfa_setup_required: true as const } : { token, user: user_ };
+  return mfaEnrolmentDue(settings, user.mfa_active) ? { token, user: user_, mfa_setup_required: true as const } : { token, user: user_ };
 }
 
 // ---------------------------------------------------------------------------------------------

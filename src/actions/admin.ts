@@ -7,12 +7,14 @@ import { listAudit } from '../store/audit.ts';
 import { presentAudit, audit, type Actor } from './audit.ts';
 import { presentUser } from './users.ts';
 import { presentSession, revokeAllSessions } from './sessions.ts';
-import { setActive, setRole, type SystemRole } from './accounts.ts';
+import { createUser, resetPassword, setActive, setRole, type SystemRole } from './accounts.ts';
 import { siteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
 import { inTx } from './tx.ts';
 import { configAuthSettings, forgetAuthSettings, readAuthSettings, updateAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
 import { resetMfa } from './mfa.ts';
 import { ssoStatus } from './oidc-config.ts';
+import { buildInfo } from '../version.ts';
+import { allReadinessChecks, runReadiness } from '../readiness.ts';
 
 /** System admins only; everyone else gets 403. */
 export function assertSystemAdmin(auth: Auth): void {
@@ -63,6 +65,27 @@ export async function adminPatchUser(deps: Deps, auth: Auth, id: string, patch: 
   return presentUser((await getUser(deps.db, id))!, auth);
 }
 
+/**
+ * Creates an account (the console's "Create user"). Without a password one is generated and
+ * returned once, here only; with one, the password policy applies. Audit: `user_create`.
+ */
+export async function adminCreateUser(deps: Deps, auth: Auth, input: { email: string; username: string; password?: string; display_name?: string; role?: SystemRole }, ip: string) {
+  assertSystemAdmin(auth);
+  const { user, password } = await createUser(deps, actorOf(auth, ip), { ...input, system_admin: input.role === 'system_admin' });
+  return { user: presentUser(user, auth), ...(password ? { password } : {}) };
+}
+
+/**
+ * Sets a new password for someone (given, or generated and returned once) and ends every session
+ * of theirs. Audit: `password_reset`.
+ */
+export async function adminResetPassword(deps: Deps, auth: Auth, id: string, input: { password?: string }, ip: string) {
+  assertSystemAdmin(auth);
+  if (!(await getUser(deps.db, id))) throw notFound('user_not_found', 'User not found');
+  const r = await resetPassword(deps, actorOf(auth, ip), id, input.password);
+  return { revoked: r.revoked, ...(r.password ? { password: r.password } : {}) };
+}
+
 export async function adminRevokeSessions(deps: Deps, auth: Auth, id: string, ip: string) {
   assertSystemAdmin(auth);
   if (!(await getUser(deps.db, id))) throw notFound('user_not_found', 'User not found');
@@ -107,9 +130,9 @@ export async function adminResetMfa(deps: Deps, auth: Auth, id: string, ip: stri
   return presentUser(r.user, auth);
 }
 
-/** The live WebSocket connection count, from the hub the realtime subsystem registers on deps.local. */
+/** This process's live WebSocket connections. */
 export function liveConnections(deps: Deps): number {
-  return (deps.local.get('hub') as { connectionCount(): number } | undefined)?.connectionCount() ?? 0;
+  return deps.services.hub.connectionCount();
 }
 
 export async function adminStats(deps: Deps, auth: Auth) {
@@ -135,10 +158,41 @@ export async function adminStats(deps: Deps, auth: Auth) {
   };
 }
 
+/**
+ * What the console's "Server" page shows: build, database kind, each readiness check as
+ * /health/ready runs it (Redis, S3 or the files directory, …), uptime and this process's live
+ * WebSocket connections.
+ */
+export async function adminServerInfo(deps: Deps, auth: Auth) {
+  assertSystemAdmin(auth);
+  const b = buildInfo();
+  const ready = await runReadiness(allReadinessChecks(deps), (check, err) => deps.log.warn('readiness check failed', { check, err }));
+  const uptime = process.uptime();
+  return {
+    version: b.version,
+    commit: b.commit,
+    build_date: b.build_date,
+    node: b.node,
+    database: deps.db.kind === 'postgres' ? 'postgresql' : 'embedded',
+    storage: deps.config.s3.bucket ? 's3' : 'local',
+    redis: !!deps.config.redis.url,
+    /** 'smtp' sends; 'log' (no smtp.host) writes each email to the server log instead. */
+    email: deps.config.smtp.host ? 'smtp' : 'log',
+    status: ready.ok ? (ready.degraded ? 'degraded' : 'ok') : 'unavailable',
+    checks: ready.checks,
+    uptime_seconds: Math.floor(uptime),
+    started_at: Math.round(Date.now() - uptime * 1000),
+    connections: liveConnections(deps),
+  };
+}
+
 export interface AuditQuery {
   action?: string;
   actor_id?: string;
   target_id?: string;
+  /** ms since the epoch: entries at or after since, before until. */
+  since?: number;
+  until?: number;
   cursor?: string;
   limit: number;
 }
@@ -147,7 +201,8 @@ export async function adminAudit(deps: Deps, auth: Auth, query: AuditQuery) {
   assertSystemAdmin(auth);
   const before = query.cursor !== undefined ? Number(query.cursor) : undefined;
   if (before !== undefined && (!Number.isSafeInteger(before) || before < 0)) throw badRequest('invalid_cursor', 'cursor is not valid');
-  const rows = await listAudit(deps.db, { action: query.action, actorId: query.actor_id, targetId: query.target_id, before, limit: query.limit + 1 });
+  if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw badRequest('invalid_input', 'since must be before until');
+  const rows = await listAudit(deps.db, { action: query.action, actorId: query.actor_id, targetId: query.target_id, since: query.since, until: query.until, before, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   return { items: page.map(presentAudit), next_cursor: rows.length > query.limit ? String(page[page.length - 1].id) : null };
 }

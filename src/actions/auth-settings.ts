@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import { ConfigError, KEYS, checkAuthRules, fieldSchema, splitList, type Config, type KeySpec } from '../config.ts';
 import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
@@ -63,21 +62,22 @@ const CACHE_MS = 5000;
  * `q`: a cache miss then reads through it (PGlite has one connection; the handle would deadlock).
  */
 export async function authSettings(deps: Deps, q: Queryable = deps.db): Promise<AuthSettings> {
-  const cache = localState(deps, 'auth-settings', () => ({ at: -Infinity, value: undefined as Promise<AuthSettings> | undefined }));
+  const caches = deps.services.caches;
   const now = deps.now();
-  if (!cache.value || now - cache.at >= CACHE_MS) {
-    cache.at = now;
-    cache.value = readAuthSettings(deps, q).catch((e) => {
-      cache.value = undefined;
-      throw e;
+  let entry = caches.authSettings;
+  if (!entry || now - entry.at >= CACHE_MS) {
+    const fresh = (entry = { at: now, value: readAuthSettings(deps, q) });
+    caches.authSettings = fresh;
+    fresh.value.catch(() => {
+      if (caches.authSettings === fresh) caches.authSettings = undefined;
     });
   }
-  return cache.value;
+  return entry.value;
 }
 
 /** Drops this process's cached settings (after an admin changed them). */
 export function forgetAuthSettings(deps: Deps) {
-  deps.local.delete('auth-settings');
+  deps.services.caches.authSettings = undefined;
 }
 
 export type AuthSettingsPatch = Partial<Record<AuthSettingKey, unknown>>;
@@ -118,6 +118,12 @@ export async function updateAuthSettings(deps: Deps, q: Queryable, patch: AuthSe
 }
 
 // ---- what the settings mean, for the code that applies them --------------------------------
+
+/**
+ * Whether auth.mfa = required holds a person's session or token at enrolment: no second factor
+ * yet, and not exempt (bots have none; SSO sessions and accounts rely on the identity provider's).
+ */
+export const mfaEnrolmentDue = (s: AuthSettings, mfaActive: boolean, exempt = false) => s.mfa === 'required' && !mfaActive && !exempt;
 
 export const DAY_MS = 86_400_000;
 

@@ -78,7 +78,7 @@ test('team, channel, DM, group and unread actions keep every client in step thro
   };
 
   let team: any;
-  await verify('create team', async () => (team = await call(a, 'POST', '/api/v1/teams', { name: 'verify-team', display_name: 'Verify' })));
+  await verify('create team', async () => (team = await call(a, 'POST', '/api/v1/teams', { name: 'verify-team', display_name: 'Verify', type: 'O' })));
   await verify('join team', () => call(b, 'POST', `/api/v1/teams/${team.id}/join`));
   await verify('add to team', () => call(a, 'POST', `/api/v1/teams/${team.id}/members`, { user_id: c.id }));
   await verify('update team', () => call(a, 'PATCH', `/api/v1/teams/${team.id}`, { display_name: 'Verified', description: 'd' }));
@@ -93,6 +93,8 @@ test('team, channel, DM, group and unread actions keep every client in step thro
   await verify('purpose private', () => call(c, 'PATCH', `/api/v1/channels/${priv.id}`, { purpose: 'secret things' }));
   await verify('post', () => call(a, 'POST', `/api/v1/channels/${pub.id}/posts`, { message: `hi @${b.username}` }));
   await verify('mark read', () => call(b, 'POST', `/api/v1/channels/${pub.id}/read`));
+  await verify('make private', () => call(a, 'PUT', `/api/v1/channels/${pub.id}/privacy`, { type: 'private' }));
+  await verify('make public', () => call(a, 'PUT', `/api/v1/channels/${pub.id}/privacy`, { type: 'public' }));
   await verify('archive', () => call(a, 'DELETE', `/api/v1/channels/${pub.id}`));
   await verify('restore', () => call(a, 'POST', `/api/v1/channels/${pub.id}/restore`));
   let dm: any;

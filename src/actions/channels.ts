@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { inTx, type Emit } from './tx.ts';
-import { accessChannel, accessTeam, checkId, checkInput, isChannelModerator, pageLimit, type ChannelMemberRow, type ChannelRow } from './access.ts';
+import { accessChannel, accessTeam, assertActiveUser, checkId, checkInput, isChannelModerator, pageLimit, type ChannelMemberRow, type ChannelRow } from './access.ts';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import * as store from '../store/channels.ts';
@@ -13,6 +13,9 @@ import { getTeamMember, teamMemberIds } from '../store/teams.ts';
 
 /** Channels every team has; they cannot be left, renamed or archived. */
 export const TOWN_SQUARE = 'town-square';
+
+/** Runs inside an action's transaction after its change (the console's audit entry commits with it). */
+export type AfterChange<T> = (tx: Queryable, changed: T) => Promise<void>;
 const CHANNEL_NAME_RE = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /** Mattermost's channel-name rules: 1–64 of lowercase letters, digits, '_' and '-', starting with a letter or digit. */
@@ -45,6 +48,8 @@ export const patchChannelSchema = z.object({
   header: header.optional(),
 });
 export type PatchChannelInput = z.input<typeof patchChannelSchema>;
+
+export const privacySchema = z.object({ type: channelType });
 
 export const directSchema = z.object({ user_id: z.string() });
 export const groupSchema = z.object({ user_ids: z.array(z.string()).min(1).max(16) });
@@ -226,7 +231,7 @@ export async function patchChannel(deps: Deps, auth: Auth, channelId: string, ra
 }
 
 /** Archives (DELETE) or restores a public/private channel. Channel admins, team admins, system admins. */
-export async function setChannelArchived(deps: Deps, auth: Auth, channelId: string, archived: boolean): Promise<ChannelRow> {
+export async function setChannelArchived(deps: Deps, auth: Auth, channelId: string, archived: boolean, after?: AfterChange<ChannelRow>): Promise<ChannelRow> {
   checkId(channelId);
   return inTx(deps, async (tx, emit) => {
     const a = await accessChannel(tx, auth, channelId, { lock: true, allowArchived: true });
@@ -237,6 +242,7 @@ export async function setChannelArchived(deps: Deps, auth: Auth, channelId: stri
     if ((channel.delete_at !== 0) === archived) return channel; // already so: idempotent, no event
     const now = deps.now();
     const updated = await store.setChannelDeleteAt(tx, channelId, archived ? now : 0, now);
+    await after?.(tx, updated);
     emit({
       event: archived ? 'channel_deleted' : 'channel_restored',
       data: { channel_id: channelId, team_id: updated.team_id, delete_at: updated.delete_at, channel: presentChannel(updated) },
@@ -247,10 +253,33 @@ export async function setChannelArchived(deps: Deps, auth: Auth, channelId: stri
 }
 
 /**
+ * Converts a team channel public ↔ private (Mattermost's `PUT /channels/{id}/privacy`). Channel
+ * admins, team admins, system admins; not town-square, not DMs/groups, not archived. The event
+ * goes to the team and the members alike: for the team's other members a public channel left
+ * their browse list (or joined it).
+ */
+export async function setChannelPrivacy(deps: Deps, auth: Auth, channelId: string, raw: z.input<typeof privacySchema>): Promise<ChannelRow> {
+  checkId(channelId);
+  const { type } = checkInput(privacySchema, raw);
+  return inTx(deps, async (tx, emit) => {
+    const a = await accessChannel(tx, auth, channelId, { lock: true });
+    const { channel } = a;
+    if (channel.type === 'D' || channel.type === 'G') throw badRequest('invalid_channel_type', 'Direct and group channels have no privacy setting');
+    if (!isChannelModerator(auth, a)) throw forbidden('forbidden', 'Only channel admins can change whether a channel is private');
+    if (channel.delete_at !== 0) throw forbidden('channel_archived', 'This channel is archived');
+    if (channel.name === TOWN_SQUARE) throw badRequest('default_channel', 'town-square is always public');
+    if (channel.type === type) return channel; // already so: idempotent, no event
+    const updated = await store.setChannelType(tx, channelId, type, deps.now());
+    emit({ event: 'channel_updated', data: { channel: presentChannel(updated) }, broadcast: { user_ids: await teamMemberIds(tx, updated.team_id), channel_id: channelId, team_id: updated.team_id } });
+    return updated;
+  });
+}
+
+/**
  * Adds `userId` to a channel whose row the caller has locked; emits `user_added` to the members
  * (the new one included). Returns the membership and whether it is new.
  */
-async function addMember(tx: Queryable, emit: Emit, channel: ChannelRow, userId: string, now: number) {
+export async function addMember(tx: Queryable, emit: Emit, channel: ChannelRow, userId: string, now: number) {
   const m = await members.insertChannelMember(tx, channel, userId, 'channel_user', now);
   if (!m) return { member: (await members.getChannelMember(tx, channel.id, userId))!, created: false };
   emit({
@@ -273,14 +302,14 @@ export async function joinChannel(deps: Deps, auth: Auth, channelId: string): Pr
   });
 }
 
-/** Adds a team member to a public or private channel; the caller must be a member. */
+/** Adds an active team member to a public or private channel; the caller must be a member. */
 export async function addChannelMember(deps: Deps, auth: Auth, channelId: string, raw: z.input<typeof userIdSchema>): Promise<{ member: ChannelMemberRow; created: boolean }> {
   checkId(channelId);
   const userId = checkId(checkInput(userIdSchema, raw).user_id, 'user_id');
   return inTx(deps, async (tx, emit) => {
     const { channel } = await accessChannel(tx, auth, channelId, { mode: 'write', lock: true });
     if (channel.type === 'D' || channel.type === 'G') throw badRequest('invalid_channel_type', 'Members cannot be added to direct or group channels');
-    if ((await store.usersByIds(tx, [userId])).length === 0) throw notFound('user_not_found', 'User not found');
+    await assertActiveUser(tx, userId);
     if (!(await getTeamMember(tx, channel.team_id, userId))) throw badRequest('user_not_in_team', 'That user is not a member of the channel\'s team');
     return addMember(tx, emit, channel, userId, deps.now());
   });
@@ -290,7 +319,7 @@ export async function addChannelMember(deps: Deps, auth: Auth, channelId: string
  * Removes a member. Yourself (leave): any channel but town-square and DMs, and not the last
  * member of a private channel. Others: channel admins, team admins, system admins.
  */
-export async function removeChannelMember(deps: Deps, auth: Auth, channelId: string, userId: string): Promise<void> {
+export async function removeChannelMember(deps: Deps, auth: Auth, channelId: string, userId: string, after?: AfterChange<ChannelRow>): Promise<void> {
   checkId(channelId);
   checkId(userId, 'user_id');
   const self = userId === auth.user.id;
@@ -307,6 +336,7 @@ export async function removeChannelMember(deps: Deps, auth: Auth, channelId: str
     if (!recipients.includes(userId)) throw notFound('member_not_found', self ? 'You are not a member of this channel' : 'That user is not a member of this channel');
     if (self && channel.type === 'P' && recipients.length === 1) throw badRequest('last_member', 'The last member cannot leave a private channel; archive it instead');
     await members.deleteChannelMember(tx, channelId, userId);
+    await after?.(tx, channel);
     emit({
       event: 'user_removed',
       data: { channel_id: channelId, team_id: channel.team_id, user_id: userId, remover_id: auth.user.id },
@@ -332,6 +362,15 @@ export async function listChannelMembers(deps: Deps, auth: Auth, channelId: stri
 export async function browseTeamChannels(deps: Deps, auth: Auth, teamId: string): Promise<ChannelRow[]> {
   await accessTeam(deps.db, auth, checkId(teamId), 'member');
   return store.listBrowsableChannels(deps.db, teamId, auth.user.id);
+}
+
+/** Most archived channels one listing returns. */
+export const ARCHIVED_MAX = 1000;
+
+/** Archived channels of a team (members only): the public ones and the private ones the caller is in. */
+export async function listArchivedTeamChannels(deps: Deps, auth: Auth, teamId: string): Promise<ChannelRow[]> {
+  await accessTeam(deps.db, auth, checkId(teamId), 'member');
+  return store.listArchivedChannels(deps.db, teamId, auth.user.id, ARCHIVED_MAX);
 }
 
 /**

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { accessChannel } from './access.ts';
 import { inTx } from './tx.ts';
 import { AppError, badRequest, notFound, tooLarge, unavailable } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { deleteUnattachedFiles, getFile, insertFiles, type FileRow } from '../store/files.ts';
-import { newStorageKey, openStorage, StorageError, type Storage } from '../files/storage.ts';
+import { deleteUnattachedFiles, getFile, insertFiles, type FileRow, type PublicFileRow } from '../store/files.ts';
+import { canRender, ensurePreviews, hasPreviewImage, MAX_PREVIEW_SOURCE_BYTES, renderPreviews } from './file-previews.ts';
+import { newStorageKey, StorageError, type Storage } from '../files/storage.ts';
+import { openStorage } from '../files/open.ts';
+import { extractText, isTextFile } from '../files/text.ts';
 import { contentDisposition, decideMime, extensionOf, isInlineType, sanitizeFileName, sniffImage, SNIFF_BYTES } from '../files/sniff.ts';
 
 /** Files per upload request; the same as the most a post may carry. */
@@ -29,9 +31,12 @@ export interface UploadPart {
  */
 export function storageOf(deps: Deps): Promise<Storage> {
   if (deps.storage) return Promise.resolve(deps.storage);
-  const p = localState(deps, 'files-storage', () => openStorage(deps.config));
+  const caches = deps.services.caches;
+  const p = (caches.filesStorage ??= openStorage(deps.config));
   // A failed open (S3 unreachable) is retried by the next request, not remembered.
-  p.catch(() => deps.local.get('files-storage') === p && deps.local.delete('files-storage'));
+  p.catch(() => {
+    if (caches.filesStorage === p) caches.filesStorage = undefined;
+  });
   return p;
 }
 
@@ -46,7 +51,7 @@ export function storageAppError(e: unknown): AppError {
 }
 
 /** The file info clients see. Storage keys and checksums stay on the server. */
-export function presentFile(f: FileRow) {
+export function presentFile(f: PublicFileRow) {
   return {
     id: f.id,
     creator_id: f.creator_id,
@@ -58,7 +63,7 @@ export function presentFile(f: FileRow) {
     mime_type: f.mime_type,
     width: f.width,
     height: f.height,
-    has_preview_image: f.width > 0 && isInlineType(f.mime_type),
+    has_preview_image: hasPreviewImage(f),
     create_at: f.create_at,
   };
 }
@@ -72,22 +77,40 @@ class Inspector extends Transform {
   readonly hash = createHash('sha256');
   private head: Buffer[] = [];
   private headLen = 0;
+  /** Whether the start looks like an image: then all of it is kept for the previews (up to a limit). */
+  private image: boolean | undefined;
   constructor(private readonly max: number) {
     super();
   }
-  _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {
     this.bytes += chunk.length;
     if (this.bytes > this.max) return cb(tooLarge('file_too_large', `A file exceeds the upload limit of ${this.max} bytes`));
     this.hash.update(chunk);
-    if (this.headLen < SNIFF_BYTES) {
+    if (this.headLen < SNIFF_BYTES || this.image) {
       this.head.push(chunk);
       this.headLen += chunk.length;
     }
+    if (this.image === undefined && this.headLen >= 16) this.image = looksLikeImage(Buffer.concat(this.head).subarray(0, 16));
+    if (this.image && this.headLen > MAX_PREVIEW_SOURCE_BYTES) this.image = false;
     cb(null, chunk);
   }
   headBytes(): Buffer {
     return Buffer.concat(this.head).subarray(0, SNIFF_BYTES);
   }
+  /** All the bytes, when they looked like an image from the start and were not too many. */
+  wholeBytes(): Buffer | undefined {
+    return this.image && this.headLen === this.bytes ? Buffer.concat(this.head) : undefined;
+  }
+}
+
+/** PNG, GIF, WebP or JPEG signatures (sniffImage decides later, from the whole header). */
+function looksLikeImage(b: Buffer): boolean {
+  return (
+    b.readUInt32BE(0) === 0x89504e47 ||
+    b.toString('latin1', 0, 4) === 'GIF8' ||
+    (b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') ||
+    (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff)
+  );
 }
 
 /**
@@ -99,6 +122,7 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
   await accessChannel(deps.db, auth, channelId, { mode: 'write' });
   const max = deps.config.files.max_upload_bytes;
   const rows: FileRow[] = [];
+  const contents = new Map<string, string>();
   let storage: Storage | undefined;
   try {
     storage = await storageOf(deps).catch((e) => {
@@ -132,6 +156,7 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
       const row: FileRow = {
         id, creator_id: auth.user.id, channel_id: channelId, post_id: '', name, extension, size: 0,
         mime_type: 'application/octet-stream', width: 0, height: 0, storage_key: key, thumbnail_key: '', sha256: '', create_at: now, delete_at: 0,
+        preview_key: '', preview_type: '', thumbnail_size: 0, preview_size: 0, preview_state: '',
       };
       rows.push(row);
       try {
@@ -149,12 +174,30 @@ export async function uploadFiles(deps: Deps, auth: Auth, channelId: string, par
       row.mime_type = decideMime(part.mime, extension, image);
       row.width = image?.width ?? 0;
       row.height = image?.height ?? 0;
+      if (!image && isTextFile(row.mime_type, extension)) contents.set(id, extractText(inspector.headBytes()));
+      const whole = image && canRender(row) ? inspector.wholeBytes() : undefined;
+      if (whole) {
+        // Rendered now, in the image worker, so that has_preview_image in the answer is true.
+        try {
+          const fields = await renderPreviews(deps, storage, row, whole);
+          if (fields) Object.assign(row, fields);
+        } catch (e) {
+          deps.log.error('file storage write failed (image preview)', { err: e, key });
+          throw storageAppError(e);
+        }
+      }
     }
     if (!rows.length) throw badRequest('no_files', 'The upload contains no file');
-    await inTx(deps, (tx) => insertFiles(tx, rows));
+    await inTx(deps, (tx) => insertFiles(tx, rows.map((r) => ({ ...r, content: contents.get(r.id) ?? '' }))));
     return rows;
   } catch (e) {
-    if (storage) for (const r of rows) await storage.delete(r.storage_key).catch((err) => deps.log.warn('could not remove an object of a failed upload', { key: r.storage_key, err }));
+    if (storage) {
+      for (const r of rows) {
+        for (const k of [r.storage_key, r.thumbnail_key, r.preview_key]) {
+          if (k) await storage.delete(k).catch((err) => deps.log.warn('could not remove an object of a failed upload', { key: k, err }));
+        }
+      }
+    }
     throw e;
   }
 }
@@ -204,48 +247,77 @@ export function parseRange(header: string | undefined, size: number): { start: n
 export interface FileContent {
   file: FileRow;
   stream: Readable | null;
+  /** Bytes of what is served: the file, or its thumbnail or preview. */
+  size: number;
   /** Present for a 206 answer. */
   range?: { start: number; end: number };
   unsatisfiable?: boolean;
   /** The caller's If-None-Match names this content: answer 304, nothing was opened. */
   notModified?: boolean;
-  /** Strong validator: the sha256 of the content. */
+  /** Strong validator: the sha256 of the content (with -thumbnail / -preview for those). */
   etag: string;
   /** Content-Disposition value. */
   disposition: string;
   contentType: string;
+  cacheControl: string;
 }
 
+/** What a file route serves: the file itself, or its thumbnail (≤ 120 × 100) or preview (≤ 1920 × 1080). */
+export type FileVariant = 'file' | 'thumbnail' | 'preview';
+
+/** Files change only by being deleted: a day in private caches, revalidated by ETag after. */
+const FILE_CACHE = 'private, max-age=86400';
+/** A thumbnail or preview never changes once rendered. */
+const RENDITION_CACHE = 'private, max-age=2592000, immutable';
+/** The original standing in for a thumbnail or preview not rendered (yet): revalidate every time. */
+const FALLBACK_CACHE = 'private, no-cache';
+
 /**
- * Opens a file's bytes for the caller. Types that are not inline-safe (anything but sniffed
- * images, audio and video; never HTML or SVG) always go out as attachments.
+ * Opens a file's bytes (or its thumbnail or preview) for the caller. Types that are not
+ * inline-safe (anything but sniffed images, audio and video; never HTML or SVG) always go out as
+ * attachments. A thumbnail or preview is the rendered image when there is one; images uploaded
+ * before previews existed get theirs rendered on this first request; an image that could not be
+ * rendered is answered with the original (and has_preview_image false).
  */
 export async function openFileContent(
   deps: Deps,
   auth: Auth,
   fileId: string,
-  o: { rangeHeader?: string; download?: boolean; thumbnail?: boolean; ifNoneMatch?: string } = {},
+  o: { rangeHeader?: string; download?: boolean; variant?: FileVariant; ifNoneMatch?: string } = {},
 ): Promise<FileContent> {
-  const file = await accessFile(deps.db, auth, fileId);
+  let file = await accessFile(deps.db, auth, fileId);
+  const variant = o.variant ?? 'file';
   const inline = isInlineType(file.mime_type);
-  if (o.thumbnail && !(inline && file.width > 0)) throw notFound('thumbnail_not_available', 'This file has no preview image');
+  if (variant !== 'file' && !(inline && file.width > 0)) throw notFound('thumbnail_not_available', 'This file has no preview image');
   const disposition = contentDisposition(inline && !o.download ? 'inline' : 'attachment', file.name);
-  const contentType = inline ? file.mime_type : file.mime_type.startsWith('text/') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
-  const etag = `"${file.sha256 || file.id}"`;
-  if (o.ifNoneMatch && o.ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
-    return { file, stream: null, notModified: true, disposition, contentType, etag };
-  }
-  const range = o.thumbnail ? null : parseRange(o.rangeHeader, file.size);
-  if (range === 'unsatisfiable') return { file, stream: null, unsatisfiable: true, disposition, contentType, etag };
-  let stream: Readable;
+  let storage: Storage;
   try {
-    const storage = await storageOf(deps);
-    stream = file.size === 0 ? (await import('node:stream')).Readable.from([]) : await storage.getStream(file.storage_key, range ?? undefined);
+    storage = await storageOf(deps);
+    if (variant !== 'file') file = await ensurePreviews(deps, storage, file);
   } catch (e) {
     deps.log.error('file storage read failed', { err: e, cause: (e as { cause?: unknown })?.cause, key: file.storage_key });
     throw storageAppError(e);
   }
-  return { file, stream, range: range ?? undefined, disposition, contentType, etag };
+  const rendered = variant !== 'file' && file.preview_state === 'ready';
+  const key = !rendered ? file.storage_key : variant === 'thumbnail' ? file.thumbnail_key : file.preview_key;
+  const size = !rendered ? file.size : variant === 'thumbnail' ? file.thumbnail_size : file.preview_size;
+  const contentType = rendered ? file.preview_type : inline ? file.mime_type : file.mime_type.startsWith('text/') ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+  const cacheControl = variant === 'file' ? FILE_CACHE : rendered ? RENDITION_CACHE : FALLBACK_CACHE;
+  const etag = `"${file.sha256 || file.id}${rendered ? `-${variant}` : ''}"`;
+  const base = { file, size, disposition, contentType, etag, cacheControl };
+  if (o.ifNoneMatch && o.ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) {
+    return { ...base, stream: null, notModified: true };
+  }
+  const range = variant !== 'file' ? null : parseRange(o.rangeHeader, size);
+  if (range === 'unsatisfiable') return { ...base, stream: null, unsatisfiable: true };
+  let stream: Readable;
+  try {
+    stream = size === 0 ? (await import('node:stream')).Readable.from([]) : await storage.getStream(key, range ?? undefined);
+  } catch (e) {
+    deps.log.error('file storage read failed', { err: e, cause: (e as { cause?: unknown })?.cause, key });
+    throw storageAppError(e);
+  }
+  return { ...base, stream, range: range ?? undefined };
 }
 
 // ---------------------------------------------------------------- unattached files
@@ -264,7 +336,7 @@ export async function sweepUnattachedFiles(deps: Deps, olderThanMs: number, batc
   for (;;) {
     const rows = await deleteUnattachedFiles(deps.db, before, batch);
     for (const r of rows) {
-      for (const key of [r.storage_key, r.thumbnail_key]) {
+      for (const key of [r.storage_key, r.thumbnail_key, r.preview_key]) {
         if (!key) continue;
         await storage.delete(key).catch((e) => deps.log.warn('unattached file: object not removed', { file_id: r.id, key, error: String((e as Error)?.message ?? e) }));
       }

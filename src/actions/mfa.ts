@@ -7,7 +7,7 @@ import { inTx } from './tx.ts';
 import { authSettings, loginLimits } from './auth-settings.ts';
 import { assertUnderLimit, rateLimitStore } from './rate-limit.ts';
 import { siteSettings } from './settings.ts';
-import { getUser, type UserRow } from '../store/users.ts';
+import { findUserByLogin, getUser, type UserRow } from '../store/users.ts';
 import { claimStep, countUnusedRecoveryCodes, deleteMfa, getMfa, markConfirmed, putPendingMfa, replaceRecoveryCodes, useRecoveryCode } from '../store/mfa.ts';
 import { RECOVERY_CODE_COUNT, hashRecoveryCode, looksLikeRecoveryCode, matchTotp, newRecoveryCode, newTotpSecret, qrImages, totpUri } from './totp.ts';
 
@@ -161,6 +161,12 @@ export async function resetMfa(deps: Deps, actor: Actor, userId: string) {
 }
 
 /** Whether a login id needs a code (Mattermost's `POST /users/mfa`): false for unknown ids, and while MFA is off. */
+/** Whether the login screen must ask for a code for this login id (username or email). */
+export async function loginIdNeedsMfa(deps: Deps, loginId: string): Promise<boolean> {
+  const id = loginId.trim();
+  return loginNeedsMfa(deps, id ? await findUserByLogin(deps.db, id) : undefined);
+}
+
 export async function loginNeedsMfa(deps: Deps, user: UserRow | undefined): Promise<boolean> {
   if (!user || Number(user.delete_at) !== 0) return false;
   return user.mfa_active && (await authSettings(deps)).mfa !== 'off';

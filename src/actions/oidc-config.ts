@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { isLoopbackHost, splitList, type Config } from '../config.ts';
 import { unavailable } from '../errors.ts';
 
@@ -49,9 +48,9 @@ interface Cached {
 export async function providerConfig(deps: Deps): Promise<import('openid-client').Configuration> {
   const o = deps.config.oidc;
   if (!ssoEnabled(deps.config)) throw unavailable('sso_disabled', 'Single sign-on is not configured on this server');
-  const cache = localState(deps, 'oidc-discovery', () => ({ entry: undefined as Cached | undefined }));
+  const cache = deps.services.caches;
   const now = deps.now();
-  if (!cache.entry || now - cache.entry.at > DISCOVERY_TTL_MS) {
+  if (!cache.oidcDiscovery || now - cache.oidcDiscovery.at > DISCOVERY_TTL_MS) {
     const entry: Cached = {
       at: now,
       config: (async () => {
@@ -67,13 +66,13 @@ export async function providerConfig(deps: Deps): Promise<import('openid-client'
       })(),
     };
     entry.config.catch((err) => {
-      if (cache.entry === entry) cache.entry = undefined;
+      if (cache.oidcDiscovery === entry) cache.oidcDiscovery = undefined;
       deps.log.warn('OpenID Connect discovery failed', { issuer: o.issuer, err });
     });
-    cache.entry = entry;
+    cache.oidcDiscovery = entry;
   }
   try {
-    return await cache.entry.config;
+    return await cache.oidcDiscovery.config;
   } catch {
     throw unavailable('sso_unavailable', 'The identity provider cannot be reached; try again shortly');
   }

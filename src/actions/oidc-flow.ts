@@ -1,7 +1,6 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 
 /**
  * The state of one SSO login between "go to the provider" and "the provider sent you back": the
@@ -24,7 +23,7 @@ export const FLOW_TTL_S = 600;
 export const flowCookieName = (state: string) => `RCOIDC_${createHash('sha256').update(state).digest('base64url').slice(0, 16)}`;
 
 function flowKey(deps: Deps): Uint8Array {
-  return localState(deps, 'oidc-flow-key', () => new Uint8Array(hkdfSync('sha256', deps.jwtKey, Buffer.alloc(0), 'rustchat oidc login flow v1', 32)));
+  return (deps.services.caches.oidcFlowKey ??= new Uint8Array(hkdfSync('sha256', deps.jwtKey, Buffer.alloc(0), 'rustchat oidc login flow v1', 32)));
 }
 
 export async function sealFlow(deps: Deps, flow: SsoFlow): Promise<string> {

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { newId, isId } from '../ids.ts';
-import { getHub, type Hub } from '../realtime/hub.ts';
+import { getHub, type Conn, type Hub } from '../realtime/hub.ts';
+import { MAX_PRESENCE_SUBSCRIPTIONS } from '../contract/actions.ts';
 import { isControl, type BusMessage } from '../contract/events.ts';
 import { existingUserIds, getStatus, getStatuses, upsertStatus, type StatusRow } from '../store/status.ts';
 
@@ -27,8 +27,11 @@ const present = (r: StatusRow): PresentedStatus => ({ user_id: r.user_id, status
  * socket closes everywhere. A manual status (away, dnd, offline) wins until the user sets
  * `online`. The stored status (table user_status) is what every process reads; which processes
  * hold sockets is shared over the bus (`presence` control messages), so a user connected to B
- * stays online when their tab on A closes. `status_change` goes to the user's own sockets only
- * (as in Mattermost); other clients fetch statuses with POST /users/status/ids.
+ * stays online when their tab on A closes. `status_change` goes to the user's own sockets and to
+ * the native connections that watch the user (`presence_subscribe`, a bounded list per
+ * connection: see subscribePresence); nobody else gets it, so a status change is not broadcast to
+ * every socket. The Mattermost socket keeps Mattermost's behaviour (own sockets only; its apps
+ * poll POST /users/status/ids).
  */
 export class Presence {
   readonly node = newId();
@@ -155,7 +158,8 @@ export class Presence {
   private async write(row: StatusRow) {
     await upsertStatus(this.deps.db, row);
     this.deps.bus.publish({ control: 'status', user_id: row.user_id, status: row.status, manual: row.manual });
-    this.deps.bus.publish({ event: 'status_change', data: present(row), broadcast: { user_ids: [row.user_id] } });
+    // The user's own sockets, and every connection watching them (presence_subscribe).
+    this.deps.bus.publish({ event: 'status_change', data: present(row), broadcast: { user_ids: [row.user_id], presence_of: row.user_id } });
   }
 
   /** Client activity (typing, actions): ends automatic away. */
@@ -198,9 +202,8 @@ export class Presence {
   }
 }
 
-export function getPresence(deps: Deps, opts?: PresenceOptions): Presence {
-  return localState(deps, 'presence', () => new Presence(deps, getHub(deps), opts));
-}
+/** The process's presence (deps.services.presence). */
+export const getPresence = (deps: Deps): Presence => deps.services.presence;
 
 function checkStatus(v: unknown): StatusName {
   if (typeof v !== 'string' || !(STATUSES as readonly string[]).includes(v)) throw badRequest('invalid_status', `status must be one of ${STATUSES.join(', ')}`);
@@ -236,4 +239,22 @@ export async function statusesByIds(deps: Deps, input: { ids?: unknown }): Promi
   const [rows, users] = await Promise.all([getStatuses(deps.db, unique), existingUserIds(deps.db, unique)]);
   const byId = new Map(rows.map((r) => [r.user_id, r]));
   return users.map((id) => (byId.has(id) ? present(byId.get(id)!) : { user_id: id, status: 'offline' as const, manual: false, last_activity_at: 0 }));
+}
+
+/**
+ * The socket's `presence_subscribe {user_ids}`: the connection watches these users' presence
+ * from now on (replacing what it watched; `[]` stops), and gets their current statuses. At most
+ * MAX_PRESENCE_SUBSCRIPTIONS ids; anyone signed in may watch anyone, as POST /users/status/ids
+ * lets them read anyone's status. The subscription is in place before the statuses are read, so
+ * a change after the read always arrives as an event.
+ */
+export async function subscribePresence(deps: Deps, conn: Conn, data: { user_ids?: unknown }): Promise<{ statuses: PresentedStatus[] }> {
+  const ids = data.user_ids;
+  if (!Array.isArray(ids)) throw badRequest('invalid_user_ids', 'user_ids must be an array of user ids');
+  if (ids.length > MAX_PRESENCE_SUBSCRIPTIONS) throw badRequest('too_many_user_ids', `At most ${MAX_PRESENCE_SUBSCRIPTIONS} user ids per subscription`);
+  if (!ids.every(isId)) throw badRequest('invalid_user_ids', 'user_ids must be 26-character user ids');
+  const unique = [...new Set(ids as string[])];
+  getHub(deps).watchPresence(conn, unique);
+  if (!unique.length) return { statuses: [] };
+  return { statuses: await statusesByIds(deps, { ids: unique }) };
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { createClient } from 'redis';
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { tooMany } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -164,15 +163,16 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** The process's rate-limit store: Redis when configured, else in-process. */
-export function rateLimitStore(deps: Deps): RateLimitStore {
-  return localState(deps, 'rate-limit-store', () =>
-    deps.config.redis.url
-      ? // Same prefix as the bus channel, so installations sharing one Redis keep separate counts.
-        createRedisRateLimitStore(deps.config.redis.url, { log: deps.log, prefix: `${deps.config.redis.channel_prefix || 'rustchat'}:rl:` })
-      : createMemoryRateLimitStore(),
-  );
+/** The process's rate-limit store (made once, by boot.ts): Redis when configured, else in-process. */
+export function createRateLimitStore(deps: Pick<Deps, 'config' | 'log'>): RateLimitStore {
+  return deps.config.redis.url
+    ? // Same prefix as the bus channel, so installations sharing one Redis keep separate counts.
+      createRedisRateLimitStore(deps.config.redis.url, { log: deps.log, prefix: `${deps.config.redis.channel_prefix || 'rustchat'}:rl:` })
+    : createMemoryRateLimitStore();
 }
+
+/** The process's rate-limit store. */
+export const rateLimitStore = (deps: Deps): RateLimitStore => deps.services.rateLimits;
 
 export interface Limit {
   /** Hits allowed inside the window; the next one is refused. */

@@ -5,7 +5,8 @@ import { accessPost, presentReaction } from './posts.ts';
 import { badRequest } from '../errors.ts';
 import { isId } from '../ids.ts';
 import * as store from '../store/reactions.ts';
-import { channelMemberIds, touchPost } from '../store/posts.ts';
+import { channelMemberIds, getPostsByIds, touchPost } from '../store/posts.ts';
+import { readableChannelIds } from './access.ts';
 import type { ReactionRow } from '../store/reactions.ts';
 
 export { presentReaction };
@@ -24,6 +25,20 @@ export function checkEmojiName(v: unknown): string {
 export async function listReactions(deps: Deps, auth: Auth, postId: string): Promise<ReactionRow[]> {
   const { post } = await accessPost(deps.db, auth, postId);
   return store.reactionsOfPosts(deps.db, [post.id]);
+}
+
+/**
+ * Reactions of several posts the caller can read, by post id (oldest first each); posts that are
+ * deleted, unknown or in channels the caller cannot read are absent. Three queries whatever the
+ * number of posts.
+ */
+export async function listReactionsOfPosts(deps: Deps, auth: Auth, postIds: readonly string[]): Promise<Map<string, ReactionRow[]>> {
+  const rows = (await getPostsByIds(deps.db, [...new Set(postIds.filter(isId))])).filter((p) => p.delete_at === 0);
+  const readable = await readableChannelIds(deps.db, auth, rows.map((p) => p.channel_id));
+  const visible = rows.filter((p) => readable.has(p.channel_id)).map((p) => p.id);
+  const out = new Map<string, ReactionRow[]>(visible.map((id) => [id, []]));
+  for (const r of await store.reactionsOfPosts(deps.db, visible)) out.get(r.post_id)!.push(r);
+  return out;
 }
 
 /**

@@ -30,6 +30,15 @@ test('parseQuery: hostile and odd input stays literal text', () => {
   assert.equal(parseQuery('-from:bob').excludedTerms, ['from:bob'], 'negated filters are plain words');
 });
 
+test('parseQuery: ext: only for file search', () => {
+  const files = parseQuery('report ext:PDF -ext:.doc ext: in:abc', { ext: true });
+  assert.equal(files.ext, ['pdf']);
+  assert.equal(files.excludedExt, ['doc'], 'a leading dot is dropped');
+  assert.equal(files.terms, ['report']);
+  assert.equal(parseQuery('report ext:pdf').terms, ['report', 'ext:pdf'], 'post search keeps ext: as a word');
+  assert.is(parseQuery('report').ext, undefined);
+});
+
 test('dayStart: UTC, zones with DST, invalid dates', () => {
   assert.is(dayStart('2024-03-10', 'UTC'), Date.UTC(2024, 2, 10));
   assert.is(dayStart('2024-01-15', 'America/New_York'), Date.UTC(2024, 0, 15, 5));

@@ -24,6 +24,9 @@ export interface ParsedQuery {
   before?: string;
   after?: string;
   on?: string;
+  /** File search only (parseQuery with `{ ext: true }`): `ext:pdf` and `-ext:pdf`, lowercased, no dot. */
+  ext?: string[];
+  excludedExt?: string[];
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -33,8 +36,12 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
  * words or -"phrases", from:user, in:channel or in:@user (a DM), before:/after:/on:YYYY-MM-DD. Nothing here is SQL: every
  * piece is later bound as a parameter, so quotes, %, _ and backslashes are just characters.
  */
-export function parseQuery(q: string): ParsedQuery {
+export function parseQuery(q: string, opts: { ext?: boolean } = {}): ParsedQuery {
   const out: ParsedQuery = { terms: [], prefixes: [], phrases: [], excludedTerms: [], excludedPhrases: [], from: [], in: [] };
+  if (opts.ext) {
+    out.ext = [];
+    out.excludedExt = [];
+  }
   let i = 0;
   const n = q.length;
   const isSpace = (ch: string) => /\s/.test(ch);
@@ -66,6 +73,12 @@ export function parseQuery(q: string): ParsedQuery {
       continue;
     }
     const word = readWord();
+    const ext = opts.ext ? /^ext:\.?(.*)$/i.exec(word) : null;
+    if (ext) {
+      const value = ext[1].trim().toLowerCase();
+      if (value) (negate ? out.excludedExt! : out.ext!).push(value);
+      continue;
+    }
     const m = /^(from|in|channel|before|after|on):(.*)$/i.exec(word);
     if (m && !negate) {
       const key = m[1].toLowerCase();
@@ -174,19 +187,7 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
   if (clauses > MAX_CLAUSES) throw badRequest('query_too_complex', `At most ${MAX_CLAUSES} terms and filters`);
   if (!clauses && !p.before && !p.after && !p.on) throw badRequest('invalid_query', 'q has no terms or filters');
 
-  let afterMs: number | undefined;
-  let beforeMs: number | undefined;
-  if (p.before || p.after || p.on) {
-    const tz = pickTimeZone(input.time_zone, await store.userTimezone(deps.db, auth.user.id));
-    if (p.after) afterMs = dayStart(nextDay(dayStartCheck(p.after, 'after')), tz, 'after');
-    if (p.before) beforeMs = dayStart(p.before, tz, 'before');
-    if (p.on) {
-      const start = dayStart(p.on, tz, 'on');
-      const end = dayStart(nextDay(p.on), tz, 'on');
-      afterMs = Math.max(afterMs ?? start, start);
-      beforeMs = Math.min(beforeMs ?? end, end);
-    }
-  }
+  const { afterMs, beforeMs } = await dateWindow(deps, auth, p, input.time_zone);
 
   let before: { create_at: number; seq: number } | undefined;
   if (input.cursor !== undefined) {
@@ -220,6 +221,27 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
     page.map(({ headline: _h, ...row }) => row),
   );
   return { items: views, next_cursor: more ? page[page.length - 1].id : null, matches, terms: [...p.terms, ...p.prefixes.map((s) => `${s}*`), ...p.phrases.map((s) => `"${s}"`)] };
+}
+
+/**
+ * The [afterMs, beforeMs) window of a query's before:/after:/on: filters, in the request's time
+ * zone, else the caller's profile zone, else UTC (both undefined without date filters).
+ */
+export async function dateWindow(deps: Deps, auth: Auth, p: ParsedQuery, timeZone: string | undefined): Promise<{ afterMs?: number; beforeMs?: number }> {
+  let afterMs: number | undefined;
+  let beforeMs: number | undefined;
+  if (p.before || p.after || p.on) {
+    const tz = pickTimeZone(timeZone, await store.userTimezone(deps.db, auth.user.id));
+    if (p.after) afterMs = dayStart(nextDay(dayStartCheck(p.after, 'after')), tz, 'after');
+    if (p.before) beforeMs = dayStart(p.before, tz, 'before');
+    if (p.on) {
+      const start = dayStart(p.on, tz, 'on');
+      const end = dayStart(nextDay(p.on), tz, 'on');
+      afterMs = Math.max(afterMs ?? start, start);
+      beforeMs = Math.min(beforeMs ?? end, end);
+    }
+  }
+  return { afterMs, beforeMs };
 }
 
 function dayStartCheck(date: string, name: string): string {

@@ -5,6 +5,8 @@ import { notFound } from '../errors.ts';
 import { forgetSessions, signSessionToken, type Auth } from './tokens.ts';
 import { getSession, insertSession, listUserSessions, revokeSession, revokeUserSessions, type SessionRow } from '../store/sessions.ts';
 import { inTx } from './tx.ts';
+import { detachDeviceElsewhere } from '../store/push.ts';
+import { DEVICE_ID_MAX } from '../push/proxy.ts';
 import { audit, type Actor } from './audit.ts';
 import { authSettings, sessionLifetimeMs } from './auth-settings.ts';
 
@@ -36,9 +38,11 @@ export async function startSession(deps: Deps, q: Queryable, userId: string, met
     last_activity_at: now,
     ip: meta.ip.slice(0, 64),
     user_agent: meta.user_agent.slice(0, 512),
-    device_id: (meta.device_id ?? '').slice(0, 128),
+    device_id: (meta.device_id ?? '').slice(0, DEVICE_ID_MAX),
     props: { ...origin, ...(mobile ? { mobile: true } : {}) },
   });
+  // A device logging in again (another account, or the same after a reinstall) gets this session's pushes only.
+  if (session.device_id) await detachDeviceElsewhere(q, session.device_id, session.id);
   return { session, token: await signSessionToken(deps, session.id, userId, now) };
 }
 

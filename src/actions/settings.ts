@@ -38,8 +38,15 @@ const SITE_NAME_MAX = 64;
 
 export const SettingsPatch = z
   .object({
-    site_name: z.string().trim().min(1).max(SITE_NAME_MAX).nullable().optional(),
-    open_signup: z.boolean().nullable().optional(),
+    site_name: z
+      .string({ error: 'must be text' })
+      .trim()
+      .min(1, 'Enter a site name')
+      .max(SITE_NAME_MAX, `At most ${SITE_NAME_MAX} characters`)
+      .refine((v) => !/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(v), 'contains control or bidirectional-override characters')
+      .nullable()
+      .optional(),
+    open_signup: z.boolean({ error: 'must be true or false' }).nullable().optional(),
   })
   .strict();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;

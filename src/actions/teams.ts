@@ -3,14 +3,14 @@ import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { inTx, type Emit } from './tx.ts';
-import { accessTeam, checkId, checkInput, isTeamAdmin, pageLimit } from './access.ts';
+import { accessTeam, assertActiveUser, checkId, checkInput, isTeamAdmin, pageLimit } from './access.ts';
 import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import * as teams from '../store/teams.ts';
 import type { TeamMemberRow, TeamRole, TeamRow } from '../store/teams.ts';
 import { insertChannel, lockDefaultChannels, lockUserTeamChannels } from '../store/channels.ts';
 import { channelMemberIds, deleteTeamChannelMemberships, insertChannelMember } from '../store/members.ts';
-import { presentChannel, presentMember } from './channels.ts';
+import { presentChannel, presentMember, type AfterChange } from './channels.ts';
 
 // Mattermost's reserved team names (model/team.go), which would shadow web client routes.
 const RESERVED_TEAM_NAMES = new Set(['admin', 'api', 'channel', 'claim', 'error', 'files', 'help', 'landing', 'login', 'mfa', 'oauth', 'plug', 'plugins', 'post', 'signup', 'boards', 'playbooks']);
@@ -97,8 +97,10 @@ export async function createTeam(deps: Deps, auth: Auth, raw: CreateTeamInput): 
         name,
         display_name: input.display_name,
         description: input.description ?? '',
-        type: openness.type ?? 'O',
-        allow_open_invite: openness.allow_open_invite ?? true,
+        // Without type or allow_open_invite a team is invite-only, as the web client creates it:
+        // opening a team to everyone on the server is a choice, never a default.
+        type: openness.type ?? 'I',
+        allow_open_invite: openness.allow_open_invite ?? false,
         invite_id: newId(),
         creator_id: auth.user.id,
         create_at: now,
@@ -191,11 +193,12 @@ export async function updateTeam(deps: Deps, auth: Auth, teamId: string, raw: Up
 }
 
 /** Soft-deletes a team (system admins only). */
-export async function deleteTeam(deps: Deps, auth: Auth, teamId: string): Promise<TeamRow> {
+export async function deleteTeam(deps: Deps, auth: Auth, teamId: string, after?: AfterChange<TeamRow>): Promise<TeamRow> {
   return inTx(deps, async (tx, emit) => {
     await accessTeam(tx, auth, teamId, 'view', { lock: true });
     if (!auth.isSystemAdmin) throw forbidden('forbidden', 'Only system admins can delete teams');
     const team = await teams.softDeleteTeam(tx, teamId, deps.now());
+    await after?.(tx, team);
     emit({ event: 'team_deleted', data: { team_id: teamId, team: presentTeam(team) }, broadcast: { user_ids: await teams.teamMemberIds(tx, teamId), team_id: teamId } });
     return team;
   });
@@ -232,22 +235,26 @@ export async function listTeamMembers(deps: Deps, auth: Auth, teamId: string, op
   return { items, next_cursor: more ? items[items.length - 1].user_id : null };
 }
 
-/** Adds a user to the team (team admins, system admins). Idempotent: an existing member is returned with created=false. */
-export async function addTeamMember(deps: Deps, auth: Auth, teamId: string, raw: z.input<typeof addTeamMemberSchema>): Promise<{ member: TeamMemberRow; created: boolean }> {
+/**
+ * Adds a user to the team (team admins, system admins). Idempotent: an existing member is returned
+ * with created=false. A deactivated user is refused (400 `user_deactivated`), member or not.
+ */
+export async function addTeamMember(deps: Deps, auth: Auth, teamId: string, raw: z.input<typeof addTeamMemberSchema>, after?: AfterChange<TeamMemberRow>): Promise<{ member: TeamMemberRow; created: boolean }> {
   const input = checkInput(addTeamMemberSchema, raw);
   const userId = checkId(input.user_id, 'user_id');
   return inTx(deps, async (tx, emit) => {
     const { team } = await accessTeam(tx, auth, teamId, 'admin', { lock: true });
-    if (!(await teams.userExists(tx, userId))) throw notFound('user_not_found', 'User not found');
+    await assertActiveUser(tx, userId);
     const existing = await teams.getTeamMember(tx, teamId, userId);
     if (existing) return { member: existing, created: false };
     const member = await addUserToTeam(tx, emit, team, userId, 'team_user', deps.now());
+    await after?.(tx, member!);
     return { member: member!, created: true };
   });
 }
 
 /** Removes a member (self: anyone; others: team admins, system admins), from the team's channels too. */
-export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, userId: string): Promise<void> {
+export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, userId: string, after?: AfterChange<TeamMemberRow>): Promise<void> {
   checkId(userId, 'user_id');
   return inTx(deps, async (tx, emit) => {
     const self = userId === auth.user.id;
@@ -256,6 +263,7 @@ export async function removeTeamMember(deps: Deps, auth: Auth, teamId: string, u
     const target = self ? a.member : await teams.getTeamMember(tx, teamId, userId);
     if (!target) throw notFound('member_not_found', self ? 'You are not a member of this team' : 'That user is not a member of this team');
     await removeUserFromTeam(tx, emit, a.team, userId, auth.user.id);
+    await after?.(tx, target);
   });
 }
 
@@ -272,4 +280,12 @@ export async function setTeamMemberRole(deps: Deps, auth: Auth, teamId: string, 
     if (!m) throw notFound('member_not_found', 'That user is not a member of this team');
     return m;
   });
+}
+
+/** Member counts of a team the caller may view: all members, and those whose account is active. */
+export async function teamStats(deps: Deps, auth: Auth, teamId: string): Promise<{ team_id: string; total_member_count: number; active_member_count: number }> {
+  checkId(teamId, 'team id');
+  await accessTeam(deps.db, auth, teamId, 'member');
+  const r = await teams.teamMemberCounts(deps.db, teamId);
+  return { team_id: teamId, total_member_count: r.total, active_member_count: r.active };
 }

@@ -5,7 +5,7 @@ import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
 import { testApp } from '../../test/app.ts';
 import { fxUser } from '../../test/fixtures.ts';
 import { authenticate } from './tokens.ts';
-import type { Deps } from '../deps.ts';
+import { withServices } from '../boot.ts';
 import type { BusMessage, ControlMessage } from '../contract/events.ts';
 import { isControl } from '../contract/events.ts';
 import { createMemoryBus } from '../realtime/bus.ts';
@@ -159,7 +159,7 @@ test('sessions expire after the idle lifetime, and use slides it', async () => {
 test('logout revokes at once on another process sharing the bus', async () => {
   const token = await registerAndLogin('twoproc');
   // A second "process": same database and bus, its own cache.
-  const other: Deps = { ...t.deps, local: new Map() };
+  const other = withServices(t.deps);
   const before = await authenticate(other, token);
   assert.ok(before.session.id);
   controls.length = 0;
@@ -174,7 +174,7 @@ test('logout revokes at once on another process sharing the bus', async () => {
 test('without the bus message, revocation still takes effect within 1 s (cache bound)', async () => {
   const token = await registerAndLogin('nobus');
   // A process on another bus that never hears about the logout.
-  const isolated: Deps = { ...t.deps, bus: createMemoryBus(), local: new Map() };
+  const isolated = withServices({ ...t.deps, bus: createMemoryBus() });
   pinned = Date.now();
   const a = await authenticate(isolated, token);
   await t.req('POST', '/api/v1/auth/logout', { token });

@@ -1,11 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { forbidden, unauthorized } from '../errors.ts';
-import { authSettings, sessionLifetimeMs } from './auth-settings.ts';
-import { getSession, touchSession, type SessionRow } from '../store/sessions.ts';
+import { authSettings, mfaEnrolmentDue, sessionLifetimeMs } from './auth-settings.ts';
+import { getSession, touchSession } from '../store/sessions.ts';
+import type { Auth, AuthUser } from './auth.ts';
 import { isControl } from '../contract/events.ts';
+import { authenticateAccessToken, isAccessTokenShape } from './access-tokens.ts';
 
 /** Absolute cap on a token's age, whatever the sliding idle lifetime does. */
 export const TOKEN_MAX_AGE_SECONDS = 365 * 24 * 3600;
@@ -20,25 +21,7 @@ export async function signSessionToken(deps: Deps, sessionId: string, userId: st
     .sign(deps.jwtKey);
 }
 
-export interface AuthUser {
-  id: string;
-  username: string;
-  email: string;
-  roles: string;
-  delete_at: number;
-  mfa_active: boolean;
-}
-
-export interface Auth {
-  user: AuthUser;
-  session: SessionRow;
-  isSystemAdmin: boolean;
-  /**
-   * auth.mfa = required and this password session's user has not enrolled yet: only the routes
-   * that enrol (and me, logout) accept the session until they do.
-   */
-  mfaSetupRequired?: boolean;
-}
+export type { Auth, AuthUser } from './auth.ts';
 
 export interface AuthenticateOptions {
   /** The route is one a session waiting for MFA enrolment may use. */
@@ -66,9 +49,10 @@ const TOUCH_MS = 60_000;
  * used to keep up to 10,000 stale entries, ~0.7 KB each — after a reconnect storm, one per
  * connected socket for as long as the process lived.)
  */
-class SessionCache {
+export class SessionCache {
   readonly map = new Map<string, CacheEntry>();
   private timer: NodeJS.Timeout | undefined;
+  unsubscribe: (() => void) | undefined;
   constructor(private now: () => number) {}
 
   get(sid: string): CacheEntry | undefined {
@@ -93,6 +77,12 @@ class SessionCache {
       this.map.delete(id);
     }
   }
+  close() {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    this.map.clear();
+  }
   private tick() {
     this.timer = undefined;
     this.sweep();
@@ -103,15 +93,16 @@ class SessionCache {
   }
 }
 
-function sessionCache(deps: Deps): SessionCache {
-  return localState(deps, 'session-cache', () => {
-    const cache = new SessionCache(deps.now);
-    deps.bus.subscribe((m) => {
-      if (isControl(m) && m.control === 'sessions_revoked') for (const id of m.session_ids) cache.delete(id);
-    });
-    return cache;
+/** The process's session cache (deps.services.sessions), cleared by `sessions_revoked` on the bus. */
+export function createSessionCache(deps: Deps): SessionCache {
+  const cache = new SessionCache(deps.now);
+  cache.unsubscribe = deps.bus.subscribe((m) => {
+    if (isControl(m) && m.control === 'sessions_revoked') for (const id of m.session_ids) cache.delete(id);
   });
+  return cache;
 }
+
+const sessionCache = (deps: Deps): SessionCache => deps.services.sessions;
 
 /** Drops sessions from this process's cache at once (the bus does it for the others). */
 export function forgetSessions(deps: Deps, ids: string[]) {
@@ -168,7 +159,8 @@ function verifyToken(deps: Deps, token: string): { sid: string; sub: string } {
  * mfa_setup_required for a session that must enrol first, unless the route allows it).
  */
 export async function authenticate(deps: Deps, token: string, opts: AuthenticateOptions = {}): Promise<Auth> {
-  const auth = await resolveSession(deps, token);
+  // Personal access tokens have no dots; session tokens are JWTs (access-tokens.ts).
+  const auth = isAccessTokenShape(token) ? await authenticateAccessToken(deps, token) : await resolveSession(deps, token);
   if (auth.mfaSetupRequired && !opts.allowMfaSetup) throw mfaSetupRequiredError();
   return auth;
 }
@@ -211,7 +203,7 @@ async function resolveSession(deps: Deps, token: string): Promise<Auth> {
     session,
     isSystemAdmin: user.roles.split(' ').includes('system_admin'),
     // SSO sessions are exempt: the identity provider does its own second factor.
-    mfaSetupRequired: settings.mfa === 'required' && !user.mfa_active && session.props?.via !== 'openid',
+    mfaSetupRequired: mfaEnrolmentDue(settings, user.mfa_active, session.props?.via === 'openid'),
   };
   cache.set(sid, { auth, at: now });
   return auth;

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { badRequest, forbidden } from '../errors.ts';
 import { isId } from '../ids.ts';
 
@@ -18,18 +17,30 @@ export async function userTyping(deps: Deps, userId: string, input: Record<strin
   if (!isId(channelId)) throw badRequest('invalid_channel_id', 'channel_id must be a 26-character id');
   if (rootId !== '' && !isId(rootId)) throw badRequest('invalid_root_id', 'root_id must be a 26-character id');
   const now = deps.now();
-  const last = localState(deps, 'typing-throttle', () => new Map<string, number>());
+  const last = deps.services.caches.typing;
   const key = `${userId}:${channelId}:${rootId}`;
   const prev = last.get(key);
   if (prev !== undefined && now - prev < TYPING_THROTTLE_MS) return { sent: false };
-  const rows = await deps.db.query<{ user_id: string }>(
-    `select m.user_id from channel_members m join channels c on c.id = m.channel_id where m.channel_id = $1 and c.delete_at = 0`,
-    [channelId],
-  );
-  const userIds = rows.map((r) => r.user_id);
-  if (!userIds.includes(userId)) throw forbidden('forbidden', 'You are not a member of this channel');
+  // Claimed before the membership read: a burst of frames all reach this line before any read
+  // returns, and only the first may go on (checking after the await let 11-13 through).
   if (last.size >= THROTTLE_SWEEP_AT) for (const [k, at] of last) if (now - at >= TYPING_THROTTLE_MS) last.delete(k);
   last.set(key, now);
+  let userIds: string[];
+  try {
+    const rows = await deps.db.query<{ user_id: string }>(
+      `select m.user_id from channel_members m join channels c on c.id = m.channel_id where m.channel_id = $1 and c.delete_at = 0`,
+      [channelId],
+    );
+    userIds = rows.map((r) => r.user_id);
+    if (!userIds.includes(userId)) throw forbidden('forbidden', 'You are not a member of this channel');
+  } catch (e) {
+    // Nothing was sent: give the claim back (unless a later frame has taken it since).
+    if (last.get(key) === now) {
+      if (prev === undefined) last.delete(key);
+      else last.set(key, prev);
+    }
+    throw e;
+  }
   deps.bus.publish({
     event: 'typing',
     data: { channel_id: channelId, root_id: rootId, user_id: userId, at: now },

@@ -17,7 +17,7 @@ let n = 0;
 async function setup() {
   const a = await fxUser(t.deps);
   const b = await fxUser(t.deps);
-  const tr = await t.req('POST', '/api/v1/teams', { token: a.token, body: { name: `unr-${Date.now().toString(36)}-${n++}`, display_name: 'U' } });
+  const tr = await t.req('POST', '/api/v1/teams', { token: a.token, body: { name: `unr-${Date.now().toString(36)}-${n++}`, display_name: 'U', type: 'O' } });
   await t.req('POST', `/api/v1/teams/${tr.body.id}/join`, { token: b.token });
   const cr = await t.req('POST', '/api/v1/channels', { token: a.token, body: { team_id: tr.body.id, name: 'talk', display_name: 'Talk', type: 'public' } });
   await t.req('POST', `/api/v1/channels/${cr.body.id}/join`, { token: b.token });

@@ -3,7 +3,9 @@ import type { Auth } from './tokens.ts';
 import { inTx } from './tx.ts';
 import { accessChannel, accessTeam, checkId, type ChannelMemberRow, type ChannelRow } from './access.ts';
 import { presentChannel, presentMember } from './channels.ts';
-import { listMemberChannels, markMemberViewed, type MemberChannelRow } from '../store/members.ts';
+import { listMemberChannels, markMemberUnreadFrom, markMemberViewed, type MemberChannelRow } from '../store/members.ts';
+import { accessPost } from './posts.ts';
+import { clearPushes } from './push.ts';
 import { listUserTeams } from '../store/teams.ts';
 
 /**
@@ -68,10 +70,13 @@ function totals(unreads: Unread[]): UnreadTotals {
  */
 export async function markChannelRead(deps: Deps, auth: Auth, channelId: string): Promise<{ member: ChannelMemberRow; unread: Unread }> {
   checkId(channelId);
-  return inTx(deps, async (tx, emit) => {
-    const { channel } = await accessChannel(tx, auth, channelId, { mode: 'write', allowArchived: true });
+  let cleared = false;
+  const out = await inTx(deps, async (tx, emit) => {
+    const { channel, member: before } = await accessChannel(tx, auth, channelId, { mode: 'write', allowArchived: true });
     const now = deps.now();
     const member = (await markMemberViewed(tx, channelId, auth.user.id, now))!;
+    // The user's phones may show notifications of this channel: clear them (after commit).
+    if (Number(before?.mention_count ?? 0) > 0) cleared = true;
     // The totals as of the update (it read the latest committed channel row).
     const fresh = { ...channel, total_msg_count: member.msg_count, total_msg_count_root: member.msg_count_root };
     const unread = unreadOf(fresh, member);
@@ -79,6 +84,27 @@ export async function markChannelRead(deps: Deps, auth: Auth, channelId: string)
     const pm = presentMember(member);
     emit({ event: 'channel_viewed', data: { channel_id: channelId, team_id: channel.team_id, last_viewed_at: member.last_viewed_at, member: pm }, broadcast });
     emit({ event: 'unread_updated', data: { ...unread, member: pm }, broadcast });
+    return { member, unread };
+  });
+  if (cleared) clearPushes(deps, auth, channelId);
+  return out;
+}
+
+/**
+ * Marks a channel unread for the caller from one of its posts on (the post menu's "Mark as
+ * unread"; Mattermost's set_unread): the channel's unread and mention counts go back to what they
+ * were just before that post (store/members.ts markMemberUnreadFrom). Needs membership (archived
+ * channels too). Emits `unread_updated` with `post_id` to the caller's own sockets.
+ */
+export async function markChannelUnreadFrom(deps: Deps, auth: Auth, postId: string): Promise<{ member: ChannelMemberRow; unread: Unread }> {
+  checkId(postId, 'post id');
+  return inTx(deps, async (tx, emit) => {
+    const { channel, post } = await accessPost(tx, auth, postId, { mode: 'write', allowArchived: true });
+    const member = (await markMemberUnreadFrom(tx, channel.id, auth.user.id, post, deps.now()))!;
+    const fresh = (await tx.query<ChannelRow>('select * from channels where id = $1', [channel.id]))[0];
+    const unread = unreadOf(fresh, member);
+    const pm = presentMember(member);
+    emit({ event: 'unread_updated', data: { ...unread, member: pm, post_id: postId }, broadcast: { user_ids: [auth.user.id], channel_id: channel.id, team_id: channel.team_id || undefined } });
     return { member, unread };
   });
 }

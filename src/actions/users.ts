@@ -2,11 +2,25 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
-import { accessChannel } from './access.ts';
+import { accessChannel, checkInput } from './access.ts';
 import { inTx } from './tx.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import type { AppEvent } from '../contract/events.ts';
-import { getUser, listUsers, updateProfile, usersByIds, usersByUsernames, usersSharingWith, type UserRow } from '../store/users.ts';
+import {
+  channelMemberTimezones,
+  countActiveUsers,
+  getUser,
+  knownUserIds,
+  listUsers,
+  updateProfile,
+  usersByIds,
+  usersByUsernames,
+  usersOfGroupChannels,
+  usersSharingWith,
+  type UserRow,
+} from '../store/users.ts';
+import { isId } from '../ids.ts';
+import { userNotifyProps } from './notify-props.ts';
 
 /** Who is looking at a user: emails are shown only to the user themself and to system admins. */
 export interface Viewer {
@@ -24,7 +38,7 @@ export function presentUser(row: UserRow, viewer: Viewer | null) {
     id: row.id,
     username: row.username,
     // Sign-in details only for the user themselves and admins.
-    ...(showEmail ? { email: row.email, mfa_active: !!row.mfa_active, auth_service: row.auth_service ?? '' } : {}),
+    ...(showEmail ? { email: row.email, mfa_active: !!row.mfa_active, auth_service: row.auth_service ?? '', notify_props: userNotifyProps(row.notify_props) } : {}),
     display_name: row.display_name,
     first_name: row.first_name,
     last_name: row.last_name,
@@ -37,6 +51,8 @@ export function presentUser(row: UserRow, viewer: Viewer | null) {
     update_at: Number(row.update_at),
     delete_at: Number(row.delete_at),
     last_picture_update: Number(row.last_picture_update),
+    // Bot accounts say so (absent for people).
+    ...(row.is_bot ? { is_bot: true } : {}),
   };
 }
 export type PresentedUser = ReturnType<typeof presentUser>;
@@ -91,8 +107,10 @@ export async function getUserProfile(deps: Deps, auth: Auth, id: string) {
 }
 
 /** PATCH own profile (system admins: anyone's). Emits user_updated. */
-export async function patchProfile(deps: Deps, auth: Auth, id: string, patch: ProfilePatchInput) {
+/** `raw` is checked against ProfilePatchSchema here (the Mattermost route builds it from its own fields). */
+export async function patchProfile(deps: Deps, auth: Auth, id: string, raw: unknown) {
   if (id !== auth.user.id && !auth.isSystemAdmin) throw forbidden('forbidden', 'You can only change your own profile');
+  const patch: ProfilePatchInput = checkInput(ProfilePatchSchema, raw);
   if (Object.keys(patch).length === 0) throw badRequest('invalid_input', 'Nothing to change');
   return inTx(deps, async (tx, emit) => {
     const existing = await getUser(tx, id, { forUpdate: true });
@@ -109,6 +127,8 @@ export interface UserListQuery {
   q?: string;
   team_id?: string;
   channel_id?: string;
+  /** Users not in this channel (the caller must be able to read it): the "Add members" dialog. */
+  not_in_channel_id?: string;
   cursor?: string;
   limit: number;
 }
@@ -123,11 +143,13 @@ export async function searchUsers(deps: Deps, auth: Auth, query: UserListQuery) 
     if (!rows.length) throw forbidden('forbidden', 'You are not a member of this team');
   }
   if (query.channel_id) await accessChannel(deps.db, auth, query.channel_id);
+  if (query.not_in_channel_id) await accessChannel(deps.db, auth, query.not_in_channel_id);
   const rows = await listUsers(deps.db, {
     q: query.q,
     searchEmail: auth.isSystemAdmin,
     teamId: query.team_id,
     channelId: query.channel_id,
+    notInChannelId: query.not_in_channel_id,
     after: query.cursor,
     limit: query.limit + 1,
   });
@@ -145,4 +167,41 @@ export async function getUsersByIds(deps: Deps, auth: Auth, ids: string[]) {
 export async function getUsersByUsernames(deps: Deps, auth: Auth, names: string[]) {
   const rows = await usersByUsernames(deps.db, [...new Set(names)].slice(0, 1000));
   return { items: rows.map((r) => presentUser(r, auth)), next_cursor: null };
+}
+
+/** Most group channels one profiles request may name. */
+export const GROUP_CHANNELS_MAX = 200;
+
+/**
+ * The other members of each group channel the caller is in, by channel id (Mattermost's
+ * POST /users/group_channels, which the apps call at start-up for their sidebar names). Channels
+ * the caller is not in, or that are not group channels, are absent.
+ */
+export async function groupChannelProfiles(deps: Deps, auth: Auth, channelIds: string[]): Promise<Map<string, ReturnType<typeof presentUser>[]>> {
+  const ids = [...new Set(channelIds.filter(isId))].slice(0, GROUP_CHANNELS_MAX);
+  const out = new Map<string, ReturnType<typeof presentUser>[]>();
+  for (const row of await usersOfGroupChannels(deps.db, auth.user.id, ids)) {
+    const { channel_id, ...user } = row;
+    const list = out.get(channel_id) ?? [];
+    list.push(presentUser(user, auth));
+    out.set(channel_id, list);
+  }
+  return out;
+}
+
+/** Ids of the users the caller shares a channel with. */
+export async function listKnownUserIds(deps: Deps, auth: Auth): Promise<string[]> {
+  return knownUserIds(deps.db, auth.user.id);
+}
+
+/** How many active accounts there are (any signed-in user may know; Mattermost shows it in lists). */
+export async function activeUserCount(deps: Deps): Promise<number> {
+  return countActiveUsers(deps.db);
+}
+
+/** The distinct timezones of a readable channel's members (the apps warn before @channel at night). */
+export async function channelTimezones(deps: Deps, auth: Auth, channelId: string): Promise<Record<string, unknown>[]> {
+  if (!isId(channelId)) throw badRequest('invalid_id', 'channel id is not a valid id');
+  await accessChannel(deps.db, auth, channelId);
+  return channelMemberTimezones(deps.db, channelId);
 }

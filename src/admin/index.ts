@@ -3,6 +3,7 @@
  * Subsystems with operations (users here; backups) add one import line below.
  */
 import './user-ops.ts';
+import './integration-ops.ts';
 import '../backup/ops.ts';
 
 export { startAdminSocket, registerAdminOp, AdminStream, callAdmin, callAdminRaw, AdminUnavailableError } from './socket.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.ts';
 import type { Deps } from '../deps.ts';
-import { openDatabase } from '../boot.ts';
+import { openDatabase, withServices } from '../boot.ts';
 import { migrate } from '../db/migrate.ts';
 import { createMemoryBus } from '../realtime/bus.ts';
 import { createLogger } from '../log.ts';
@@ -78,12 +78,11 @@ export async function openLocalDeps(config: Config): Promise<{ deps: Deps; close
   // Loaded only when configured, like boot.ts does: node-redis is a large module.
   const bus = config.redis.url ? await (await import('../realtime/redis-bus.ts')).createRedisBus({ url: config.redis.url, prefix: config.redis.channel_prefix, log, connectWaitMs: 1000 }) : createMemoryBus();
   const jwtKey = config.auth.jwt_secret ? new TextEncoder().encode(config.auth.jwt_secret) : randomBytes(32);
-  const deps: Deps = { config, db, bus, log, now: Date.now, jwtKey, local: new Map() };
+  const deps = withServices({ config, db, bus, log, now: Date.now, jwtKey });
   return {
     deps,
     async close() {
-      const store = deps.local.get('rate-limit-store') as { close(): Promise<void> } | undefined;
-      await store?.close().catch(() => {});
+      await deps.services.close();
       await bus.close();
       await db.close();
       lock?.release();

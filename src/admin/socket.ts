@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage } from 'node:http';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -151,7 +151,7 @@ async function handle(deps: Deps, req: import('node:http').IncomingMessage, res:
 
 /** No server is listening on the admin socket (so the caller may open the data directory itself). */
 export class AdminUnavailableError extends Error {
-  constructor(readonly path: string, readonly cause?: unknown) {
+  constructor(readonly path: string, override readonly cause?: unknown) {
     super(`no server is listening on ${path}`);
     this.name = 'AdminUnavailableError';
   }

@@ -15,11 +15,12 @@ import type { Db } from '../db/driver.ts';
 import { openPglite } from '../db/pglite.ts';
 import { openPostgres } from '../db/postgres.ts';
 import { bundledMigrations } from '../db/migrate.ts';
-import type { Deps } from '../deps.ts';
+import { withServices } from '../boot.ts';
 import { createServer } from '../server.ts';
 import { openLocalStorage } from '../files/local.ts';
 import type { Storage } from '../files/storage.ts';
-import { fakePng, multipart, startS3rver } from '../files/testing.ts';
+import { multipart, startS3rver } from '../../test/files.ts';
+import { initTestCodecs, noise, pixels, png } from '../../test/images.ts';
 import { openS3Storage } from '../files/s3.ts';
 import { createBackup } from './create.ts';
 import { restoreBackup, verifyArchive } from './restore.ts';
@@ -43,8 +44,11 @@ test.before(async () => {
   teamId = (await fxTeam(ctx.deps, alice, { members: [bob] })).id;
   channelId = (await fxChannel(ctx.deps, teamId, alice, { members: [bob] })).id;
 
-  // Files, a post carrying them, a thread, reactions — through the API.
-  fileBytes.push(fakePng(320, 200, 300_000), randomBytes(50_000), Buffer.from('plain text\n'));
+  // Files (a real image: its thumbnail and preview are objects too), a post carrying them, a
+  // thread, reactions — through the API.
+  await initTestCodecs();
+  const rnd = noise(2);
+  fileBytes.push(await png(pixels(320, 200, () => [rnd() * 255, rnd() * 255, 90, 255])), randomBytes(50_000), Buffer.from('plain text\n'));
   const { body, contentType } = multipart([
     { name: 'channel_id', value: channelId },
     { name: 'files', filename: 'a.png', type: 'image/png', data: fileBytes[0] },
@@ -98,8 +102,8 @@ async function restoreAndCompare(db: Db, label: string, from = archive, backupTo
   const storage = await openLocalStorage(join(dir, `restored-${label}`));
   const r = await restoreBackup({ db, storage }, from);
   assert.ok(r.rows > 40);
-  assert.is(r.files, 3);
-  const deps: Deps = { ...ctx.deps, db, storage, local: new Map() };
+  assert.is(r.files, 5, 'three files, a thumbnail and a preview');
+  const deps = withServices({ ...ctx.deps, db, storage });
   const app = createServer(deps).app;
   const req: TestContext['req'] = async (method, path, o = {}) => {
     const res = await app.request(path, { method, headers: o.token ? { authorization: `Bearer ${o.token}` } : {} });
@@ -111,6 +115,12 @@ async function restoreAndCompare(db: Db, label: string, from = archive, backupTo
     const res = await app.request(`/api/v1/files/${fileIds[i]}`, { headers: { authorization: `Bearer ${bob.token}` } });
     assert.is(res.status, 200);
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(fileBytes[i]), `file ${i} bytes after restore into ${label}`);
+  }
+  for (const variant of ['thumbnail', 'preview']) {
+    const path = `/api/v1/files/${fileIds[0]}/${variant}`;
+    const [restored, original] = await Promise.all([app.request(path, { headers: { authorization: `Bearer ${bob.token}` } }), ctx.server.app.request(path, { headers: { authorization: `Bearer ${bob.token}` } })]);
+    assert.is(restored.headers.get('cache-control'), 'private, max-age=2592000, immutable', `${variant} rendered, not the fallback`);
+    assert.ok(Buffer.from(await restored.arrayBuffer()).equals(Buffer.from(await original.arrayBuffer())), `${variant} bytes after restore into ${label}`);
   }
   if (backupTo) await createBackup({ db, storage }, createWriteStream(backupTo), { tmpDir: dir });
   // Sequences continue after the restored rows: a new post gets a higher seq than every old one.
@@ -162,7 +172,7 @@ test('local files restore into S3 and back up from it again (storage-independent
   try {
     const storage = await openS3Storage({ endpoint: s3.endpoint, bucket: 'restore', accessKey: 'S3RVER', secretKey: 'S3RVER', region: 'us-east-1', forcePathStyle: true, createBucket: true });
     const r = await restoreBackup({ db, storage }, archive);
-    assert.is(r.files, 3);
+    assert.is(r.files, 5);
     const keys = await db.query<{ id: string; storage_key: string }>('select id, storage_key from files');
     for (const k of keys) {
       const i = fileIds.indexOf(k.id);
@@ -174,7 +184,7 @@ test('local files restore into S3 and back up from it again (storage-independent
     const m = await createBackup({ db, storage }, createWriteStream(again), { tmpDir: dir });
     assert.is(m.source.storage, 's3');
     const v = await verifyArchive(again);
-    assert.is(v.files!.count, 3);
+    assert.is(v.files!.count, 5);
     await storage.close();
   } finally {
     await db.close();
@@ -290,7 +300,7 @@ test('backup --no-files; list and prune', async () => {
   assert.is(items.length, 3);
   assert.match(items[0].file, /20260102/);
   assert.is(items[0].files, null);
-  assert.is(items[1].files, 3);
+  assert.is(items[1].files, 5);
   assert.is(items[1].rows!.posts, m.tables.find((t) => t.name === 'posts')!.rows);
   assert.ok(items[2].error);
   const removed = pruneBackups(dir, 2);

@@ -137,14 +137,24 @@ export async function createBackup(src: BackupSource, out: Writable, opts: Creat
         if (withFiles && infos.some((t) => t.name === 'files')) {
           let last = '';
           for (;;) {
-            const rows = await tx.query<{ id: string; storage_key: string; size: number; sha256: string }>(
-              `select id, storage_key, size, sha256 from files where id > $1 and storage_key <> '' order by id limit ${PAGE}`,
+            const rows = await tx.query<{ id: string; storage_key: string; size: number; sha256: string; thumbnail_key: string; thumbnail_size: number; preview_key: string; preview_size: number }>(
+              `select id, storage_key, size, sha256, thumbnail_key, thumbnail_size, preview_key, preview_size from files where id > $1 and storage_key <> '' order by id limit ${PAGE}`,
               [last],
             );
-            for (const r of rows) await fileRows.line(JSON.stringify({ key: r.storage_key, size: Number(r.size), sha256: r.sha256 }));
+            for (const r of rows) {
+              await fileRows.line(JSON.stringify({ key: r.storage_key, size: Number(r.size), sha256: r.sha256 }));
+              // Rendered image previews: their checksums are computed below.
+              if (r.thumbnail_key) await fileRows.line(JSON.stringify({ key: r.thumbnail_key, size: Number(r.thumbnail_size), sha256: '' }));
+              if (r.preview_key) await fileRows.line(JSON.stringify({ key: r.preview_key, size: Number(r.preview_size), sha256: '' }));
+            }
             if (rows.length < PAGE) break;
             last = rows[rows.length - 1].id;
           }
+        }
+        // Custom emoji images (live emoji only: a deleted one's image is gone from storage).
+        if (withFiles && infos.some((t) => t.name === 'custom_emoji')) {
+          const rows = await tx.query<{ storage_key: string; size: number; sha256: string }>(`select storage_key, size, sha256 from custom_emoji where delete_at = 0 order by id`);
+          for (const r of rows) await fileRows.line(JSON.stringify({ key: r.storage_key, size: Number(r.size), sha256: r.sha256 }));
         }
       },
       { isolation: 'repeatable read', readOnly: true },

@@ -11,8 +11,11 @@ export interface TableInfo {
   primaryKey: string[];
 }
 
-/** Tables the backup never carries: the migration ledger is rebuilt by running migrations. */
-const SKIP = new Set(['schema_migrations']);
+/**
+ * Tables the backup never carries: the migration ledger is rebuilt by running migrations, and
+ * server_nodes holds heartbeats of the processes running now (actions/peers.ts).
+ */
+const SKIP = new Set(['schema_migrations', 'server_nodes']);
 
 export const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 

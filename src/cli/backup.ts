@@ -7,9 +7,11 @@ import { pipeline } from 'node:stream/promises';
 import { action, configFrom, dataOptions, jsonOption, printJson, UsageError } from './common.ts';
 import type { Config } from '../config.ts';
 import { openDatabase } from '../boot.ts';
-import { openStorage } from '../files/storage.ts';
+import { openStorage } from '../files/open.ts';
 import { createLogger } from '../log.ts';
+import type { IncomingMessage } from 'node:http';
 import { callAdminRaw, AdminUnavailableError } from '../admin/socket.ts';
+import { AppError } from '../errors.ts';
 import { DataDirLockedError } from '../db/lock.ts';
 import { backupFileName } from '../backup/format.ts';
 import { stderrProgress, type Progress } from '../backup/progress.ts';
@@ -30,15 +32,41 @@ const count = (v: string) => {
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-/** Streams the backup of a running embedded server (admin socket) into out; false when no server listens. */
-async function viaSocket(config: Config, files: boolean, out: Writable, progress: Progress): Promise<boolean> {
-  let res;
+/** What `backup.snapshot` answers (src/backup/ops.ts). */
+interface SnapshotAnswer {
+  dir: string;
+  bytes: number;
+  heldMaxMs: number;
+}
+
+/**
+ * The backup of a running server, through its admin socket; false when no server listens.
+ * An embedded server copies its database into its data directory (chat waits only milliseconds,
+ * src/db/pglite-snapshot.ts) and this process dumps the copy with its own PGlite, then deletes it.
+ * When that is impossible (not enough free space for the copy, an older server) the server dumps
+ * its database itself and streams the archive, holding its single connection meanwhile.
+ */
+async function viaSocket(config: Config, files: boolean, out: Writable, progress: Progress, tmpDir: string | undefined): Promise<boolean> {
+  let snap: { answer: SnapshotAnswer; conn: IncomingMessage } | undefined;
   try {
-    res = await callAdminRaw(config.server.data_dir, 'backup.create', { files });
+    const conn = await callAdminRaw(config.server.data_dir, 'backup.snapshot', {});
+    snap = { answer: await firstLine(conn), conn };
   } catch (e) {
     if (e instanceof AdminUnavailableError) return false;
-    throw e;
+    if (!(e instanceof AppError)) throw e;
+    if (e.code === 'storage_full') process.stderr.write(`warning: ${e.message}; the server makes the backup itself instead, and its queries wait until it has read the database\n`);
+    else if (e.code !== 'unknown_op' && e.code !== 'not_embedded') throw e;
   }
+  if (snap) {
+    try {
+      await fromSnapshot(config, snap.answer.dir, files, out, progress, tmpDir);
+    } finally {
+      rmSync(snap.answer.dir, { recursive: true, force: true });
+      snap.conn.destroy(); // the server deletes the copy too when the connection closes, however it closes
+    }
+    return true;
+  }
+  const res = await callAdminRaw(config.server.data_dir, 'backup.create', { files });
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _e, cb) {
@@ -53,6 +81,47 @@ async function viaSocket(config: Config, files: boolean, out: Writable, progress
   await pipeline(res, counter, out);
   if (!complete) throw new Error('the server aborted the backup (see its log)');
   return true;
+}
+
+/** The JSON line `backup.snapshot` answers first (the connection stays open after it). */
+async function firstLine(res: IncomingMessage): Promise<SnapshotAnswer> {
+  // Not `for await`: leaving that loop would destroy the response, and with it the copy.
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl < 0) return;
+      res.off('data', onData);
+      res.off('end', onEnd);
+      res.pause();
+      try {
+        resolve(JSON.parse(text.slice(0, nl)) as SnapshotAnswer);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    const onEnd = () => reject(new Error('the server closed the connection before the snapshot was ready (see its log)'));
+    res.on('data', onData);
+    res.on('end', onEnd);
+    res.on('error', reject);
+  });
+}
+
+/** Dumps a snapshot of the embedded database (opened here: crash recovery makes it consistent) and the storage. */
+async function fromSnapshot(config: Config, dir: string, files: boolean, out: Writable, progress: Progress, tmpDir: string | undefined) {
+  const { openPglite } = await import('../db/pglite.ts');
+  const db = await openPglite({ dataDir: dir, scratch: true });
+  try {
+    const storage = files ? await openStorage(config) : undefined;
+    try {
+      await createBackup({ db, storage }, out, { files, progress, tmpDir, warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+    } finally {
+      await storage?.close();
+    }
+  } finally {
+    await db.close();
+  }
 }
 
 /** Runs a backup in this process: the database (PostgreSQL, or embedded under its lock) and storage. */
@@ -90,7 +159,7 @@ function createCommand(): Command {
           if (opts.keep) throw new UsageError('--keep needs an output directory, not stdout');
           if (process.stdout.isTTY) throw new UsageError('refusing to write a binary archive to a terminal; redirect stdout or use --output FILE');
           const out = process.stdout as unknown as Writable;
-          if (!(await viaSocket(config, opts.files, out, progress))) await direct(config, opts.files, out, progress, undefined);
+          if (!(await viaSocket(config, opts.files, out, progress, undefined))) await direct(config, opts.files, out, progress, undefined);
           progress.end();
           return;
         }
@@ -103,7 +172,7 @@ function createCommand(): Command {
         const tmp = join(dir, `.${name}.${process.pid}.partial`);
         const out: WriteStream = createWriteStream(tmp, { mode: 0o600, flags: 'wx' });
         try {
-          if (!(await viaSocket(config, opts.files, out, progress))) await direct(config, opts.files, out, progress, dir);
+          if (!(await viaSocket(config, opts.files, out, progress, dir))) await direct(config, opts.files, out, progress, dir);
           if (!out.closed) await once(out, 'close');
           renameSync(tmp, final);
         } catch (e) {

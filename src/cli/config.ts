@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { action, configFrom, dataOptions, jsonOption, printJson } from './common.ts';
-import { redacted } from '../config.ts';
+import { checkServeConfig, redacted } from '../config.ts';
 
 export function configCommand(): Command {
   const cmd = new Command('config').description('inspect the configuration');
@@ -9,7 +9,9 @@ export function configCommand(): Command {
       .description('validate the configuration and print it with secrets redacted (exit 2 names a bad key)')
       .action(
         action(async (opts: { config?: string; dataDir?: string; json?: boolean }) => {
-          const cfg = redacted(configFrom(opts));
+          const loaded = configFrom(opts);
+          checkServeConfig(loaded);
+          const cfg = redacted(loaded);
           if (opts.json) return printJson(cfg);
           for (const [section, values] of Object.entries(cfg)) {
             process.stdout.write(`[${section}]\n`);

@@ -6,12 +6,17 @@ import { action, configFrom, dataOptions } from './common.ts';
 import { openDeps } from '../boot.ts';
 import { migrate } from '../db/migrate.ts';
 import { createServer } from '../server.ts';
+import { createDrain } from '../http/drain.ts';
 import { loadWebAssets } from '../web-assets.ts';
 import { createLogger } from '../log.ts';
 import { buildInfo } from '../version.ts';
 import { startAdminSocket } from '../admin/index.ts';
 import { collectStartupGarbage, startIdleCollector } from '../startup-gc.ts';
 import { startUnattachedFileSweeper } from '../actions/files.ts';
+import { createMailer } from '../mail/mailer.ts';
+import { startOutboxWorker } from '../mail/worker.ts';
+import { startNotificationSender } from '../actions/notification-sender.ts';
+import { registerPeerWatch } from '../http/peers-metrics.ts';
 
 export function serveCommand(): Command {
   return dataOptions(new Command('serve'))
@@ -38,7 +43,8 @@ export function serveCommand(): Command {
           const s = listen({ fetch: app.app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s as Server)) as Server;
           s.once('error', reject);
         });
-        app.injectWebSocket(server);
+        const drain = createDrain(server);
+        app.injectWebSocket(server, { refuse: () => drain.draining });
         // Embedded mode: admin commands reach this process over <data_dir>/admin.sock (they cannot open the locked database).
         const adminSocket = config.database.url ? undefined : await startAdminSocket(deps);
         const addr = server.address() as AddressInfo;
@@ -59,6 +65,12 @@ export function serveCommand(): Command {
         // And after bursts (a reconnect storm), once the server has gone idle again.
         const stopIdleCollector = startIdleCollector({ onCollect: (info) => log.debug('idle garbage collected', info) });
         const stopFileSweeper = startUnattachedFileSweeper(deps);
+        // Every serving process sends from the shared outbox (src/mail/worker.ts); services.close() stops it.
+        startOutboxWorker(deps, { mailer: await createMailer(config, { log }) });
+        // Offline mention / direct message emails, batched per the recipients' intervals (src/actions/notification-sender.ts).
+        startNotificationSender(deps);
+        // PostgreSQL mode: find other servers on the database that this bus does not reach (actions/peers.ts).
+        if (config.database.url) registerPeerWatch(deps);
 
         await new Promise<void>((resolve) => {
           let stopping = false;
@@ -75,10 +87,11 @@ export function serveCommand(): Command {
               process.exit(1);
             }, 9500);
             deadline.unref();
-            const closed = new Promise<void>((r) => server.close(() => r()));
-            server.closeIdleConnections();
+            // Stop accepting; answer what is in flight with Connection: close; close idle
+            // keep-alive connections; WebSockets get 1001 (src/http/drain.ts).
+            const closed = drain.start();
             app.closeSockets();
-            const force = setTimeout(() => server.closeAllConnections(), config.server.shutdown_timeout_ms);
+            const force = setTimeout(() => drain.force(), config.server.shutdown_timeout_ms);
             await closed;
             clearTimeout(force);
             await adminSocket?.close();

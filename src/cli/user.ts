@@ -21,10 +21,23 @@ function merged(cmd: Command): Opts {
   return { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as Opts;
 }
 
+/** What each operation of src/admin/user-ops.ts answers (JSON over the admin socket), as far as the commands read it. */
+interface UserOps {
+  'user.create': { user: AnyUser; password?: string };
+  'user.list': { items: AnyUser[] };
+  'user.show': AnyUser & { active_sessions: number } & Record<string, unknown>;
+  'user.set-role': AnyUser;
+  'user.deactivate': AnyUser;
+  'user.activate': AnyUser;
+  'user.reset-password': { user: AnyUser; sessions_revoked: number; password?: string };
+  'user.mfa-reset': { user: AnyUser; was_active: boolean };
+  'user.delete': { deleted: AnyUser };
+}
+
 /** Runs an op; AppErrors for bad input become usage errors (exit 2), the rest failures (exit 1). */
-async function op(o: Opts, name: string, args: Record<string, unknown>): Promise<any> {
+async function op<N extends keyof UserOps>(o: Opts, name: N, args: Record<string, unknown>): Promise<UserOps[N]> {
   try {
-    return await runAdminOp(configFrom(o), name, args);
+    return (await runAdminOp(configFrom(o), name, args)) as UserOps[N];
   } catch (e) {
     if (e instanceof AppError) {
       if (e.status === 400) throw new UsageError(e.message);

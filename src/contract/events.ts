@@ -11,7 +11,7 @@
  *
  * Types only besides two small helpers: the web client imports this module.
  */
-import type { Channel, ChannelMember, ChannelType, Millis, Post, Preference, Reaction, Status, Team, TeamMember, Unread, User } from './objects.ts';
+import type { Channel, ChannelMember, ChannelType, CustomEmoji, Millis, Post, Preference, Reaction, SidebarCategory, Status, Team, TeamMember, ThreadWithPost, Unread, User } from './objects.ts';
 
 export interface PostedData {
   post: Post;
@@ -21,12 +21,25 @@ export interface PostedData {
   channel_name: string;
   channel_display_name: string;
   team_id: string;
-  /** Ids of the members the post mentions (every other member for @channel/@all/@here). */
+  /**
+   * Ids of the members the post mentions, as their mention counts rose: named, every other member
+   * for @channel/@all/@here (but those who ignore channel-wide mentions), and every recipient of a
+   * direct or group message.
+   */
   mentions: string[];
   sender_name: string;
 }
 
 export interface PostChangedData {
+  post: Post;
+  channel_id: string;
+}
+
+/**
+ * A post shown to one user only and never stored (a slash command's private answer). Its type
+ * is `system_ephemeral` unless the command set another; it takes no part in unread counts.
+ */
+export interface EphemeralPostData {
   post: Post;
   channel_id: string;
 }
@@ -99,6 +112,64 @@ export interface ChannelViewedData {
   member: ChannelMember;
 }
 
+/** My membership's settings changed (notify_props: mute, notification levels). To the member only. */
+export interface ChannelMemberUpdatedData {
+  channel_id: string;
+  team_id: string;
+  member: ChannelMember;
+}
+
+/** A followed thread changed for its follower (a reply, a deleted reply, a mention edited in). */
+export interface ThreadUpdatedData {
+  thread: ThreadWithPost;
+}
+
+/**
+ * The follower's read marker of a thread moved (read, or marked unread). With `thread_id` ''
+ * every followed thread of `team_id` and of the direct channels was marked read at `last_viewed_at`.
+ */
+export interface ThreadReadChangedData {
+  thread_id: string;
+  channel_id: string;
+  team_id: string;
+  last_viewed_at: Millis;
+  unread_replies: number;
+  unread_mentions: number;
+}
+
+/** The user followed or unfollowed a thread; `thread` is its state after the change. */
+export interface ThreadFollowChangedData {
+  thread_id: string;
+  channel_id: string;
+  team_id: string;
+  following: boolean;
+  thread: ThreadWithPost;
+}
+
+/** Sidebar events go to the user's own sockets; each names the team whose sidebar changed. */
+export interface SidebarCategoryCreatedData {
+  team_id: string;
+  category: SidebarCategory;
+}
+/** Categories whose name, sorting, muted, collapsed or channels changed (as they are now). */
+export interface SidebarCategoryUpdatedData {
+  team_id: string;
+  categories: SidebarCategory[];
+}
+export interface SidebarCategoryDeletedData {
+  team_id: string;
+  category_id: string;
+}
+export interface SidebarCategoryOrderData {
+  team_id: string;
+  order: string[];
+}
+
+/** A custom emoji was added or deleted; sent to every active user (custom emoji are server-wide). */
+export interface EmojiData {
+  emoji: CustomEmoji;
+}
+
 /**
  * Event name -> data. An interface (not a type alias) so that the exhaustiveness test can add an
  * event to it by declaration merging, exactly as a new line here would.
@@ -107,6 +178,7 @@ export interface EventMap {
   posted: PostedData;
   post_edited: PostChangedData;
   post_deleted: PostDeletedData;
+  ephemeral_message: EphemeralPostData;
   post_pinned: PostChangedData;
   post_unpinned: PostChangedData;
   reaction_added: ReactionData;
@@ -126,9 +198,21 @@ export interface EventMap {
   /** The public presentation (no email): it goes to everyone who shares a team or channel. */
   user_updated: { user: User };
   channel_viewed: ChannelViewedData;
-  unread_updated: Unread & { member: ChannelMember };
+  /** My counts changed (read, or marked unread from `post_id`: Mattermost's post_unread). */
+  unread_updated: Unread & { member: ChannelMember; post_id?: string };
+  channel_member_updated: ChannelMemberUpdatedData;
   preferences_changed: { preferences: Preference[] };
   preferences_deleted: { preferences: Preference[] };
+  thread_updated: ThreadUpdatedData;
+  thread_read_changed: ThreadReadChangedData;
+  thread_follow_changed: ThreadFollowChangedData;
+  sidebar_category_created: SidebarCategoryCreatedData;
+  sidebar_category_updated: SidebarCategoryUpdatedData;
+  sidebar_category_deleted: SidebarCategoryDeletedData;
+  sidebar_category_order_updated: SidebarCategoryOrderData;
+  emoji_added: EmojiData;
+  /** Native only (Mattermost has no such event; its apps notice a 404 for the image). */
+  emoji_deleted: EmojiData;
 }
 
 export type EventName = keyof EventMap;
@@ -139,6 +223,11 @@ export interface Broadcast {
   user_ids: string[];
   /** Never delivered to this user's sockets (e.g. the typist). */
   omit_user_id?: string;
+  /**
+   * Also delivered to the connections that watch this user's presence (`presence_subscribe`),
+   * on every process: `status_change` only.
+   */
+  presence_of?: string;
   /** Context for serializers (Mattermost's broadcast block); not used for routing. */
   channel_id?: string;
   team_id?: string;
@@ -165,6 +254,7 @@ const ALL: { [K in EventName]: true } = {
   posted: true,
   post_edited: true,
   post_deleted: true,
+  ephemeral_message: true,
   post_pinned: true,
   post_unpinned: true,
   reaction_added: true,
@@ -184,8 +274,18 @@ const ALL: { [K in EventName]: true } = {
   user_updated: true,
   channel_viewed: true,
   unread_updated: true,
+  channel_member_updated: true,
   preferences_changed: true,
   preferences_deleted: true,
+  thread_updated: true,
+  thread_read_changed: true,
+  thread_follow_changed: true,
+  sidebar_category_created: true,
+  sidebar_category_updated: true,
+  sidebar_category_deleted: true,
+  sidebar_category_order_updated: true,
+  emoji_added: true,
+  emoji_deleted: true,
 };
 export const EVENT_NAMES = Object.keys(ALL) as EventName[];
 
@@ -201,7 +301,9 @@ export type ControlMessage =
   /** A process asks the others to re-announce their online users (it just started or reconnected). */
   | { control: 'presence_sync'; node: string }
   /** Local only: the remote bus came back after an outage, so messages may have been lost. */
-  | { control: 'bus_reconnected' };
+  | { control: 'bus_reconnected' }
+  /** A process says it is alive on this bus (realtime/peers.ts: finds servers sharing the database but not the bus). */
+  | { control: 'node_heartbeat'; node: string };
 
 export type BusMessage = AppEvent | ControlMessage;
 export const isControl = (m: BusMessage): m is ControlMessage => 'control' in m;

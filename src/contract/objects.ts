@@ -26,6 +26,8 @@ export interface User {
   mfa_active?: boolean;
   /** Only for the user themself and system admins: '' (password account) or 'openid' (made by SSO). */
   auth_service?: string;
+  /** Only for the user themself and system admins: notification settings (Mattermost's keys, defaults filled in). */
+  notify_props?: Record<string, string>;
   display_name: string;
   first_name: string;
   last_name: string;
@@ -35,6 +37,8 @@ export interface User {
   locale: string;
   /** Space-separated: `system_user`, `system_admin`. */
   roles: string;
+  /** Present (true) for bot accounts only. */
+  is_bot?: boolean;
   create_at: Millis;
   update_at: Millis;
   delete_at: Millis;
@@ -133,6 +137,23 @@ export interface Reaction {
   create_at: Millis;
 }
 
+/**
+ * A custom emoji: a name usable in messages (`:name:`) and reactions, with an image at
+ * `/api/v1/emoji/{id}/image` (immutable: a new image means a new emoji).
+ */
+export interface CustomEmoji {
+  id: string;
+  name: string;
+  creator_id: string;
+  mime_type: string;
+  width: number;
+  height: number;
+  size: number;
+  create_at: Millis;
+  update_at: Millis;
+  delete_at: Millis;
+}
+
 /** File metadata as it appears inside a post (the files API has the full FileInfo). */
 export interface PostFile {
   id: string;
@@ -146,11 +167,11 @@ export interface PostFile {
   width: number;
   height: number;
   create_at: Millis;
-}
-
-export interface FileInfo extends PostFile {
+  /** A thumbnail and a preview can be asked for (a rendered image, or the original while pending). */
   has_preview_image: boolean;
 }
+
+export type FileInfo = PostFile;
 
 export interface PostMetadata {
   reactions: Reaction[];
@@ -193,4 +214,67 @@ export interface Preference {
   category: string;
   name: string;
   value: string;
+}
+
+/**
+ * A thread as one user sees it (collapsed reply threads): identified by its root post's id.
+ * Unread counts are replies by others after `last_viewed_at`, and the mentions of this user
+ * (or of the whole channel) among them.
+ */
+export interface Thread {
+  id: string;
+  channel_id: string;
+  /** '' for direct and group channels. */
+  team_id: string;
+  following: boolean;
+  last_viewed_at: Millis;
+  reply_count: number;
+  last_reply_at: Millis;
+  /** User ids of the root's author and the repliers, in order of their first post. */
+  participants: string[];
+  unread_replies: number;
+  unread_mentions: number;
+  /** The root's delete_at (0 unless deleted threads were asked for). */
+  delete_at: Millis;
+}
+
+/** A thread with its root post (lists and events carry both). */
+export interface ThreadWithPost extends Thread {
+  post: Post;
+}
+
+/** Counts over a user's followed threads (in a team and in direct channels, or everywhere). */
+export interface ThreadTotals {
+  total: number;
+  unread_threads: number;
+  unread_mentions: number;
+}
+
+export type SidebarCategoryType = 'favorites' | 'channels' | 'direct_messages' | 'custom';
+/** '' is the category's default (favorites and channels by name, direct messages most recent first). */
+export type SidebarSorting = '' | 'alpha' | 'recent' | 'manual';
+
+/**
+ * One category of a user's sidebar in a team (Mattermost's channel categories). Every channel of
+ * the user's in the team, and every direct and group channel, is in exactly one category of each
+ * team; `channel_ids` is the stored order (`manual` sorting shows it as it is).
+ */
+export interface SidebarCategory {
+  id: string;
+  user_id: string;
+  team_id: string;
+  type: SidebarCategoryType;
+  display_name: string;
+  sorting: SidebarSorting;
+  /** Every channel in a muted category is muted (notified of mentions only). */
+  muted: boolean;
+  collapsed: boolean;
+  sort_order: number;
+  channel_ids: string[];
+}
+
+/** A user's sidebar in a team: the categories and their order (ids, top first). */
+export interface SidebarCategories {
+  categories: SidebarCategory[];
+  order: string[];
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { durableDir } from './durable-dir.ts';
@@ -68,9 +68,13 @@ test('a commit is flushed by fdatasync/fsync system calls, with no subprocess', 
     await db.query('insert into t values (3, $1)', ['again']);
     await db.close();`;
   const log = join(root, 'strace.log');
-  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=fdatasync,fsync,syncfs,execve', '-o', log, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  // -ff: one log per thread, so a call made on a libuv worker is never split into
+  // "<unfinished ...>" / "<... resumed>" lines by another thread's call.
+  const r = spawnSync('strace', ['-f', '-ff', '-qq', '-e', 'trace=fdatasync,fsync,syncfs,execve', '-o', log, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
   assert.is(r.status, 0, r.stderr);
-  const calls = spawnSync('cat', [log], { encoding: 'utf8' }).stdout.split('\n');
+  const calls = readdirSync(root)
+    .filter((f) => f.startsWith('strace.log.'))
+    .flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n'));
   const execs = calls.filter((l) => l.includes('execve(') && !l.includes(process.execPath));
   assert.equal(execs, [], 'no program run besides node itself');
   assert.ok(calls.some((l) => /fdatasync\(\d+\)\s+= 0/.test(l)), 'fdatasync on written files');

@@ -27,8 +27,8 @@ interface EmNode {
 }
 interface NodeFs {
   realPath(node: EmNode): string;
-  stream_ops: Record<string, (...args: any[]) => unknown>;
-  node_ops: Record<string, (...args: any[]) => unknown>;
+  stream_ops: Record<string, (...args: unknown[]) => unknown>;
+  node_ops: Record<string, (...args: unknown[]) => unknown>;
 }
 
 /** Files synced at once (each holds a descriptor and a libuv thread while it runs). */
@@ -77,7 +77,7 @@ export function durableDir(root: string, emscriptenModule?: unknown): DurableDir
 function hook(fs: NodeFs, files: Set<EmNode>, dirs: Set<EmNode>): boolean {
   const s = fs.stream_ops;
   const n = fs.node_ops;
-  const names: [Record<string, (...a: any[]) => unknown>, string][] = [
+  const names: [Record<string, (...a: unknown[]) => unknown>, string][] = [
     [s, 'write'],
     [s, 'setattr'],
     [n, 'setattr'],
@@ -88,10 +88,10 @@ function hook(fs: NodeFs, files: Set<EmNode>, dirs: Set<EmNode>): boolean {
     [n, 'symlink'],
   ];
   if (typeof fs.realPath !== 'function' || names.some(([o, k]) => typeof o?.[k] !== 'function')) return false;
-  const wrap = (o: Record<string, (...a: any[]) => unknown>, k: string, mark: (...a: any[]) => void) => {
+  const wrap = (o: Record<string, (...a: unknown[]) => unknown>, k: string, mark: (...a: never[]) => void) => {
     const orig = o[k];
-    o[k] = function (this: unknown, ...args: any[]) {
-      mark(...args); // before: a write that throws halfway may still have changed the file
+    o[k] = function (this: unknown, ...args: unknown[]) {
+      (mark as (...a: unknown[]) => void)(...args); // before: a write that throws halfway may still have changed the file
       return orig.apply(this, args);
     };
   };

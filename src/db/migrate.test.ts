@@ -26,7 +26,7 @@ test('two concurrent migrators apply each file exactly once', async () => {
     // A second connection (PostgreSQL) or the same serialised one (PGlite) racing the first.
     const other = t.url ? await openPostgres(t.url) : t.db;
     const [a, b] = await Promise.all([migrate(t.db), migrate(other)]);
-    assert.equal([...a, ...b].sort(), bundledMigrations().map((m) => m.version));
+    assert.equal([...a, ...b].sort((x, y) => x - y), bundledMigrations().map((m) => m.version));
     if (other !== t.db) await other.close();
     const rows = await t.db.query<{ version: number; n: number }>('select version, count(*) as n from schema_migrations group by version');
     assert.ok(rows.every((r) => r.n === 1));

@@ -47,7 +47,10 @@ export interface MigrationStatus {
 export async function migrate(db: Db, migrations: Migration[] = bundledMigrations()): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.exec(`create table if not exists schema_migrations (
+    // Created only when missing: a start with nothing to apply writes nothing (it works while the
+    // disk is below the free-space reserve, which refuses writes).
+    const [ledger] = await tx.query<{ name: string | null }>(`select to_regclass('schema_migrations')::text as name`);
+    if (!ledger?.name) await tx.exec(`create table if not exists schema_migrations (
       version integer primary key,
       name text not null,
       applied_at bigint not null

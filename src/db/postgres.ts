@@ -1,5 +1,6 @@
 import postgres from 'postgres';
-import { UNPREPARED, assertPlainParams, type Db, type DbStats, type Tx } from './driver.ts';
+import { databaseUnavailable, storageFull, type AppError } from '../errors.ts';
+import { UNPREPARED, assertPlainParams, isConnectFailure, isDatabaseUnavailable, isDiskFull, type Db, type DbStats, type Statement, type Tx } from './driver.ts';
 
 /** Host, port and database of a URL, for messages that must never show the password. */
 export function describeUrl(url: string): string {
@@ -15,8 +16,32 @@ export interface PostgresOptions {
   poolSize?: number;
   /** Named prepared statements (default true); off for poolers in transaction mode that cannot keep them. */
   preparedStatements?: boolean;
+  /**
+   * How long opening a pooled connection may take (default 3): with the database gone, a request
+   * waits at most about this long before it answers 503 database_unavailable.
+   */
   connectTimeoutSeconds?: number;
+  /** The database was marked down: a connection could not be opened (requests answer 503 until onUp). */
+  onDown?: (err: unknown) => void;
+  /** The database answers again after `downMs`. */
+  onUp?: (downMs: number) => void;
+  /** A write failed for want of disk space on the database server (disk_full): answered 507. */
+  onFull?: (err: unknown) => void;
+  /** A write succeeded after onFull. */
+  onSpace?: () => void;
 }
+
+/** A statement or transaction under way, which fail() answers 503 when the database went down meanwhile. */
+interface Waiting {
+  fail: () => void;
+  timer?: NodeJS.Timeout;
+}
+
+/** While the database is down, how often a probe asks whether it is back. */
+const PROBE_MS = 250;
+
+/** The pool's connect timeout: the bound on how long a request waits for a database that is gone. */
+export const CONNECT_TIMEOUT_SECONDS = 3;
 
 const PREPARE = { prepare: true } as const;
 
@@ -30,18 +55,24 @@ const MAX_PREPARED = 512;
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<Db> {
   const sql = postgres(url, {
     max: opts.poolSize ?? 10,
-    // Short enough that `serve` with an unreachable database fails within 10 s.
-    connect_timeout: opts.connectTimeoutSeconds ?? 5,
+    // Short enough that `serve` with an unreachable database fails within 10 s, and that requests
+    // during an outage answer 503 within it rather than hang.
+    connect_timeout: opts.connectTimeoutSeconds ?? CONNECT_TIMEOUT_SECONDS,
     idle_timeout: 60,
     onnotice: () => {},
     types: {
       bigint: { to: 20, from: [20], parse: (x: string) => Number(x), serialize: (x: number | bigint) => String(x) },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- postgres.js types `types` as its own generic map; a custom bigint parser does not fit it
     } as any,
     connection: { application_name: 'rustchat' },
+    // postgres.js waits up to 20 s between reconnect attempts after repeated failures (3^n/100 s);
+    // queued statements waited with it. At most half a second, so the pool is back within a
+    // second of the database.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5) * (0.5 + Math.random() / 2),
   });
   // postgres.js's connect_timeout covers the TCP connect only: a peer that accepts the connection
   // and never answers the startup message (a proxy, a firewall) would hang it forever.
-  const limitMs = (opts.connectTimeoutSeconds ?? 5) * 1000 + 2000;
+  const limitMs = (opts.connectTimeoutSeconds ?? CONNECT_TIMEOUT_SECONDS) * 1000 + 2000;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -72,7 +103,92 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     prepared.add(text);
     return true;
   };
-  const stats: DbStats = { kind: 'postgres', pool_max: opts.poolSize ?? 10, queries_total: 0, query_errors_total: 0, queries_in_flight: 0, transactions_in_flight: 0 };
+  const stats: DbStats = { kind: 'postgres', pool_max: opts.poolSize ?? 10, queries_total: 0, query_errors_total: 0, unavailable_total: 0, queries_in_flight: 0, transactions_in_flight: 0 };
+  /**
+   * A lost or refused connection becomes 503 database_unavailable (an AppError both APIs render;
+   * the driver's error is its cause): the request failed because the database is away, not
+   * because of a bug. Any other error passes through unchanged (callers match SQLSTATEs).
+   *
+   * When a connection cannot even be opened (refused, timed out, the server starting or shutting
+   * down) the database is marked down: from then on requests answer 503 at once instead of
+   * queueing behind reconnect attempts (which is how requests hung for 5-17 s), and a probe
+   * (`select 1` every PROBE_MS) marks it up again as soon as it answers — no restart needed.
+   * What was already waiting in the driver's queue when the database went down gets the connect
+   * timeout to finish; after that it answers 503 too (its statement may still run if the database
+   * returns: the caller was told it failed, never that it succeeded).
+   */
+  let down: { since: number } | null = null;
+  let closing = false;
+  const waiting = new Set<Waiting>();
+  const connectTimeoutMs = (opts.connectTimeoutSeconds ?? CONNECT_TIMEOUT_SECONDS) * 1000;
+  const markDown = (e: unknown) => {
+    if (down || closing) return;
+    down = { since: Date.now() };
+    opts.onDown?.(e);
+    for (const w of waiting) w.timer ??= setTimeout(() => w.fail(), connectTimeoutMs);
+    void probe();
+  };
+  const probe = async () => {
+    while (down && !closing) {
+      await new Promise((r) => setTimeout(r, PROBE_MS).unref());
+      if (closing) return;
+      try {
+        await sql`select 1`.execute();
+        const since: number = down.since;
+        down = null;
+        opts.onUp?.(Date.now() - since);
+      } catch {
+        /* still down */
+      }
+    }
+  };
+  // Out of disk space on the database server ("could not extend file", SQLSTATE 53100): the
+  // statement's transaction was rolled back, so the request answers 507 storage_full, and the
+  // database counts as full until a write succeeds again (readiness `database: full`). PostgreSQL
+  // itself resumes as soon as space is freed; a PANIC under its write-ahead log restarts it, which
+  // is a database outage like any other (503, marked down, probed).
+  let full = false;
+  const wroteOk = () => {
+    if (!full) return;
+    full = false;
+    opts.onSpace?.();
+  };
+  const unavailable = (e: unknown): unknown => {
+    if (isDiskFull(e)) {
+      if (!full) {
+        full = true;
+        opts.onFull?.(e);
+      }
+      return storageFull('The database server is out of disk space: messages and changes cannot be saved until an administrator frees some; reading works', e);
+    }
+    if (!isDatabaseUnavailable(e)) return e;
+    stats.unavailable_total!++;
+    if (isConnectFailure(e)) markDown(e);
+    return databaseUnavailable(e);
+  };
+  const guard = async <T>(p: () => Promise<T>): Promise<T> => {
+    if (down) {
+      stats.unavailable_total!++;
+      throw databaseUnavailable(new Error(`the database has not answered since ${new Date(down.since).toISOString()}`));
+    }
+    const w: Waiting = { fail: () => {} };
+    try {
+      return await new Promise<T>((resolve, reject) => {
+        w.fail = () => reject(databaseUnavailable(new Error(`no answer within ${connectTimeoutMs} ms of the database going down`)));
+        waiting.add(w);
+        p().then(resolve, reject);
+      });
+    } catch (e) {
+      if (w.timer && (e as AppError).code === 'database_unavailable') {
+        stats.unavailable_total!++;
+        throw e;
+      }
+      throw unavailable(e);
+    } finally {
+      waiting.delete(w);
+      clearTimeout(w.timer);
+    }
+  };
   const run = async (q: postgres.Sql | postgres.TransactionSql, text: string, params: readonly unknown[] = []) => {
     stats.queries_total++;
     stats.queries_in_flight++;
@@ -80,6 +196,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       // execute() now: postgres.js sends a query when it is first handled, and `await` on its
       // Promise subclass would handle it a microtask later — after queries issued after this one
       // (batch relies on the order of issue being the order on the wire).
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- postgres.js's unsafe() takes any[] params and returns untyped rows
       return (await q.unsafe(text, params as any[], shouldPrepare(text, params) ? PREPARE : undefined).execute()) as unknown as any[];
     } catch (e) {
       stats.query_errors_total++;
@@ -88,49 +205,73 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       stats.queries_in_flight--;
     }
   };
+  const isRead = (text: string) => /^\s*(select|with|show)\b/i.test(text) && !/\b(insert|update|delete|merge)\b/i.test(text);
   return {
     kind: 'postgres',
-    query: (text, params) => run(sql, text, params),
+    query: async (text, params) => {
+      const rows = await guard(() => run(sql, text, params));
+      if (full && !isRead(text)) wroteOk();
+      return rows;
+    },
     exec: async (text) => {
-      await sql.unsafe(text);
+      await guard(async () => {
+        await sql.unsafe(text);
+      });
+      wroteOk();
     },
     async transaction(fn, o) {
       const mode = [o?.isolation ? `isolation level ${o.isolation}` : '', o?.readOnly ? 'read only' : ''].filter(Boolean).join(' ');
       stats.transactions_in_flight++;
       try {
-        return await transact(mode, fn);
+        const result = await guard(() => transact(mode, fn));
+        if (!o?.readOnly) wroteOk();
+        return result;
       } finally {
         stats.transactions_in_flight--;
       }
     },
-    async batch(statements) {
-      assertPlainParams(statements);
-      stats.transactions_in_flight++;
-      const c = await sql.reserve();
-      try {
-        // Written together: postgres.js pipelines a connection's queries. A failed statement
-        // aborts the transaction, and PostgreSQL answers the COMMIT with ROLLBACK.
-        // postgres.js queries are lazy: each is sent when first awaited or handled, so every one
-        // is handled here, in order, before anything is awaited.
-        const begin = c.unsafe('begin').execute() as unknown as Promise<unknown>;
-        const results = statements.map((s) => run(c, s.text, s.params ?? []));
-        const commit = c.unsafe('commit').execute() as unknown as Promise<{ command?: string }>;
-        const settled = await Promise.allSettled([begin, ...results, commit]);
-        const failed = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
-        // The first error is the cause; the ones after it are "current transaction is aborted".
-        // PostgreSQL has already ended the transaction: the COMMIT behind them became a ROLLBACK.
-        if (failed) throw failed.reason;
-        checkCommitted((settled.at(-1) as PromiseFulfilledResult<{ command?: string }>).value);
-        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<any[]>).value);
-      } finally {
-        c.release();
-        stats.transactions_in_flight--;
-      }
+    batch: async (statements) => {
+      const results = await guard(() => batch(statements));
+      wroteOk();
+      return results;
     },
+    diskFull: () => full,
     flush: async () => {},
     stats: () => ({ ...stats }),
-    close: () => sql.end({ timeout: 5 }),
+    close: () => {
+      closing = true;
+      return sql.end({ timeout: 5 });
+    },
   };
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as postgres.js returns them (Queryable.batch)
+  async function batch(statements: readonly Statement[]): Promise<any[][]> {
+    assertPlainParams(statements);
+    stats.transactions_in_flight++;
+    let c: postgres.ReservedSql | undefined;
+    try {
+      const r = (c = await sql.reserve());
+      // Written together: postgres.js pipelines a connection's queries. A failed statement
+      // aborts the transaction, and PostgreSQL answers the COMMIT with ROLLBACK.
+      // postgres.js queries are lazy: each is sent when first awaited or handled, so every one
+      // is handled here, in order, before anything is awaited.
+      const begin = r.unsafe('begin').execute() as unknown as Promise<unknown>;
+      const results = statements.map((s) => run(r, s.text, s.params ?? []));
+      const commit = r.unsafe('commit').execute() as unknown as Promise<{ command?: string }>;
+      const settled = await Promise.allSettled([begin, ...results, commit]);
+      const failed = settled.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
+      // The first error is the cause; the ones after it are "current transaction is aborted".
+      // PostgreSQL has already ended the transaction: the COMMIT behind them became a ROLLBACK.
+      if (failed) throw failed.reason;
+      checkCommitted((settled.at(-1) as PromiseFulfilledResult<{ command?: string }>).value);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows as postgres.js returns them
+      return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<any[]>).value);
+    } finally {
+      c?.release();
+      stats.transactions_in_flight--;
+    }
+  }
+
   /**
    * A transaction on a reserved connection, with BEGIN sent unawaited so that it travels in the
    * same write as the first statements (postgres.js pipelines a connection's queries): statements

@@ -1,8 +1,7 @@
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { createWriteStream, promises as fsp, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import { assertKey, StorageError, type Storage } from './storage.ts';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -30,7 +29,31 @@ async function fsyncPath(path: string) {
  * and fsyncs the directory, so a crash leaves either the whole object or nothing (plus, at
  * worst, a temporary file that the next start removes).
  */
-export async function openLocalStorage(root: string): Promise<Storage> {
+export interface LocalStorageOptions {
+  /**
+   * Space an upload must leave free on the filesystem (server.min_free_disk_mb), so uploads never
+   * eat the reserve the embedded database keeps on the same disk: refused before it starts below
+   * it, stopped (and removed) when it would cross it. 0: only a full disk (ENOSPC) stops one.
+   */
+  minFreeBytes?: number;
+}
+
+/** How often (in bytes written) an upload looks at the free space again. */
+const SPACE_CHECK_EVERY = 1024 * 1024;
+
+export async function openLocalStorage(root: string, opts: LocalStorageOptions = {}): Promise<Storage> {
+  const minFree = opts.minFreeBytes ?? 0;
+  /** Free space of the filesystem of root, or Infinity when it cannot be read. */
+  const freeBytes = () => {
+    try {
+      const st = statfsSync(root);
+      return st.bavail * st.bsize;
+    } catch {
+      return Infinity;
+    }
+  };
+  const reserveBreached = () => minFree > 0 && freeBytes() < minFree;
+  const full = () => new StorageError('full', `writing file: less than ${minFree} bytes free (server.min_free_disk_mb)`);
   const tmpDir = join(root, '.tmp');
   // Leftovers of puts interrupted by a crash. A directory that cannot be created is not fatal:
   // uploads answer 503 and /health/ready reports it, while text chat keeps working.
@@ -51,11 +74,20 @@ export async function openLocalStorage(root: string): Promise<Storage> {
       const dest = pathOf(key);
       const tmp = join(tmpDir, randomBytes(12).toString('hex'));
       let size = 0;
+      let checkedAt = 0;
       try {
+        if (reserveBreached()) throw full();
         await fsp.mkdir(tmpDir, { recursive: true, mode: 0o700 });
         const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
-        body.on('data', (chunk: Buffer) => (size += chunk.length));
+        body.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (minFree && size - checkedAt >= SPACE_CHECK_EVERY) {
+            checkedAt = size;
+            if (reserveBreached()) out.destroy(full());
+          }
+        });
         await pipeline(body, out);
+        if (reserveBreached()) throw full();
         await fsyncPath(tmp);
         await fsp.mkdir(dirname(dest), { recursive: true, mode: 0o700 });
         await fsp.rename(tmp, dest);
@@ -64,7 +96,7 @@ export async function openLocalStorage(root: string): Promise<Storage> {
       } catch (e) {
         await fsp.rm(tmp, { force: true }).catch(() => {});
         // An error of the body stream (e.g. an upload over the size limit) is the caller's, not ours.
-        if (!(e as NodeJS.ErrnoException)?.code || (e as any).status) throw e;
+        if (!(e as NodeJS.ErrnoException)?.code || (e as { status?: unknown }).status) throw e;
         throw fsError(e, 'writing file');
       }
     },
@@ -118,6 +150,8 @@ export async function openLocalStorage(root: string): Promise<Storage> {
       } catch (e) {
         throw fsError(e, 'file storage');
       }
+      const free = freeBytes();
+      return free < Math.max(minFree, 1) ? 'full' : undefined;
     },
     async close() {},
   };

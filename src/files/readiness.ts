@@ -1,19 +1,16 @@
 import type { Deps } from '../deps.ts';
-import { readinessChecks } from '../readiness.ts';
 
 /**
- * Reports file storage on /health/ready. S3 is required (the bucket must answer); the local
- * directory only reports, so a full or broken disk does not take text chat out of rotation.
+ * Reports file storage on /health/ready. Neither S3 nor the local directory is required: with
+ * the bucket unreachable or the disk broken, uploads and downloads answer 503 but text chat
+ * works, so readiness says `degraded` (200) and a load balancer keeps the node in rotation.
  */
 export function registerStorageCheck(deps: Deps): void {
   const storage = deps.storage;
   if (!storage) return;
-  readinessChecks(deps.local).push({
+  deps.services.readiness.push({
     name: storage.kind === 's3' ? 's3' : 'files',
-    required: storage.kind === 's3',
-    check: async () => {
-      await storage.check();
-      return 'ok';
-    },
+    required: false,
+    check: async () => ((await storage.check()) === 'full' ? 'full' : 'ok'),
   });
 }

@@ -119,7 +119,7 @@ export async function openS3Storage(o: S3Options): Promise<Storage> {
         const res = await client.send(new GetObjectCommand({ Bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }));
         const b = res.Body as unknown;
         if (b instanceof Readable) return b;
-        return Readable.fromWeb(b as any);
+        return Readable.fromWeb(b as import('node:stream/web').ReadableStream);
       } catch (e) {
         throw s3Error(e, 'reading file');
       }

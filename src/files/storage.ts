@@ -1,6 +1,4 @@
 import type { Readable } from 'node:stream';
-import { join } from 'node:path';
-import type { Config } from '../config.ts';
 
 /**
  * File storage behind one interface: the local disk (`<data_dir>/files`) or an S3-compatible
@@ -20,8 +18,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Every object under prefix (all when omitted), in key order for local storage. */
   list(prefix?: string): AsyncIterable<{ key: string; size: number }>;
-  /** Throws when the backend does not answer (readiness). */
-  check(): Promise<void>;
+  /** Throws when the backend does not answer (readiness); 'full' when uploads are refused for want of space. */
+  check(): Promise<void | 'full'>;
   close(): Promise<void>;
   /** Requests to a remote backend and those that failed for want of an answer (S3 only), exported as metrics. */
   stats?(): { requests: number; errors: number };
@@ -51,22 +49,4 @@ export function newStorageKey(id: string, now: number): string {
   const d = new Date(now);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/${id}`;
-}
-
-/** Opens the storage named by the config: S3 when s3.bucket is set, else `<data_dir>/files`. */
-export async function openStorage(config: Config): Promise<Storage> {
-  if (config.s3.bucket) {
-    const { openS3Storage } = await import('./s3.ts');
-    return openS3Storage({
-      endpoint: config.s3.endpoint,
-      bucket: config.s3.bucket,
-      accessKey: config.s3.access_key,
-      secretKey: config.s3.secret_key,
-      region: config.s3.region,
-      forcePathStyle: config.s3.force_path_style,
-      createBucket: config.s3.create_bucket,
-    });
-  }
-  const { openLocalStorage } = await import('./local.ts');
-  return openLocalStorage(join(config.server.data_dir, 'files'));
 }

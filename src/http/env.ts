@@ -8,5 +8,11 @@ export interface AppEnv {
     requestId: string;
     /** Set by requireAuth. */
     auth: Auth;
+    /**
+     * Set by a route whose 5xx answer reports a dependency's state rather than a fault (readiness
+     * answering 503 while the database is down): logged like the 503/507 of a dependency away —
+     * warn, rate-limited (http/middleware.ts).
+     */
+    dependencyAnswer: string;
   };
 }

@@ -9,8 +9,7 @@ type FileContent = Awaited<ReturnType<typeof openFileContent>>;
  * with 304, and Range with 206/416. `headers` carries the API's own headers (e.g. X-Version-Id).
  */
 export function fileResponse(content: FileContent, headers: Headers = new Headers()): Response {
-  const { file } = content;
-  headers.set('Cache-Control', 'private, max-age=86400');
+  headers.set('Cache-Control', content.cacheControl);
   headers.set('ETag', content.etag);
   if (content.notModified) {
     headers.delete('Content-Type');
@@ -22,16 +21,16 @@ export function fileResponse(content: FileContent, headers: Headers = new Header
   headers.set('Content-Security-Policy', "default-src 'none'; sandbox");
   headers.set('Accept-Ranges', 'bytes');
   if (content.unsatisfiable) {
-    headers.set('Content-Range', `bytes */${file.size}`);
+    headers.set('Content-Range', `bytes */${content.size}`);
     return new Response(null, { status: 416, headers });
   }
   const stream = Readable.toWeb(content.stream!) as unknown as ReadableStream;
   if (content.range) {
     const { start, end } = content.range;
-    headers.set('Content-Range', `bytes ${start}-${end}/${file.size}`);
+    headers.set('Content-Range', `bytes ${start}-${end}/${content.size}`);
     headers.set('Content-Length', String(end - start + 1));
     return new Response(stream, { status: 206, headers });
   }
-  headers.set('Content-Length', String(file.size));
+  headers.set('Content-Length', String(content.size));
   return new Response(stream, { status: 200, headers });
 }

@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AppEnv } from './env.ts';
-import { localState } from '../deps.ts';
-import { parseAddressList, type AddressList } from '../cidr.ts';
+import { parseAddressList } from '../cidr.ts';
 import { forbidden } from '../errors.ts';
 import { bearerToken, clientIp } from './middleware.ts';
 import { renderMetrics } from './metrics.ts';
@@ -17,10 +16,10 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest();
  */
 export async function metricsEndpoint(c: Context<AppEnv>): Promise<Response> {
   const deps = c.get('deps');
-  const { allow, tokenHash } = localState(deps, 'metrics:access', () => ({
-    allow: parseAddressList(deps.config.metrics.allow_from) as AddressList,
+  const { allow, tokenHash } = (deps.services.caches.metricsAccess ??= {
+    allow: parseAddressList(deps.config.metrics.allow_from),
     tokenHash: deps.config.metrics.token ? sha256(deps.config.metrics.token) : undefined,
-  }));
+  });
   const token = bearerToken(c.req.header('authorization'));
   // Compared as digests: equal length, constant time whatever the guess.
   const tokenOk = !!tokenHash && !!token && timingSafeEqual(sha256(token), tokenHash);

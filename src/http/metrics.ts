@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { buildInfo } from '../version.ts';
 import { family } from './exposition.ts';
 import { dependencyFamilies, processFamilies } from './metrics-runtime.ts';
@@ -16,7 +15,7 @@ export { family };
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
-interface HttpStats {
+export interface HttpStats {
   inFlight: number;
   byClass: Map<string, { count: number; sum: number; buckets: number[] }>;
 }
@@ -24,14 +23,24 @@ interface HttpStats {
 /** A subsystem's own metric lines (already formatted, with HELP/TYPE), added to the output. */
 export type MetricsSource = () => string;
 
-const httpStats = (deps: Deps) =>
-  localState<HttpStats>(deps, 'metrics:http', () => ({
-    inFlight: 0,
-    byClass: new Map(CLASSES.map((c) => [c, { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) }])),
-  }));
+/** A process's metrics (deps.services.metrics). */
+export interface MetricsRegistry {
+  http: HttpStats;
+  /** Metric sources registered by subsystems (e.g. the WebSocket hub's connection count). */
+  sources: MetricsSource[];
+}
+
+export function createMetricsRegistry(): MetricsRegistry {
+  return {
+    http: { inFlight: 0, byClass: new Map(CLASSES.map((c) => [c, { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) }])) },
+    sources: [],
+  };
+}
+
+const httpStats = (deps: Deps) => deps.services.metrics.http;
 
 /** Metric sources registered by subsystems (e.g. the WebSocket hub's connection count). */
-export const metricsSources = (deps: Deps) => localState<MetricsSource[]>(deps, 'metrics:sources', () => []);
+export const metricsSources = (deps: Deps) => deps.services.metrics.sources;
 
 /** Called by the request middleware when a request starts; returns the function that ends it. */
 export function startRequest(deps: Deps): (status: number, seconds: number) => void {
@@ -80,6 +89,7 @@ export async function renderMetrics(deps: Deps): Promise<string> {
       family('rustchat_db_pool_max_connections', 'gauge', 'Database connections the pool may open (1 for the embedded database).', [[d, db.pool_max]]),
       family('rustchat_db_queries_total', 'counter', 'Database statements run.', [[d, db.queries_total]]),
       family('rustchat_db_query_errors_total', 'counter', 'Database statements that failed.', [[d, db.query_errors_total]]),
+      family('rustchat_db_unavailable_total', 'counter', 'Requests to the database that failed because it could not be reached (answered 503 database_unavailable).', [[d, db.unavailable_total ?? 0]]),
       family('rustchat_db_queries_in_flight', 'gauge', 'Database statements running or queued now.', [[d, db.queries_in_flight]]),
       family('rustchat_db_transactions_in_flight', 'gauge', 'Database transactions open now.', [[d, db.transactions_in_flight]]),
     );

@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { randomBytes } from 'node:crypto';
 import type { AppEnv } from './env.ts';
+import { fromTrustedProxy } from '../client-address.ts';
+import { peerAddress } from './middleware.ts';
 
 export const AUTH_COOKIE = 'MMAUTHTOKEN';
 export const CSRF_COOKIE = 'MMCSRF';
@@ -11,7 +13,7 @@ export const USER_COOKIE = 'MMUSERID';
 export function isHttps(c: Context<AppEnv>): boolean {
   const deps = c.get('deps');
   if (deps.config.server.site_url) return deps.config.server.site_url.startsWith('https://');
-  if (deps.config.server.trust_proxy && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https') return true;
+  if (fromTrustedProxy(deps, peerAddress(c)) && c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https') return true;
   return new URL(c.req.url).protocol === 'https:';
 }
 
@@ -20,7 +22,7 @@ export function siteOrigin(c: Context<AppEnv>): string {
   const deps = c.get('deps');
   if (deps.config.server.site_url) return deps.config.server.site_url.replace(/\/+$/, '');
   const url = new URL(c.req.url);
-  const host = (deps.config.server.trust_proxy && c.req.header('x-forwarded-host')?.split(',')[0]?.trim()) || c.req.header('host') || url.host;
+  const host = (fromTrustedProxy(deps, peerAddress(c)) && c.req.header('x-forwarded-host')?.split(',')[0]?.trim()) || c.req.header('host') || url.host;
   return `${isHttps(c) ? 'https' : 'http'}://${host}`;
 }
 

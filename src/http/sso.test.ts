@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from '../../test/app.ts';
 import { startTestIdp, type TestIdp } from '../../test/oidc-idp.ts';
+import { forgetAuthSettings } from '../actions/auth-settings.ts';
 
 const SITE = 'http://rustchat.test';
 const idp: TestIdp = await startTestIdp({ redirectUris: [`${SITE}/signup/openid/complete`] });
@@ -235,12 +236,12 @@ test('a web return path is kept on this site', async () => {
 
 test('SSO accounts get no local MFA prompt even when MFA is required (the provider does its own)', async () => {
   await t.deps.db.query(`insert into site_settings (key, value) values ('auth.mfa', '"required"'::jsonb)`);
-  t.deps.local.delete('auth-settings');
+  forgetAuthSettings(t.deps);
   const { res } = await sso(t, 'alice');
   const token = cookiesOf(res.headers).MMAUTHTOKEN!;
   assert.is((await t.req('GET', '/api/v1/teams', { token })).status, 200);
   await t.deps.db.query(`delete from site_settings where key = 'auth.mfa'`);
-  t.deps.local.delete('auth-settings');
+  forgetAuthSettings(t.deps);
 });
 
 test('linking off, sign-up off, and password login disabled for SSO accounts (another server)', async () => {

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Hono } from 'hono';
-import { serveWeb, CSP, type WebAssets } from './static.ts';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { assembleWebAssets, serveWeb, CSP, type WebAssets } from './static.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const assets: WebAssets = new Map([
@@ -41,6 +42,43 @@ test('client routes fall back to index.html; missing files and API paths do not'
   const head = await app.request('/', { method: 'HEAD' });
   assert.is(head.status, 200);
   assert.is(await head.text(), '');
+});
+
+const js = 'export const words = ' + JSON.stringify(Array.from({ length: 300 }, (_, i) => `word${i % 17}`)) + ';';
+const packed = assembleWebAssets([
+  ['/assets/app-ABCDEFGH.js.br', brotliCompressSync(js)],
+  ['/assets/app-ABCDEFGH.js', enc(js)],
+  ['/assets/app-ABCDEFGH.js.gz', gzipSync(js)],
+  ['/index.html', enc('<!doctype html>')],
+]);
+const packedApp = new Hono();
+packedApp.use('*', serveWeb(packed) as any);
+
+test('precompressed siblings become encodings of their file, not paths of their own', () => {
+  assert.equal([...packed.keys()].sort(), ['/assets/app-ABCDEFGH.js', '/index.html']);
+  assert.ok(packed.get('/assets/app-ABCDEFGH.js')!.br && packed.get('/assets/app-ABCDEFGH.js')!.gz);
+  assert.is(packed.get('/assets/app-ABCDEFGH.js')!.type, 'text/javascript; charset=utf-8');
+});
+
+test('a precompressed asset is sent in the encoding the browser accepts, with Vary', async () => {
+  const br = await packedApp.request('/assets/app-ABCDEFGH.js', { headers: { 'accept-encoding': 'gzip, deflate, br, zstd' } });
+  assert.is(br.headers.get('content-encoding'), 'br');
+  assert.is(br.headers.get('vary'), 'Accept-Encoding');
+  const brBytes = Buffer.from(await br.arrayBuffer());
+  assert.is(Number(br.headers.get('content-length')), brBytes.length);
+  assert.is(brotliDecompressSync(brBytes).toString(), js);
+  const gz = await packedApp.request('/assets/app-ABCDEFGH.js', { headers: { 'accept-encoding': 'gzip' } });
+  assert.is(gz.headers.get('content-encoding'), 'gzip');
+  assert.is(gunzipSync(Buffer.from(await gz.arrayBuffer())).toString(), js);
+  const plain = await packedApp.request('/assets/app-ABCDEFGH.js');
+  assert.is(plain.headers.get('content-encoding'), null);
+  assert.is(plain.headers.get('vary'), 'Accept-Encoding');
+  assert.is(await plain.text(), js);
+  const head = await packedApp.request('/assets/app-ABCDEFGH.js', { method: 'HEAD', headers: { 'accept-encoding': 'br' } });
+  assert.is(head.headers.get('content-length'), String(brBytes.length));
+  const index = await packedApp.request('/', { headers: { 'accept-encoding': 'br' } });
+  assert.is(index.headers.get('content-encoding'), null, 'no variant: the identity, and no Vary needed');
+  assert.is(await index.text(), '<!doctype html>');
 });
 
 test.run();

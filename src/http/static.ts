@@ -2,10 +2,14 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, extname, relative } from 'node:path';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.ts';
+import { pickEncoding } from './compress.ts';
 
 export interface WebAsset {
   body: Uint8Array;
   type: string;
+  /** Precompressed at build time (`<file>.br`, `<file>.gz` beside the file), when smaller. */
+  br?: Uint8Array;
+  gz?: Uint8Array;
 }
 
 /** The web client's files by URL path ("/index.html", "/assets/app-3F2A1B.js"). */
@@ -26,19 +30,38 @@ const TYPES: Record<string, string> = {
 
 export const mimeFor = (path: string) => TYPES[extname(path)] ?? 'application/octet-stream';
 
+/**
+ * Assembles the web client's files: `<file>.br` and `<file>.gz` (written by the web build) become
+ * the encodings of `<file>` rather than paths of their own.
+ */
+export function assembleWebAssets(files: Iterable<[path: string, body: Uint8Array]>): WebAssets {
+  const out: WebAssets = new Map();
+  const encoded: [string, 'br' | 'gz', Uint8Array][] = [];
+  for (const [path, body] of files) {
+    const m = /^(.*)\.(br|gz)$/.exec(path);
+    if (m) encoded.push([m[1]!, m[2] as 'br' | 'gz', body]);
+    else out.set(path, { body, type: mimeFor(path) });
+  }
+  for (const [path, enc, body] of encoded) {
+    const asset = out.get(path);
+    if (asset) asset[enc] = body;
+  }
+  return out;
+}
+
 /** Reads a built web directory (development and tests; the executable embeds the same files). */
 export function readWebDir(dir: string): WebAssets {
-  const out: WebAssets = new Map();
-  if (!existsSync(dir)) return out;
+  const files: [string, Uint8Array][] = [];
+  if (!existsSync(dir)) return new Map();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
-      else out.set('/' + relative(dir, p).split('\\').join('/'), { body: readFileSync(p), type: mimeFor(p) });
+      else files.push(['/' + relative(dir, p).split('\\').join('/'), readFileSync(p)]);
     }
   };
   walk(dir);
-  return out;
+  return assembleWebAssets(files);
 }
 
 // Built assets carry a content hash in their name (app-3F2A1B.js): cache them for a year.
@@ -73,6 +96,15 @@ export function serveWeb(assets: WebAssets): MiddlewareHandler<AppEnv> {
       asset = assets.get(path);
     }
     if (!asset) return next();
+    let body = asset.body;
+    if (asset.br || asset.gz) {
+      c.header('Vary', 'Accept-Encoding');
+      const enc = pickEncoding(c.req.header('accept-encoding'), !!asset.br, !!asset.gz);
+      if (enc) {
+        body = asset[enc]!;
+        c.header('Content-Encoding', enc === 'br' ? 'br' : 'gzip');
+      }
+    }
     c.header('Content-Type', asset.type);
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Cache-Control', HASHED.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
@@ -81,6 +113,8 @@ export function serveWeb(assets: WebAssets): MiddlewareHandler<AppEnv> {
       c.header('X-Frame-Options', 'DENY');
       c.header('Referrer-Policy', 'same-origin');
     }
-    return c.body(c.req.method === 'HEAD' ? null : (asset.body as any));
+    c.header('Content-Length', String(body.byteLength));
+    // The asset buffers are never shared memory: Uint8Array<ArrayBuffer> is what Hono's body() takes.
+    return c.req.method === 'HEAD' ? c.body(null) : c.body(body as Uint8Array<ArrayBuffer>);
   };
 }

@@ -1,14 +1,41 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { badRequest } from '../errors.ts';
+import { badRequest, clientClosed } from '../errors.ts';
 import { isId } from '../ids.ts';
 
-function hasNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\u0000');
-  if (Array.isArray(v)) return v.some(hasNul);
-  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
-  return false;
+/** Deepest nesting of arrays and objects a JSON body may have; deeper is 400 invalid_json. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Walks a parsed JSON value without recursion (a body nested thousands of levels deep would
+ * otherwise overflow the stack: a 500 and a stack trace per request). Answers what is wrong
+ * with it, or null: nesting beyond MAX_JSON_DEPTH, or a NUL in a key or string.
+ */
+export function inspectJson(value: unknown): 'too_deep' | 'nul' | null {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return 'nul';
+    } else if (v && typeof v === 'object') {
+      if (depth >= MAX_JSON_DEPTH) return 'too_deep';
+      if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+      else
+        for (const k in v) {
+          if (k.includes('\u0000')) return 'nul';
+          stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+        }
+    }
+  }
+  return null;
+}
+
+/** Throws the 400 for what inspectJson found (invalid_json or invalid_characters). */
+export function checkJsonShape(value: unknown): void {
+  const problem = inspectJson(value);
+  if (problem === 'too_deep') throw badRequest('invalid_json', `Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (problem === 'nul') throw badRequest('invalid_characters', 'Request body contains a NUL character');
 }
 
 // Schema checks live outside http so actions can use them too.
@@ -24,15 +51,22 @@ import { check } from '../check.ts';
 async function bodyText(c: Context): Promise<string> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   const length = c.req.header('content-length');
-  if (!incoming || length === undefined || incoming.readableFlowing !== null || incoming.readableDidRead) return c.req.text();
-  if (length === '0') return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  try {
+    if (!incoming || length === undefined || incoming.readableFlowing !== null || incoming.readableDidRead) return await c.req.text();
+    if (length === '0') return '';
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  } catch (e) {
+    // The client went away in the middle of its body ("aborted", ECONNRESET): not our error.
+    if (incoming?.aborted || (incoming && !incoming.complete && incoming.destroyed) || (e as { code?: unknown })?.code === 'ECONNRESET') throw clientClosed();
+    throw e;
+  }
 }
 
 /**
- * Reads and validates a JSON body. Errors: invalid_json (not JSON), invalid_characters (NUL
+ * Reads and validates a JSON body. Errors: invalid_json (not JSON, or nested deeper than
+ * MAX_JSON_DEPTH), invalid_characters (NUL
  * anywhere; PostgreSQL text cannot hold it), invalid_input (schema). Size is limited earlier by
  * the body-limit middleware.
  */
@@ -44,7 +78,7 @@ export async function readJson<S extends z.ZodTypeAny>(c: Context, schema: S): P
   } catch {
     throw badRequest('invalid_json', 'Request body is not valid JSON');
   }
-  if (hasNul(value)) throw badRequest('invalid_characters', 'Request body contains a NUL character');
+  checkJsonShape(value);
   return check(schema, value);
 }
 

@@ -218,4 +218,60 @@ test('bus_reconnected restarts every stream with a fresh hello', () => {
   assert.is(hub.connectionCount(), 0);
 });
 
+/** A status_change of `who`, as presence publishes it. */
+const statusEv = (who: FxUser, status: string): AppEvent => sampleEvent('status_change', { user_id: who.id, status: status as 'away', manual: true, last_activity_at: 1 }, { user_ids: [who.id], presence_of: who.id });
+
+test('status_change reaches the user and the connections watching them, no one else; replaced and cleared sets', async () => {
+  const carol = await fxUser(ctx.deps);
+  const [a, b, c] = [new FakeWs(), new FakeWs(), new FakeWs()];
+  attach(a, alice);
+  const { conn: bc } = attach(b, bob);
+  const { conn: cc } = attach(c, carol);
+  hub.watchPresence(bc, [alice.id, carol.id]);
+  hub.dispatch(statusEv(alice, 'away'));
+  assert.equal(a.events('status_change').map((f) => [f.data.user_id, f.data.status, f.seq]), [[alice.id, 'away', 1]]);
+  assert.equal(b.events('status_change').map((f) => [f.data.user_id, f.data.status, f.seq]), [[alice.id, 'away', 1]]);
+  assert.is(c.events('status_change').length, 0, 'carol does not watch alice');
+  // A watcher of itself is a recipient already: once only.
+  hub.watchPresence(cc, [carol.id, alice.id, alice.id]);
+  hub.dispatch(statusEv(carol, 'dnd'));
+  assert.is(c.events('status_change').length, 1);
+  assert.is(b.events('status_change').length, 2);
+  assert.is(hub.watcherCount(alice.id), 2);
+  // Replaced: bob now watches carol only; cleared: carol watches nobody.
+  hub.watchPresence(bc, [carol.id]);
+  hub.watchPresence(cc, []);
+  hub.dispatch(statusEv(alice, 'online'));
+  assert.is(b.events('status_change').length, 2, 'bob no longer watches alice');
+  assert.is(c.events('status_change').length, 1);
+  assert.is(hub.watcherCount(alice.id), 0);
+  // Events without presence_of never go to watchers.
+  hub.dispatch(ev([alice.id], 7));
+  assert.is(b.events('posted').length, 0);
+  a.close();
+  b.close();
+  c.close();
+});
+
+test('a watching connection keeps its set across resume (missed changes replayed); a fresh one starts with none', () => {
+  const b = new FakeWs();
+  const { conn } = attach(b, bob);
+  hub.watchPresence(conn, [alice.id]);
+  b.terminate();
+  hub.dispatch(statusEv(alice, 'away')); // while detached: kept in the ring
+  const b2 = new FakeWs();
+  assert.ok(attach(b2, bob, { connectionId: conn.id, nextSeq: 1 }).resumed);
+  assert.equal(b2.events('status_change').map((f) => [f.data.status, f.seq]), [['away', 1]]);
+  hub.dispatch(statusEv(alice, 'dnd'));
+  assert.equal(b2.events('status_change').map((f) => f.data.status), ['away', 'dnd']);
+  // A new connection (no resume) watches nothing; the old one's set is gone with it.
+  b2.close();
+  const b3 = new FakeWs();
+  const fresh = attach(b3, bob, { connectionId: 'gone', nextSeq: 1 });
+  assert.not.ok(fresh.resumed);
+  hub.dispatch(statusEv(alice, 'online'));
+  assert.is(b3.events('status_change').length, 0);
+  b3.close();
+});
+
 test.run();

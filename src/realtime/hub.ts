@@ -1,10 +1,10 @@
 import type { WebSocket } from 'ws';
 import type { Deps } from '../deps.ts';
-import { localState } from '../deps.ts';
 import { newId } from '../ids.ts';
 import { isControl, type AppEvent, type BusMessage } from '../contract/events.ts';
 import type { Prepared, Serializer } from './serializer.ts';
 import { ReplayRing, RING_MAX_AGE_MS } from './ring.ts';
+import { canWriteRaw, writeRaw } from './frame.ts';
 import { buildInfo } from '../version.ts';
 
 /** Close codes the hub uses (documented in docs/realtime.md). */
@@ -12,6 +12,8 @@ export const CLOSE = {
   goingAway: 1001,
   authFailed: 4001,
   sessionRevoked: 4003,
+  /** The user opened more sockets than websocket.max_sockets_per_user: their oldest is closed. */
+  tooManySockets: 4008,
   rateLimited: 4029,
 } as const;
 
@@ -36,9 +38,15 @@ export class Conn {
   ring = new ReplayRing();
   alive = true;
   detachedAt = 0;
+  /** Order in which the socket was bound (the per-user cap closes the lowest). */
+  boundOrder = 0;
   /** Action rate limit: token bucket (refilledAt 0: full, the first action refills it). */
   tokens = ACTION_BURST;
   refilledAt = 0;
+  /** Users whose presence this connection watches (presence_subscribe), or null for none. */
+  watching: Set<string> | null = null;
+  /** Whether events go to the socket as prepared frame bytes (frame.ts) rather than ws.send. */
+  raw = false;
   constructor(
     readonly hub: Hub,
     readonly userId: string,
@@ -91,17 +99,20 @@ export class Hub {
   /** A user's connections on this process (an array: almost always one, and cheaper than a Set). */
   private byUser = new Map<string, Conn[]>();
   private byId = new Map<string, Conn>();
+  /** Connections on this process watching a user's presence, by that user's id. */
+  private watchers = new Map<string, Set<Conn>>();
   private attached = 0;
   private listeners: HubListener[] = [];
   private timer: NodeJS.Timeout;
   private tick = 0;
   private nextSlot = 0;
+  private bindCount = 0;
   private unsubscribe: () => void;
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly resumeWindowMs: number;
   /** Counters for /admin/stats and the benchmark. */
-  readonly stats = { delivered: 0, slowDropped: 0, resumed: 0, resumeFailed: 0, reaped: 0 };
+  readonly stats = { delivered: 0, slowDropped: 0, resumed: 0, resumeFailed: 0, reaped: 0, evicted: 0 };
 
   constructor(
     private deps: Deps,
@@ -152,32 +163,79 @@ export class Hub {
   dispatch(ev: AppEvent) {
     const now = this.deps.now();
     const omit = ev.broadcast.omit_user_id;
-    let cache: Map<Serializer, Prepared | null> | undefined;
+    // Each protocol's frame is built once per event, when first needed; most deployments have one
+    // serializer, which needs no map.
     let single: Serializer | undefined;
     let singlePrepared: Prepared | null = null;
+    let others: Map<Serializer, Prepared | null> | undefined;
+    const prepared = (s: Serializer): Prepared | null => {
+      if (single === undefined) {
+        single = s;
+        return (singlePrepared = s.prepare(ev, now));
+      }
+      if (s === single) return singlePrepared;
+      others ??= new Map();
+      if (!others.has(s)) others.set(s, s.prepare(ev, now));
+      return others.get(s)!;
+    };
     for (const uid of ev.broadcast.user_ids) {
       if (uid === omit) continue;
       const conns = this.byUser.get(uid);
       if (!conns) continue;
       for (const c of conns) {
-        // Most deployments have one serializer: avoid the map in that case.
-        let p: Prepared | null;
-        if (single === undefined) {
-          single = c.serializer;
-          p = singlePrepared = c.serializer.prepare(ev, now);
-        } else if (single === c.serializer) {
-          p = singlePrepared;
-        } else {
-          cache ??= new Map();
-          if (!cache.has(c.serializer)) cache.set(c.serializer, c.serializer.prepare(ev, now));
-          p = cache.get(c.serializer)!;
-        }
-        if (p) this.deliver(c, p, now);
+        const p = prepared(c.serializer);
+        if (p) this.deliver(c, p);
       }
+    }
+    const of = ev.broadcast.presence_of;
+    const watching = of ? this.watchers.get(of) : undefined;
+    // Watchers that are not recipients already (nor left out) get it once each.
+    if (watching) {
+      for (const c of watching) {
+        if (c.userId === omit || ev.broadcast.user_ids.includes(c.userId)) continue;
+        const p = prepared(c.serializer);
+        if (p) this.deliver(c, p);
+      }
+    }
+    // The frame bytes built for this dispatch are not kept (the rings keep the Prepared).
+    (singlePrepared as Prepared | null)?.release();
+    if (others) for (const p of (others as Map<Serializer, Prepared | null>).values()) p?.release();
+  }
+
+  /**
+   * Replaces the users whose presence a connection watches (the caller bounds the list). Their
+   * `status_change` events then reach it from every process: they cross the bus anyway, and each
+   * process delivers to its own watchers.
+   */
+  watchPresence(c: Conn, userIds: Iterable<string>) {
+    this.unwatchAll(c);
+    const next = new Set(userIds);
+    if (!next.size || !this.byId.has(c.id)) return;
+    c.watching = next;
+    for (const uid of next) {
+      let set = this.watchers.get(uid);
+      if (!set) this.watchers.set(uid, (set = new Set()));
+      set.add(c);
     }
   }
 
-  private deliver(c: Conn, p: Prepared, now: number) {
+  private unwatchAll(c: Conn) {
+    if (!c.watching) return;
+    for (const uid of c.watching) {
+      const set = this.watchers.get(uid);
+      if (!set) continue;
+      set.delete(c);
+      if (set.size === 0) this.watchers.delete(uid);
+    }
+    c.watching = null;
+  }
+
+  /** How many connections on this process watch the user's presence (tests, stats). */
+  watcherCount(userId: string): number {
+    return this.watchers.get(userId)?.size ?? 0;
+  }
+
+  private deliver(c: Conn, p: Prepared) {
     let seq: number | undefined;
     if (!p.ephemeral || c.serializer.sequenceEphemeral) {
       seq = ++c.seq;
@@ -185,22 +243,40 @@ export class Hub {
     } else if (!c.ws) {
       return; // ephemeral and nobody listening: dropped, never replayed
     }
-    if (c.ws) this.send(c, p.frame(seq));
+    if (c.ws) this.sendPrepared(c, p, seq);
+  }
+
+  /**
+   * Sends an event with the connection's seq: its prepared frame bytes written straight to the
+   * socket when the socket allows it (frame.ts), else ws.send of its text.
+   */
+  private sendPrepared(c: Conn, p: Prepared, seq: number | undefined) {
+    const ws = c.ws;
+    if (!ws || this.dropIfSlow(c, ws)) return;
+    this.stats.delivered++;
+    if (c.raw) {
+      if (ws.readyState !== ws.OPEN) return; // as ws.send: nothing is sent on a closing socket
+      if (writeRaw(ws, p.wire(seq))) return;
+    }
+    ws.send(p.frame(seq));
   }
 
   /** Sends a frame; a socket that cannot keep up is dropped and resumes from its ring. */
   send(c: Conn, frame: string) {
     const ws = c.ws;
-    if (!ws) return;
-    if (ws.bufferedAmount > this.maxBufferedBytes) {
-      this.stats.slowDropped++;
-      this.deps.log.warn('dropping slow websocket', { connection_id: c.id, user_id: c.userId, buffered: ws.bufferedAmount });
-      this.detach(c);
-      ws.terminate();
-      return;
-    }
+    if (!ws || this.dropIfSlow(c, ws)) return;
     this.stats.delivered++;
     ws.send(frame);
+  }
+
+  /** A socket whose unsent data is over maxBufferedBytes is dropped (true); its client resumes from the ring. */
+  private dropIfSlow(c: Conn, ws: WebSocket): boolean {
+    if (ws.bufferedAmount <= this.maxBufferedBytes) return false;
+    this.stats.slowDropped++;
+    this.deps.log.warn('dropping slow websocket', { connection_id: c.id, user_id: c.userId, buffered: ws.bufferedAmount });
+    this.detach(c);
+    ws.terminate();
+    return true;
   }
 
   /**
@@ -224,7 +300,10 @@ export class Hub {
           old.sessionExpiresAt = a.sessionExpiresAt;
           this.bindSocket(old, ws);
           let seq = a.resume.nextSeq;
-          for (const p of missed) this.send(old, p.frame(seq++));
+          for (const p of missed) {
+            this.sendPrepared(old, p, seq++);
+            p.release();
+          }
           this.stats.resumed++;
           return { conn: old, resumed: true };
         }
@@ -255,12 +334,15 @@ export class Hub {
   }
 
   private bindSocket(c: Conn, ws: WebSocket) {
+    this.makeRoom(c);
     const firstForUser = !this.hasLocalSockets(c.userId);
     const t = ws as Tagged;
     const known = CONN in t;
     c.ws = ws;
+    c.raw = canWriteRaw(ws);
     c.alive = true;
     c.detachedAt = 0;
+    c.boundOrder = ++this.bindCount;
     this.attached++;
     t[CONN] = c;
     if (!known) {
@@ -269,6 +351,25 @@ export class Hub {
       ws.on('close', onClose);
     }
     if (firstForUser) for (const l of this.listeners) l.userAttached?.(c.userId);
+  }
+
+  /**
+   * websocket.max_sockets_per_user: before `c` gets a socket, the user's oldest attached
+   * connections on this process are closed (4008) and forgotten until there is room for it.
+   */
+  private makeRoom(c: Conn) {
+    const max = this.deps.config.websocket.max_sockets_per_user;
+    const list = this.byUser.get(c.userId);
+    if (!list) return;
+    let live = list.filter((x) => x.ws && x !== c);
+    while (live.length >= max) {
+      const oldest = live.reduce((a, b) => (b.boundOrder < a.boundOrder ? b : a));
+      const ws = oldest.ws!;
+      this.remove(oldest);
+      ws.close(CLOSE.tooManySockets, 'too many connections for this user');
+      this.stats.evicted++;
+      live = live.filter((x) => x !== oldest);
+    }
   }
 
   /** The socket is gone; the connection stays for resume. */
@@ -283,6 +384,7 @@ export class Hub {
 
   private remove(c: Conn) {
     this.detach(c);
+    this.unwatchAll(c);
     this.byId.delete(c.id);
     const list = this.byUser.get(c.userId);
     const i = list ? list.indexOf(c) : -1;
@@ -387,7 +489,5 @@ export class Hub {
   }
 }
 
-/** The process's hub for these deps (created on first use; `deps.local.get('hub')`). */
-export function getHub(deps: Deps, opts?: HubOptions): Hub {
-  return localState(deps, 'hub', () => new Hub(deps, opts));
-}
+/** The process's hub (deps.services.hub). */
+export const getHub = (deps: Deps): Hub => deps.services.hub;

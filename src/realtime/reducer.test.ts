@@ -36,6 +36,17 @@ test('posted: counters, ordering, a duplicate (replay) is applied once', () => {
   assert.is(s.members[ch.id].msg_count, 0, 'unread: 2');
 });
 
+test('ephemeral_message: shown in the channel, no counter moves, applied once', () => {
+  const e = post('e', me, 30, { type: 'system_ephemeral' });
+  const ev: ClientEvent = { event: 'ephemeral_message', data: { post: e, channel_id: ch.id } };
+  const s0 = applyEvent(base(), posted(post('a', other, 10)));
+  const s = applyEvents(s0, [ev, ev]);
+  assert.equal(s.postsInChannel[ch.id], [post('a', other, 10).id, e.id]);
+  assert.is(s.channels[ch.id].total_msg_count, s0.channels[ch.id].total_msg_count);
+  assert.equal(s.members[ch.id], s0.members[ch.id]);
+  assert.is(applyEvent(emptyState(me), ev).posts[e.id], undefined, 'a channel not held: ignored');
+});
+
 test('posted to a channel I do not hold, and typing by me, change nothing', () => {
   const s = base();
   assert.is(applyEvent(s, posted({ ...post('z', other, 5), channel_id: 'q'.repeat(26) })), s);

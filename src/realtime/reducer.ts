@@ -15,9 +15,12 @@
  * web client can apply what a REST reply told it with the same handler (`reduce.posted(s, {post})`).
  */
 import type { ClientEvent, EventMap, EventName } from '../contract/events.ts';
-import type { Channel, ChannelMember, Post as WirePost, PostMetadata, Reaction, Team as WireTeam, TeamMember, User } from '../contract/objects.ts';
+import type { Channel, ChannelMember, CustomEmoji, Post as WirePost, PostMetadata, Preference, Reaction, SidebarCategories, SidebarCategory, Team as WireTeam, TeamMember, Thread, ThreadWithPost, User } from '../contract/objects.ts';
 
-export type { Channel, ClientEvent, Reaction, User };
+/** The preference category of saved posts (Mattermost's flagged posts). */
+export const SAVED_CATEGORY = 'flagged_post';
+
+export type { Channel, ClientEvent, CustomEmoji, Reaction, SidebarCategories, SidebarCategory, Thread, User };
 
 /** A post as held: its reactions live in `ClientState.reactions` (kept current by reaction events). */
 export type Post = Omit<WirePost, 'metadata'> & { metadata: Partial<PostMetadata> };
@@ -58,12 +61,33 @@ export interface ClientState {
   /** Pinned post ids of a channel, oldest first, where loaded. */
   pinned: Record<string, string[] | undefined>;
   statuses: Record<string, Status>;
+  /**
+   * Threads I follow, by root post id (their roots are in `posts`). Loaded over REST
+   * (GET /threads); thread events keep it current and add newly followed threads.
+   */
+  userThreads: Record<string, Thread>;
+  /**
+   * My sidebar categories by team id, where loaded (GET /teams/:id/categories); sidebar events
+   * keep them current. A channel of mine that no category lists (joined since) shows in its
+   * default category.
+   */
+  sidebars: Record<string, SidebarCategories | undefined>;
+  /**
+   * Posts I saved (the `flagged_post` preference), by post id, where the post is held. Loaded
+   * over REST (GET /saved, whose posts go into `posts`); preference events keep it current.
+   */
+  saved: Record<string, true>;
+  /**
+   * Live custom emoji by name, where loaded (GET /emoji, every page); emoji_added and
+   * emoji_deleted keep them current.
+   */
+  customEmoji: Record<string, CustomEmoji>;
   /** Who is typing where: channel id (or `channel_id:root_id`) -> user id -> event time. Never part of snapshots. */
   typing: Record<string, Record<string, number>>;
 }
 
 export function emptyState(me: string): ClientState {
-  return { me, users: {}, teams: {}, channels: {}, members: {}, channelMembers: {}, posts: {}, postsInChannel: {}, threads: {}, reactions: {}, pinned: {}, statuses: {}, typing: {} };
+  return { me, users: {}, teams: {}, channels: {}, members: {}, channelMembers: {}, posts: {}, postsInChannel: {}, threads: {}, reactions: {}, pinned: {}, statuses: {}, userThreads: {}, sidebars: {}, saved: {}, customEmoji: {}, typing: {} };
 }
 
 const without = <T>(rec: Record<string, T>, key: string): Record<string, T> => {
@@ -96,8 +120,16 @@ function forgetChannel(s: ClientState, channelId: string): ClientState {
     delete reactions[id];
     delete threads[id];
   }
+  const userThreads = Object.values(s.userThreads).some((t) => t.channel_id === channelId)
+    ? Object.fromEntries(Object.entries(s.userThreads).filter(([, t]) => t.channel_id !== channelId))
+    : s.userThreads;
+  const saved = Object.keys(s.saved).some((id) => s.posts[id]?.channel_id === channelId)
+    ? Object.fromEntries(Object.entries(s.saved).filter(([id]) => s.posts[id]?.channel_id !== channelId))
+    : s.saved;
   return {
     ...s,
+    userThreads,
+    saved,
     channels: without(s.channels, channelId),
     members: without(s.members, channelId),
     channelMembers: without(s.channelMembers, channelId),
@@ -188,6 +220,19 @@ function posted(s: ClientState, d: { post: WirePost; mentions?: string[] }): Cli
   return next;
 }
 
+/**
+ * A post only I see (a slash command's answer): shown in its channel or thread like a new post,
+ * but it moves no counter and the server keeps no copy (a refetch drops it).
+ */
+function ephemeralPost(s: ClientState, d: { post: WirePost }): ClientState {
+  const post = d.post;
+  if (!s.channels[post.channel_id] || s.posts[post.id]) return s;
+  const next = upsertPost(s, post);
+  next.postsInChannel = put(next.postsInChannel, post.channel_id, insertOrdered(next.postsInChannel[post.channel_id], post.id, next.posts));
+  if (post.root_id && next.threads[post.root_id]) next.threads = put(next.threads, post.root_id, insertOrdered(next.threads[post.root_id], post.id, next.posts));
+  return next;
+}
+
 /** An edit, pin or unpin: the post replaces the held one. */
 function postChanged(s: ClientState, d: { post: WirePost }): ClientState {
   const post = d.post;
@@ -201,7 +246,14 @@ function postChanged(s: ClientState, d: { post: WirePost }): ClientState {
 function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_id' | 'root_id'> }): ClientState {
   const post = d.post;
   const held = s.posts[post.id];
-  const next: ClientState = { ...s, posts: without(s.posts, post.id), reactions: without(s.reactions, post.id), threads: without(s.threads, post.id) };
+  const next: ClientState = {
+    ...s,
+    posts: without(s.posts, post.id),
+    reactions: without(s.reactions, post.id),
+    threads: without(s.threads, post.id),
+    userThreads: without(s.userThreads, post.id),
+    saved: without(s.saved, post.id),
+  };
   const chId = post.channel_id;
   if (s.postsInChannel[chId]) next.postsInChannel = put(s.postsInChannel, chId, removeId(s.postsInChannel[chId], post.id));
   if (s.pinned[chId]) next.pinned = put(s.pinned, chId, removeId(s.pinned[chId], post.id));
@@ -211,6 +263,7 @@ function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_i
     if (next.postsInChannel[chId]) next.postsInChannel = put(next.postsInChannel, chId, removeId(next.postsInChannel[chId], id));
     if (next.pinned[chId]) next.pinned = put(next.pinned, chId, removeId(next.pinned[chId], id));
     next.reactions = without(next.reactions, id);
+    next.saved = without(next.saved, id);
   }
   if (post.root_id) {
     if (s.threads[post.root_id]) next.threads = put(next.threads, post.root_id, removeId(s.threads[post.root_id], post.id));
@@ -262,7 +315,7 @@ function userRemoved(s: ClientState, d: { channel_id: string; user_id: string })
 /** I left a team, or it was deleted: the team and its channels go. */
 function forgetTeam(s: ClientState, teamId: string): ClientState {
   if (!s.teams[teamId]) return s;
-  let next: ClientState = { ...s, teams: without(s.teams, teamId) };
+  let next: ClientState = { ...s, teams: without(s.teams, teamId), sidebars: without(s.sidebars, teamId) };
   for (const ch of Object.values(s.channels)) if (ch.team_id === teamId) next = forgetChannel(next, ch.id);
   return next;
 }
@@ -274,8 +327,67 @@ function memberChanged(s: ClientState, d: { channel_id: string; member: ChannelM
   return { ...s, members: put(s.members, d.channel_id, { ...m, ...d.member }) };
 }
 
-/** Events the client keeps nothing of (it holds no preferences). */
-const unchanged = (s: ClientState): ClientState => s;
+/**
+ * A thread's state for me (from thread_updated or thread_follow_changed): held while I follow
+ * it, with its root post; dropped when I do not. Threads of channels I do not hold are ignored.
+ */
+function threadChanged(s: ClientState, d: { thread: ThreadWithPost }): ClientState {
+  const { post, ...thread } = d.thread;
+  if (!s.channels[thread.channel_id]) return s;
+  if (!thread.following) return s.userThreads[thread.id] ? { ...s, userThreads: without(s.userThreads, thread.id) } : s;
+  const next = upsertPost(s, post);
+  return { ...next, userThreads: put(s.userThreads, thread.id, thread) };
+}
+
+/** My read marker of a thread moved; thread_id '' marks every thread of the team and of direct channels read. */
+function threadRead(s: ClientState, d: { thread_id: string; team_id: string; last_viewed_at: number; unread_replies: number; unread_mentions: number }): ClientState {
+  if (d.thread_id) {
+    const t = s.userThreads[d.thread_id];
+    if (!t) return s;
+    return { ...s, userThreads: put(s.userThreads, t.id, { ...t, last_viewed_at: d.last_viewed_at, unread_replies: d.unread_replies, unread_mentions: d.unread_mentions }) };
+  }
+  const userThreads = { ...s.userThreads };
+  for (const t of Object.values(s.userThreads)) {
+    if (t.team_id !== d.team_id && t.team_id !== '') continue;
+    userThreads[t.id] = { ...t, last_viewed_at: Math.max(t.last_viewed_at, d.last_viewed_at), unread_replies: 0, unread_mentions: 0 };
+  }
+  return { ...s, userThreads };
+}
+
+/** Applies fn to a team's loaded sidebar; a sidebar never loaded stays unloaded. */
+function sidebarChanged(s: ClientState, teamId: string, fn: (sb: SidebarCategories) => SidebarCategories): ClientState {
+  const sb = s.sidebars[teamId];
+  return sb ? { ...s, sidebars: put(s.sidebars, teamId, fn(sb)) } : s;
+}
+
+/** Categories replaced by their new state; a channel they now list leaves every other category. */
+function withCategories(sb: SidebarCategories, changed: SidebarCategory[]): SidebarCategories {
+  const byId = new Map(changed.map((c) => [c.id, c]));
+  const moved = new Set(changed.flatMap((c) => c.channel_ids));
+  const categories = sb.categories.map((c) => byId.get(c.id) ?? (c.channel_ids.some((id) => moved.has(id)) ? { ...c, channel_ids: c.channel_ids.filter((id) => !moved.has(id)) } : c));
+  for (const c of changed) if (!sb.categories.some((x) => x.id === c.id)) categories.push(c);
+  return { ...sb, categories };
+}
+
+function orderedSidebar(sb: SidebarCategories, order: string[]): SidebarCategories {
+  const at = new Map(order.map((id, i) => [id, i]));
+  const categories = sb.categories
+    .map((c) => (at.has(c.id) ? { ...c, sort_order: at.get(c.id)! * 10 } : c))
+    .sort((a, b) => a.sort_order - b.sort_order);
+  return { categories, order: categories.map((c) => c.id) };
+}
+
+/** Preferences the client keeps: saved posts (`flagged_post`, name = post id) of held posts. */
+function preferencesChanged(s: ClientState, d: { preferences: Pick<Preference, 'category' | 'name' | 'value'>[] }, deleted: boolean): ClientState {
+  let saved = s.saved;
+  for (const p of d.preferences) {
+    if (p.category !== SAVED_CATEGORY) continue;
+    if (!deleted && p.value === 'true') {
+      if (s.posts[p.name] && !saved[p.name]) saved = put(saved, p.name, true as const);
+    } else saved = without(saved, p.name);
+  }
+  return saved === s.saved ? s : { ...s, saved };
+}
 
 /** What each event does to a state. */
 export type Reducers = { [K in EventName]: (s: ClientState, d: EventMap[K]) => ClientState };
@@ -286,6 +398,7 @@ export const reduce = {
   post_pinned: postChanged,
   post_unpinned: postChanged,
   post_deleted: postDeleted,
+  ephemeral_message: ephemeralPost,
   reaction_added: (s, d: { reaction: Reaction }) => setReaction(s, d.reaction, d.reaction),
   reaction_removed: (s, d: { reaction: ReactionKey }) => setReaction(s, d.reaction),
   typing(s, d) {
@@ -307,8 +420,19 @@ export const reduce = {
   user_updated: (s, d) => ({ ...s, users: put(s.users, d.user.id, { ...s.users[d.user.id], ...d.user }) }),
   channel_viewed: memberChanged,
   unread_updated: memberChanged,
-  preferences_changed: unchanged,
-  preferences_deleted: unchanged,
+  channel_member_updated: memberChanged,
+  preferences_changed: (s, d) => preferencesChanged(s, d, false),
+  preferences_deleted: (s, d) => preferencesChanged(s, d, true),
+  thread_updated: threadChanged,
+  thread_follow_changed: threadChanged,
+  thread_read_changed: threadRead,
+  sidebar_category_created: (s, d) => sidebarChanged(s, d.team_id, (sb) => withCategories(sb, [d.category])),
+  sidebar_category_updated: (s, d) => sidebarChanged(s, d.team_id, (sb) => withCategories(sb, d.categories)),
+  sidebar_category_deleted: (s, d) => sidebarChanged(s, d.team_id, (sb) => ({ categories: sb.categories.filter((c) => c.id !== d.category_id), order: sb.order.filter((id) => id !== d.category_id) })),
+  sidebar_category_order_updated: (s, d) => sidebarChanged(s, d.team_id, (sb) => orderedSidebar(sb, d.order)),
+  emoji_added: (s, d) => ({ ...s, customEmoji: put(s.customEmoji, d.emoji.name, d.emoji) }),
+  // Only the emoji deleted: a newer one with the same name stays.
+  emoji_deleted: (s, d) => (s.customEmoji[d.emoji.name]?.id === d.emoji.id ? { ...s, customEmoji: without(s.customEmoji, d.emoji.name) } : s),
 } satisfies Reducers;
 
 /**
@@ -322,6 +446,49 @@ export function applyEvent<K extends EventName>(s: ClientState, ev: ClientEvent<
 }
 
 // ------------------------------------------------------------ loading REST results
+
+/** Custom emoji (a page of GET /emoji), by name. */
+export function loadCustomEmoji(s: ClientState, list: CustomEmoji[]): ClientState {
+  if (!list.length) return s;
+  return { ...s, customEmoji: { ...s.customEmoji, ...Object.fromEntries(list.map((e) => [e.name, e])) } };
+}
+
+/** My sidebar of a team (GET /teams/:id/categories). */
+export function loadSidebar(s: ClientState, teamId: string, sb: SidebarCategories): ClientState {
+  return { ...s, sidebars: put(s.sidebars, teamId, sb) };
+}
+
+/**
+ * My sidebar of a team as drawn: each category with the live channels I hold in it, in the
+ * category's sorting ('alpha', or '' outside Direct Messages: by name; 'recent', or '' in Direct
+ * Messages: latest post first; 'manual': as stored). Channels of mine no category lists (joined
+ * since it was loaded) go to their default category, as the server puts them. Undefined when
+ * the sidebar was never loaded.
+ */
+export function sidebarView(s: ClientState, teamId: string): SidebarCategory[] | undefined {
+  const sb = s.sidebars[teamId];
+  if (!sb) return undefined;
+  const live = (id: string) => {
+    const ch = s.channels[id];
+    return !!ch && !ch.delete_at && (ch.team_id === teamId || ch.team_id === '');
+  };
+  const listed = new Set(sb.categories.flatMap((c) => c.channel_ids));
+  const idOf = (type: string) => sb.categories.find((c) => c.type === type)?.id;
+  const extra = new Map<string, string[]>();
+  for (const ch of Object.values(s.channels)) {
+    if (listed.has(ch.id) || !live(ch.id)) continue;
+    const home = idOf(ch.type === 'D' || ch.type === 'G' ? 'direct_messages' : 'channels');
+    if (home) extra.set(home, [...(extra.get(home) ?? []), ch.id]);
+  }
+  const name = (id: string) => (s.channels[id].display_name || s.channels[id].name).toLowerCase();
+  return sb.categories.map((c) => {
+    const ids = [...c.channel_ids.filter(live), ...(extra.get(c.id) ?? [])];
+    const sorting = c.sorting || (c.type === 'direct_messages' ? 'recent' : 'alpha');
+    if (sorting === 'alpha') ids.sort((a, b) => name(a).localeCompare(name(b)) || (a < b ? -1 : 1));
+    else if (sorting === 'recent') ids.sort((a, b) => (s.channels[b].last_post_at ?? 0) - (s.channels[a].last_post_at ?? 0) || (a < b ? -1 : 1));
+    return { ...c, channel_ids: ids };
+  });
+}
 
 /** My teams (GET /teams). Replaces the set. */
 export function loadTeams(s: ClientState, teams: Team[]): ClientState {
@@ -343,10 +510,46 @@ export function loadMyChannels(s: ClientState, items: (Channel & { member?: Memb
   return { ...s, channels, members };
 }
 
+/**
+ * `upsertPost` for every post of a list, with the maps copied once for the whole list rather
+ * than once per post: a page merged into 1,000 held posts was O(n²) (~0.4 s in the browser,
+ * issue 20 target 6). A post given as the very object already held is kept as is (same identity,
+ * so memoized views of it do not re-render).
+ */
 function loadPostList(s: ClientState, posts: Post[]): { s: ClientState; ids: string[] } {
-  let next = s;
-  for (const p of posts) if (!p.delete_at) next = upsertPost(next, p);
-  const ids = [...new Set(posts.filter((p) => !p.delete_at).map((p) => p.id))];
+  const live = posts.filter((p) => !p.delete_at);
+  if (!live.length) return { s, ids: [] };
+  const postsById: Record<string, Post> = { ...s.posts };
+  let reactions = s.reactions;
+  let reactionsCopied = false;
+  let pinned = s.pinned;
+  let pinnedCopied = false;
+  for (const raw of live) {
+    const { post, reactions: rs } = splitPost(raw);
+    const held = postsById[post.id];
+    postsById[post.id] = held === post ? held : { ...held, ...post };
+    if (rs) {
+      if (!reactionsCopied) {
+        reactions = { ...reactions };
+        reactionsCopied = true;
+      }
+      if (rs.length) reactions[post.id] = rs;
+      else delete reactions[post.id];
+    }
+    const list = pinned[post.channel_id];
+    if (list) {
+      const nextList = post.is_pinned ? insertOrdered(list, post.id, postsById) : removeId(list, post.id);
+      if (nextList !== list) {
+        if (!pinnedCopied) {
+          pinned = { ...pinned };
+          pinnedCopied = true;
+        }
+        pinned[post.channel_id] = nextList!;
+      }
+    }
+  }
+  const next: ClientState = { ...s, posts: postsById, reactions, pinned };
+  const ids = [...new Set(live.map((p) => p.id))];
   ids.sort((a, b) => (next.posts[a].create_at - next.posts[b].create_at) || (a < b ? -1 : 1));
   return { s: next, ids };
 }
@@ -367,6 +570,24 @@ export function loadThread(s: ClientState, rootId: string, posts: Post[]): Clien
 export function loadPinned(s: ClientState, channelId: string, posts: Post[]): ClientState {
   const r = loadPostList(s, posts);
   return { ...r.s, pinned: put(r.s.pinned, channelId, r.ids) };
+}
+
+/** Threads I follow (GET /threads items): added or replaced, roots into `posts`. */
+export function loadUserThreads(s: ClientState, items: ThreadWithPost[]): ClientState {
+  let next = s;
+  const userThreads = { ...s.userThreads };
+  for (const { post, ...thread } of items) {
+    if (!thread.following) continue;
+    userThreads[thread.id] = thread;
+    if (!post.delete_at) next = upsertPost(next, post);
+  }
+  return { ...next, userThreads };
+}
+
+/** My saved posts (every page of GET /saved): replaces the set, posts into `posts`. */
+export function loadSaved(s: ClientState, posts: Post[]): ClientState {
+  const r = loadPostList(s, posts);
+  return { ...r.s, saved: Object.fromEntries(r.ids.map((id) => [id, true as const])) };
 }
 
 export function loadUsers(s: ClientState, users: User[]): ClientState {

@@ -2,8 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ReplayRing, RING_SIZE } from './ring.ts';
 import type { Prepared } from './serializer.ts';
+import { SharedFrame } from './frame.ts';
 
-const p = (n: number): Prepared => ({ at: n, ephemeral: false, frame: () => String(n) });
+const p = (n: number): Prepared => new SharedFrame(`{"n":${n}`, n, false);
 const seqs = (list: Prepared[] | null) => list && list.map((x) => x.at);
 
 test('keeps the last RING_SIZE events across growth and wrap-around', () => {

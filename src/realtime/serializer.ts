@@ -1,4 +1,5 @@
 import type { AppEvent } from '../contract/events.ts';
+import { SharedFrame } from './frame.ts';
 
 /**
  * How one socket protocol writes frames. The hub is protocol-neutral: it routes an AppEvent to
@@ -35,21 +36,10 @@ export interface Prepared {
   readonly at: number;
   readonly ephemeral: boolean;
   frame(seq: number | undefined): string;
-}
-
-/**
- * An event encoded once, up to the seq: each connection's frame only appends `,"seq":n}` (both
- * serializers put seq last, so fan-out does no JSON work per recipient).
- */
-export class HeadPrepared implements Prepared {
-  constructor(
-    private readonly head: string,
-    readonly at: number,
-    readonly ephemeral: boolean,
-  ) {}
-  frame(seq: number | undefined): string {
-    return seq === undefined ? `${this.head}}` : `${this.head},"seq":${seq}}`;
-  }
+  /** The complete WebSocket frame bytes of frame(seq), for writing straight to the socket (frame.ts). */
+  wire(seq: number | undefined): Buffer;
+  /** Drops what wire() built; called when the dispatch or replay that used it is done. */
+  release(): void;
 }
 
 /** Native protocol: `{"event": name, "data": {...}, "seq": n}`; replies `{"status","seq_reply",...}`. */
@@ -57,7 +47,7 @@ export const v1Serializer: Serializer = {
   name: 'v1',
   sequenceEphemeral: false,
   prepare(ev, now) {
-    return new HeadPrepared(`{"event":${JSON.stringify(ev.event)},"data":${JSON.stringify(ev.data)}`, now, !!ev.ephemeral);
+    return new SharedFrame(`{"event":${JSON.stringify(ev.event)},"data":${JSON.stringify(ev.data)}`, now, !!ev.ephemeral);
   },
   hello(info) {
     return JSON.stringify({ event: 'hello', data: info, seq: 0 });

@@ -29,7 +29,7 @@ test.before(async () => {
   alice = await fxUser(ctx.deps);
   bob = await fxUser(ctx.deps);
   carol = await fxUser(ctx.deps);
-  const team = await call(alice, 'POST', '/teams', { name: `vt${Date.now().toString(36)}`, display_name: 'Verify' });
+  const team = await call(alice, 'POST', '/teams', { type: 'O', name: `vt${Date.now().toString(36)}`, display_name: 'Verify' });
   teamId = team.id;
   await call(alice, 'POST', `/teams/${teamId}/members`, { user_id: carol.id });
 });

@@ -35,7 +35,7 @@ async function setup() {
   admin = await registerUser(a, 'adm');
   bob = await registerUser(a, 'bob');
   carol = await registerUser(b, 'car');
-  const team = await ok(a('POST', '/teams', { name: `t${Date.now().toString(36)}`, display_name: 'Team' }, admin.token));
+  const team = await ok(a('POST', '/teams', { type: 'O', name: `t${Date.now().toString(36)}`, display_name: 'Team' }, admin.token));
   teamId = team.id;
   for (const u of [bob, carol]) await ok(a('POST', `/teams/${teamId}/members`, { user_id: u.id }, admin.token));
   const ch = await ok(a('POST', '/channels', { team_id: teamId, name: `c${Date.now().toString(36)}`, display_name: 'C', type: 'public' }, admin.token));

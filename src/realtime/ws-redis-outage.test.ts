@@ -35,7 +35,7 @@ test('Redis down and back: local delivery goes on, ready is degraded, cross-proc
   const b: Api = api(B.url);
   const admin = await registerUser(a, 'adm');
   const bob = await registerUser(a, 'bob');
-  const team = await ok(a('POST', '/teams', { name: `t${Date.now().toString(36)}`, display_name: 'Team' }, admin.token));
+  const team = await ok(a('POST', '/teams', { type: 'O', name: `t${Date.now().toString(36)}`, display_name: 'Team' }, admin.token));
   await ok(a('POST', `/teams/${team.id}/members`, { user_id: bob.id }, admin.token));
   const ch = await ok(a('POST', '/channels', { team_id: team.id, name: `c${Date.now().toString(36)}`, display_name: 'C', type: 'public' }, admin.token));
   await ok(a('POST', `/channels/${ch.id}/members`, { user_id: bob.id }, admin.token));

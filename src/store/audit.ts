@@ -27,6 +27,9 @@ export interface AuditFilter {
   action?: string;
   actorId?: string;
   targetId?: string;
+  /** Time range (ms since the epoch): create_at >= since, create_at < until. */
+  since?: number;
+  until?: number;
   /** Keyset cursor: entries with id below this one. */
   before?: number;
   limit: number;
@@ -43,6 +46,8 @@ export async function listAudit(q: Queryable, f: AuditFilter): Promise<AuditRow[
   if (f.action) where.push(`action = ${p(f.action)}`);
   if (f.actorId) where.push(`actor_id = ${p(f.actorId)}`);
   if (f.targetId) where.push(`target_id = ${p(f.targetId)}`);
+  if (f.since !== undefined) where.push(`create_at >= ${p(f.since)}`);
+  if (f.until !== undefined) where.push(`create_at < ${p(f.until)}`);
   if (f.before !== undefined) where.push(`id < ${p(f.before)}`);
   return q.query<AuditRow>(`select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by id desc limit ${p(f.limit)}`, params);
 }

@@ -1,7 +1,23 @@
 import type { Queryable, Statement } from '../db/driver.ts';
-import type { ChannelRow } from '../actions/access.ts';
 
-export type { ChannelRow };
+/** A `channels` row. */
+export interface ChannelRow {
+  id: string;
+  team_id: string;
+  type: 'O' | 'P' | 'D' | 'G';
+  name: string;
+  display_name: string;
+  header: string;
+  purpose: string;
+  creator_id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  last_post_at: number;
+  last_root_post_at: number;
+  total_msg_count: number;
+  total_msg_count_root: number;
+}
 
 export type NewChannel = Pick<ChannelRow, 'id' | 'team_id' | 'type' | 'name' | 'display_name' | 'header' | 'purpose' | 'creator_id' | 'create_at' | 'update_at'>;
 
@@ -59,6 +75,11 @@ export async function updateChannel(q: Queryable, id: string, p: ChannelPatch, n
   return rows[0];
 }
 
+/** Public ↔ private. Caller holds FOR UPDATE on the channel row. */
+export async function setChannelType(q: Queryable, id: string, type: 'O' | 'P', now: number): Promise<ChannelRow> {
+  return (await q.query<ChannelRow>('update channels set type = $2, update_at = $3 where id = $1 returning *', [id, type, now]))[0];
+}
+
 /** Archives (deleteAt = now) or restores (deleteAt = 0). */
 export async function setChannelDeleteAt(q: Queryable, id: string, deleteAt: number, now: number): Promise<ChannelRow> {
   return (await q.query<ChannelRow>('update channels set delete_at = $2, update_at = $3 where id = $1 returning *', [id, deleteAt, now]))[0];
@@ -99,4 +120,15 @@ export async function lockDefaultChannels(q: Queryable, teamId: string): Promise
 /** Users by id (existing ones only), for DM/group creation. */
 export async function usersByIds(q: Queryable, ids: string[]): Promise<{ id: string; username: string }[]> {
   return q.query<{ id: string; username: string }>('select id, username from users where id = any($1::text[])', [ids]);
+}
+
+/** Archived channels of a team a user may see: public ones, and private ones they are in. By display name. */
+export async function listArchivedChannels(q: Queryable, teamId: string, userId: string, limit: number): Promise<ChannelRow[]> {
+  return q.query<ChannelRow>(
+    `select c.* from channels c
+      where c.team_id = $1 and c.delete_at <> 0
+        and (c.type = 'O' or exists (select 1 from channel_members m where m.channel_id = c.id and m.user_id = $2))
+      order by lower(c.display_name), c.id limit $3`,
+    [teamId, userId, limit],
+  );
 }

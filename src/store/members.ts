@@ -1,7 +1,20 @@
 import type { Queryable } from '../db/driver.ts';
-import type { ChannelMemberRow, ChannelRow } from '../actions/access.ts';
+import type { ChannelRow } from './channels.ts';
 
-export type { ChannelMemberRow };
+/** A `channel_members` row. */
+export interface ChannelMemberRow {
+  channel_id: string;
+  user_id: string;
+  role: 'channel_user' | 'channel_admin';
+  last_viewed_at: number;
+  msg_count: number;
+  mention_count: number;
+  msg_count_root: number;
+  mention_count_root: number;
+  notify_props: Record<string, unknown>;
+  create_at: number;
+  last_update_at: number;
+}
 export type ChannelRole = ChannelMemberRow['role'];
 
 /**
@@ -28,19 +41,24 @@ export async function getChannelMember(q: Queryable, channelId: string, userId: 
   return (await q.query<ChannelMemberRow>('select * from channel_members where channel_id = $1 and user_id = $2', [channelId, userId]))[0];
 }
 
-/** Caller holds FOR UPDATE on the channel row. */
+/**
+ * Removes a membership, and the user's followed threads in the channel with it (as Mattermost
+ * does: rejoining starts with no threads). Caller holds FOR UPDATE on the channel row.
+ */
 export async function deleteChannelMember(q: Queryable, channelId: string, userId: string): Promise<boolean> {
   const rows = await q.query('delete from channel_members where channel_id = $1 and user_id = $2 returning user_id', [channelId, userId]);
+  await q.query('delete from thread_members where user_id = $1 and channel_id = $2', [userId, channelId]);
   return rows.length > 0;
 }
 
-/** Removes the user from every channel of a team. Caller holds FOR UPDATE on those channel rows. */
+/** Removes the user from every channel of a team (and their followed threads there). Caller holds FOR UPDATE on those channel rows. */
 export async function deleteTeamChannelMemberships(q: Queryable, teamId: string, userId: string): Promise<void> {
   await q.query(
     `delete from channel_members m using channels c
      where m.channel_id = c.id and c.team_id = $1 and m.user_id = $2`,
     [teamId, userId],
   );
+  await q.query('delete from thread_members tm using channels c where tm.channel_id = c.id and c.team_id = $1 and tm.user_id = $2', [teamId, userId]);
 }
 
 export async function channelMemberIds(q: Queryable, channelId: string): Promise<string[]> {
@@ -75,6 +93,42 @@ export async function markMemberViewed(q: Queryable, channelId: string, userId: 
   return rows[0];
 }
 
+/**
+ * Marks the channel unread for the user from one of its posts on (Mattermost's set_unread): the
+ * read marker goes to just before the post; the member's counts become the channel's totals
+ * minus the live posts from that one on (roots apart), and the mentions are those posts by
+ * others that name the user or the whole channel — what the counts were just before the post
+ * arrived, less what was deleted since. One statement: counts and totals read in one snapshot.
+ */
+export async function markMemberUnreadFrom(q: Queryable, channelId: string, userId: string, post: { seq: number; create_at: number }, now: number): Promise<ChannelMemberRow | undefined> {
+  const rows = await q.query<ChannelMemberRow>(
+    `with me as (
+       -- What counts as a mention for this member, as when the posts arrived (store/posts.ts):
+       -- every post of a direct or group message; @channel unless they ignore channel-wide mentions.
+       select c.type in ('D', 'G') as direct,
+              case coalesce(cm.notify_props->>'ignore_channel_mentions', 'default') when 'on' then false when 'off' then true
+                   else coalesce(u.notify_props->>'channel', 'true') <> 'false' end as channel_wide
+         from channels c join channel_members cm on cm.channel_id = c.id and cm.user_id = $2 join users u on u.id = $2
+        where c.id = $1
+     ), mentions as (
+       select p.root_id, p.user_id,
+              p.user_id <> $2 and ((select direct from me) or p.mentions @> jsonb_build_array($2::text) or (p.mention_channel and (select channel_wide from me))) as mentioned
+         from posts p where p.channel_id = $1 and p.seq >= $3 and p.delete_at = 0
+     ), since as (
+       select count(*) as n, count(*) filter (where x.root_id = '') as n_root,
+              count(*) filter (where x.mentioned) as m,
+              count(*) filter (where x.root_id = '' and x.mentioned) as m_root
+         from mentions x
+     )
+     update channel_members m set last_viewed_at = $4, msg_count = greatest(0, c.total_msg_count - s.n),
+       msg_count_root = greatest(0, c.total_msg_count_root - s.n_root), mention_count = s.m, mention_count_root = s.m_root, last_update_at = $5
+     from channels c, since s
+     where c.id = m.channel_id and m.channel_id = $1 and m.user_id = $2 returning m.*`,
+    [channelId, userId, post.seq, Math.max(0, post.create_at - 1), now],
+  );
+  return rows[0];
+}
+
 /** One of the user's channels with the membership and the unread counts derived from both. */
 export interface MemberChannelRow {
   channel: ChannelRow;
@@ -85,12 +139,12 @@ const CHANNEL_COLS = ['id', 'team_id', 'type', 'name', 'display_name', 'header',
 const MEMBER_COLS = ['channel_id', 'user_id', 'role', 'last_viewed_at', 'msg_count', 'mention_count', 'msg_count_root', 'mention_count_root', 'notify_props', 'create_at', 'last_update_at'] as const;
 const SELECT_BOTH = [...CHANNEL_COLS.map((k) => `c.${k} as c_${k}`), ...MEMBER_COLS.map((k) => `m.${k} as m_${k}`)].join(', ');
 
-function split(r: Record<string, any>): MemberChannelRow {
-  const channel: any = {};
-  const member: any = {};
+function split(r: Record<string, unknown>): MemberChannelRow {
+  const channel: Record<string, unknown> = {};
+  const member: Record<string, unknown> = {};
   for (const k of CHANNEL_COLS) channel[k] = r[`c_${k}`];
   for (const k of MEMBER_COLS) member[k] = r[`m_${k}`];
-  return { channel, member };
+  return { channel: channel as unknown as ChannelRow, member: member as unknown as ChannelMemberRow };
 }
 
 /**
@@ -110,4 +164,14 @@ export async function listMemberChannels(q: Queryable, userId: string, teamId?: 
     [userId, teamId ?? null],
   );
   return rows.map(split);
+}
+
+/** Merges keys into a membership's notify_props (e.g. mark_unread for /mute). */
+export async function mergeMemberNotifyProps(q: Queryable, channelId: string, userId: string, props: Record<string, unknown>, now: number): Promise<ChannelMemberRow | undefined> {
+  const rows = await q.query<ChannelMemberRow>(
+    `update channel_members set notify_props = notify_props || $3::text::jsonb, last_update_at = greatest(last_update_at, $4)
+      where channel_id = $1 and user_id = $2 returning *`,
+    [channelId, userId, JSON.stringify(props), now],
+  );
+  return rows[0];
 }

@@ -48,6 +48,11 @@ export interface NewPost {
   /** @channel / @all / @here: counts a mention for every member but the author. */
   mention_channel: boolean;
   create_at: number;
+  /**
+   * Posted by a webhook as its creator: the creator need not be a member of an open channel
+   * (Mattermost's rule; private channels still require membership).
+   */
+  integration?: boolean;
 }
 
 /**
@@ -67,9 +72,10 @@ export interface NewPost {
 export function insertPostStatement(p: NewPost): Statement {
   return {
     text: `with allowed as (
-       select 1 from channels c join channel_members cm on cm.channel_id = c.id and cm.user_id = $3
+       select 1 from channels c
         where c.id = $2 and c.delete_at = 0
           and (c.team_id = '' or exists (select 1 from teams t where t.id = c.team_id and t.delete_at = 0))
+          and (exists (select 1 from channel_members cm where cm.channel_id = c.id and cm.user_id = $3) or ($13 and c.type = 'O'))
      ), thread as (
        select r.id from posts p join posts r on r.id = case when p.root_id = '' then p.id else p.root_id end
         where $4 <> '' and p.id = $4 and r.channel_id = $2 and r.delete_at = 0
@@ -100,13 +106,38 @@ export function insertPostStatement(p: NewPost): Statement {
            last_update_at = $11
          from ins
         where cm.channel_id = $2 and cm.user_id <> $3
-          and ($10 or cm.user_id in (select jsonb_array_elements_text(ins.mentions)))
+          and (cm.user_id in (select jsonb_array_elements_text(ins.mentions))
+               -- Every message of a direct or group message is a mention for its recipients.
+               or exists (select 1 from channels c where c.id = $2 and c.type in ('D', 'G'))
+               -- @channel/@all/@here, unless the member ignores channel-wide mentions here
+               -- (ignore_channel_mentions "on"), or by default everywhere (user notify prop channel "false").
+               or ($10 and case coalesce(cm.notify_props->>'ignore_channel_mentions', 'default')
+                             when 'on' then false when 'off' then true
+                             else coalesce((select u.notify_props->>'channel' from users u where u.id = cm.user_id), 'true') <> 'false' end))
+       returning cm.user_id, cm.notify_props
+     ), email_notify as (
+       -- Offline notification emails (0009_email_notifications.sql): mentioned members who are
+       -- not online, want email for this channel, have not muted it and have not chosen "never".
+       insert into email_notifications (user_id, post_id, channel_id, create_at)
+       select m.user_id, $1, $2, $11
+         from mentioned m join users u on u.id = m.user_id
+         left join user_status st on st.user_id = m.user_id
+        where u.delete_at = 0 and not u.is_bot
+          and coalesce(st.status, 'offline') <> 'online'
+          and coalesce(m.notify_props->>'mark_unread', 'all') <> 'mention'
+          and case coalesce(m.notify_props->>'email', 'default')
+                when 'true' then true when 'false' then false
+                else coalesce(u.notify_props->>'email', 'true') <> 'false' end
+          and not exists (select 1 from preferences p where p.user_id = m.user_id and p.category = 'notifications' and p.name = 'email_interval' and p.value = '0')
+       returning user_id
      ), author as (
        update channel_members m set last_viewed_at = greatest(m.last_viewed_at, $11), msg_count = ch.total_msg_count,
            msg_count_root = ch.total_msg_count_root, mention_count = 0, mention_count_root = 0, last_update_at = $11
          from ch where m.channel_id = $2 and m.user_id = $3
      )
-     select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids
+     select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids,
+            (select coalesce(jsonb_agg(m.user_id order by m.user_id), '[]'::jsonb) from mentioned m) as mentioned_ids,
+            (select count(*)::int from email_notify) as email_notified
        from ins`,
     params: [
       p.id,
@@ -121,6 +152,7 @@ export function insertPostStatement(p: NewPost): Statement {
       p.mention_channel,
       p.create_at,
       JSON.stringify(p.mention_usernames),
+      !!p.integration,
     ],
   };
 }
@@ -129,13 +161,17 @@ export interface InsertedPost {
   row: PostRow;
   /** The channel's members when the post committed: the recipients of `posted`. */
   memberIds: string[];
+  /** The members whose mention count the post raised (mentioned by name, @channel, or a DM/group message). */
+  mentionedIds: string[];
+  /** How many offline notification emails the post queued (email_notifications rows). */
+  emailNotified: number;
 }
 
 /** What insertPostStatement returned: the post and its recipients, or undefined if nothing was inserted. */
-export function insertedPost(rows: readonly Record<string, any>[]): InsertedPost | undefined {
+export function insertedPost(rows: readonly unknown[]): InsertedPost | undefined {
   if (!rows[0]) return undefined;
-  const { member_ids, ...row } = rows[0] as PostRow & { member_ids: string[] };
-  return { row, memberIds: member_ids };
+  const { member_ids, mentioned_ids, email_notified, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number };
+  return { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified) };
 }
 
 export async function insertPost(q: Queryable, p: NewPost): Promise<InsertedPost | undefined> {
@@ -163,6 +199,13 @@ export interface HistoryQuery {
   afterSeq?: number;
   /** Posts created, edited or deleted after this time (includes deleted posts). */
   since?: number;
+  /** Only posts created after / at or before this time (ms). */
+  createdAfter?: number;
+  createdAtOrBefore?: number;
+  /** Rows skipped before the page (Mattermost's `page * per_page`): one query for any page. */
+  offset?: number;
+  /** Only thread roots. */
+  rootsOnly?: boolean;
   limit: number;
   /** 'desc' (newest first) or 'asc' (oldest first: paging forward with `after`). */
   order: 'asc' | 'desc';
@@ -180,17 +223,37 @@ export async function listChannelPosts(q: Queryable, h: HistoryQuery): Promise<P
     params.push(h.afterSeq);
     where.push(`seq > $${params.length}`);
   }
+  if (h.createdAfter !== undefined) {
+    params.push(h.createdAfter);
+    where.push(`create_at > $${params.length}`);
+  }
+  if (h.createdAtOrBefore !== undefined) {
+    params.push(h.createdAtOrBefore);
+    where.push(`create_at <= $${params.length}`);
+  }
   if (h.since !== undefined) {
     params.push(h.since);
     where.push(`update_at > $${params.length}`);
   } else {
     where.push('delete_at = 0');
   }
+  if (h.rootsOnly) where.push(`root_id = ''`);
   params.push(h.limit);
+  let tail = `limit $${params.length}`;
+  if (h.offset) {
+    params.push(h.offset);
+    tail += ` offset $${params.length}`;
+  }
   return q.query<PostRow>(
-    `select ${POST_COLUMNS} from posts where ${where.join(' and ')} order by seq ${h.order === 'asc' ? 'asc' : 'desc'} limit $${params.length}`,
+    `select ${POST_COLUMNS} from posts where ${where.join(' and ')} order by seq ${h.order === 'asc' ? 'asc' : 'desc'} ${tail}`,
     params,
   );
+}
+
+/** Posts by id (live or deleted), in no particular order; unknown ids are absent. */
+export async function getPostsByIds(q: Queryable, ids: readonly string[]): Promise<PostRow[]> {
+  if (!ids.length) return [];
+  return q.query<PostRow>(`select ${POST_COLUMNS} from posts where id in (select jsonb_array_elements_text($1::text::jsonb))`, [JSON.stringify(ids)]);
 }
 
 /** Live replies of a root, oldest first, after an optional seq. */
@@ -198,6 +261,33 @@ export async function listReplies(q: Queryable, rootId: string, afterSeq: number
   return q.query<PostRow>(
     `select ${POST_COLUMNS} from posts where root_id = $1 and delete_at = 0 and seq > $2 order by seq asc limit $3`,
     [rootId, afterSeq, limit],
+  );
+}
+
+/**
+ * A page of a thread, the root included: live posts ordered by (create_at, id) ascending or
+ * descending, strictly after / before the keyset (`fromCreateAt`, `fromPost`) in that order when
+ * given (Mattermost's thread pagination).
+ */
+export async function listThreadPosts(
+  q: Queryable,
+  rootId: string,
+  o: { order: 'asc' | 'desc'; fromCreateAt?: number; fromPost?: string; limit: number },
+): Promise<PostRow[]> {
+  const params: unknown[] = [rootId];
+  let keyset = '';
+  if (o.fromCreateAt !== undefined) {
+    const cmp = o.order === 'asc' ? '>' : '<';
+    params.push(o.fromCreateAt, o.fromPost ?? '');
+    // Without a post id, everything at that very time is past the cursor too (Mattermost's rule).
+    keyset = `and (create_at ${cmp} $2 or (create_at = $2 and $3 <> '' and id ${cmp} $3))`;
+  }
+  params.push(o.limit);
+  const dir = o.order === 'asc' ? 'asc' : 'desc';
+  return q.query<PostRow>(
+    `select ${POST_COLUMNS} from posts where (id = $1 or root_id = $1) and delete_at = 0 ${keyset}
+      order by create_at ${dir}, id ${dir} limit $${params.length}`,
+    params,
   );
 }
 
@@ -213,6 +303,21 @@ export async function updatePostMessage(q: Queryable, id: string, message: strin
   const rows = await q.query<PostRow>(
     `update posts set message = $2, mentions = $3::text::jsonb, mention_channel = $4, edit_at = $5, update_at = $5 where id = $1 returning ${POST_COLUMNS}`,
     [id, message, JSON.stringify(mentions), mentionChannel, at],
+  );
+  return rows[0];
+}
+
+/** Replaces a post's editable content (message, mentions, props, file ids) and stamps the edit. */
+export async function updatePostContent(
+  q: Queryable,
+  id: string,
+  c: { message: string; mentions: string[]; mentionChannel: boolean; props: Record<string, unknown>; fileIds: string[]; at: number },
+): Promise<PostRow> {
+  const rows = await q.query<PostRow>(
+    `update posts set message = $2, mentions = $3::text::jsonb, mention_channel = $4, props = $5::text::jsonb, file_ids = $6::text::jsonb,
+        edit_at = $7, update_at = $7
+      where id = $1 returning ${POST_COLUMNS}`,
+    [id, c.message, JSON.stringify(c.mentions), c.mentionChannel, JSON.stringify(c.props), JSON.stringify(c.fileIds), c.at],
   );
   return rows[0];
 }

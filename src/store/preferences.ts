@@ -30,3 +30,13 @@ export async function deletePreference(q: Queryable, userId: string, category: s
   const rows = await q.query('delete from preferences where user_id = $1 and category = $2 and name = $3 returning name', [userId, category, name]);
   return rows.length > 0;
 }
+
+/** One preference's value for each of several users (those who have it). */
+export async function preferenceOfUsers(q: Queryable, userIds: string[], category: string, name: string): Promise<Map<string, string>> {
+  if (!userIds.length) return new Map();
+  const rows = await q.query<{ user_id: string; value: string }>(
+    `select user_id, value from preferences where category = $2 and name = $3 and user_id in (select jsonb_array_elements_text($1::text::jsonb))`,
+    [JSON.stringify(userIds), category, name],
+  );
+  return new Map(rows.map((r) => [r.user_id, r.value]));
+}

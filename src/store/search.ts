@@ -53,7 +53,8 @@ export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRo
     ...s.excludedPhrases.map((t) => `(!! phraseto_tsquery('english', ${bind(t)}))`),
   ];
   const tsq = parts.length ? `(${parts.join(' && ')})` : '';
-  const where = ['p.delete_at = 0'];
+  // A deleted (archived) team's channels go with it, for their members too (actions/access.ts).
+  const where = ['p.delete_at = 0', "(c.team_id = '' or t.delete_at = 0)"];
   if (tsq) where.push(`p.search_vector @@ ${tsq}`);
   if (s.teamId) where.push(`(c.team_id = ${bind(s.teamId)} or c.team_id = '')`);
   if (s.from.length) where.push(`p.user_id in (select u.id from users u where lower(u.username) in (select jsonb_array_elements_text(${bind(JSON.stringify(s.from))}::text::jsonb)))`);
@@ -78,6 +79,7 @@ export async function searchPosts(q: Queryable, s: SearchSpec): Promise<SearchRo
          from posts p
          join channel_members cm on cm.channel_id = p.channel_id and cm.user_id = $1
          join channels c on c.id = p.channel_id
+         left join teams t on c.team_id <> '' and t.id = c.team_id
         where ${where.join(' and ')}
         order by p.create_at desc, p.seq desc
         limit ${limit}

@@ -121,6 +121,24 @@ export async function teamMemberIds(q: Queryable, teamId: string): Promise<strin
   return (await q.query<{ user_id: string }>('select user_id from team_members where team_id = $1', [teamId])).map((r) => r.user_id);
 }
 
-export async function userExists(q: Queryable, userId: string): Promise<boolean> {
-  return (await q.query('select 1 from users where id = $1', [userId])).length > 0;
+/** A user's `delete_at` (0 = active, else when deactivated), or undefined when there is no such user. */
+export async function userDeleteAt(q: Queryable, userId: string): Promise<number | undefined> {
+  const [r] = await q.query<{ delete_at: number | string }>('select delete_at from users where id = $1', [userId]);
+  return r ? Number(r.delete_at) : undefined;
+}
+
+/** Members of a team, and those of them whose account is active. */
+export async function teamMemberCounts(q: Queryable, teamId: string): Promise<{ total: number; active: number }> {
+  const [r] = await q.query<{ total: number; active: number }>(
+    `select count(*)::int as total, count(*) filter (where u.delete_at = 0)::int as active
+       from team_members tm join users u on u.id = tm.user_id where tm.team_id = $1`,
+    [teamId],
+  );
+  return r;
+}
+
+/** Replaces a team's invite id (old invite links stop working). */
+export async function setInviteId(q: Queryable, id: string, inviteId: string, now: number): Promise<TeamRow> {
+  const rows = await q.query<TeamRow>('update teams set invite_id = $2, update_at = $3 where id = $1 returning *', [id, inviteId, now]);
+  return rows[0];
 }

@@ -23,6 +23,10 @@ export interface UserRow {
   mfa_active: boolean;
   /** '' (password account) or 'openid' (made by an SSO login). */
   auth_service: string;
+  /** A bot account (migration 0003): no password, acts through access tokens. */
+  is_bot?: boolean;
+  /** Mattermost's user notify props (migration 0008); see actions/notify-props.ts. */
+  notify_props?: Record<string, unknown>;
 }
 
 export interface NewUser {
@@ -88,6 +92,8 @@ export interface UserFilter {
   searchEmail?: boolean;
   teamId?: string;
   channelId?: string;
+  /** Only users who are not members of this channel. */
+  notInChannelId?: string;
   /** 'active' (default), 'inactive' or 'all'. */
   state?: 'active' | 'inactive' | 'all';
   role?: 'system_admin' | 'system_user';
@@ -115,6 +121,7 @@ export async function listUsers(q: Queryable, f: UserFilter): Promise<UserRow[]>
   }
   if (f.teamId) where.push(`exists (select 1 from team_members tm where tm.user_id = u.id and tm.team_id = ${p(f.teamId)})`);
   if (f.channelId) where.push(`exists (select 1 from channel_members cm where cm.user_id = u.id and cm.channel_id = ${p(f.channelId)})`);
+  if (f.notInChannelId) where.push(`not exists (select 1 from channel_members cm where cm.user_id = u.id and cm.channel_id = ${p(f.notInChannelId)})`);
   if (f.role === 'system_admin') where.push(`' ' || u.roles || ' ' like '% system_admin %'`);
   if (f.role === 'system_user') where.push(`' ' || u.roles || ' ' not like '% system_admin %'`);
   if (f.after !== undefined) where.push(`u.username > ${p(f.after)}`);
@@ -189,4 +196,51 @@ export async function usersSharingWith(q: Queryable, userId: string): Promise<st
 export async function usersByUsernames(q: Queryable, names: string[]): Promise<UserRow[]> {
   if (!names.length) return [];
   return q.query<UserRow>('select * from users where lower(username) = any($1::text[]) order by username', [names.map((n) => n.toLowerCase())]);
+}
+
+/**
+ * The other members of the group channels (type G) among `channelIds` that `userId` is in, with
+ * the channel each row is for. One query for any number of channels.
+ */
+export async function usersOfGroupChannels(q: Queryable, userId: string, channelIds: string[]): Promise<(UserRow & { channel_id: string })[]> {
+  if (!channelIds.length) return [];
+  return q.query<UserRow & { channel_id: string }>(
+    `select u.*, cm.channel_id from channel_members cm
+       join channels c on c.id = cm.channel_id and c.type = 'G'
+       join users u on u.id = cm.user_id
+      where cm.channel_id in (select jsonb_array_elements_text($1::text::jsonb)) and cm.user_id <> $2
+        and exists (select 1 from channel_members me where me.channel_id = cm.channel_id and me.user_id = $2)
+      order by cm.channel_id, u.username`,
+    [JSON.stringify(channelIds), userId],
+  );
+}
+
+/** Ids of the users who share at least one channel with `userId` (not `userId`). */
+export async function knownUserIds(q: Queryable, userId: string): Promise<string[]> {
+  const rows = await q.query<{ user_id: string }>(
+    `select distinct cm2.user_id from channel_members cm1 join channel_members cm2 on cm2.channel_id = cm1.channel_id
+      where cm1.user_id = $1 and cm2.user_id <> $1 order by cm2.user_id`,
+    [userId],
+  );
+  return rows.map((r) => r.user_id);
+}
+
+/** Active (not deactivated) accounts. */
+export async function countActiveUsers(q: Queryable): Promise<number> {
+  return (await q.query<{ n: number }>('select count(*)::int as n from users where delete_at = 0'))[0].n;
+}
+
+/** The distinct timezone settings of a channel's active members. */
+export async function channelMemberTimezones(q: Queryable, channelId: string): Promise<Record<string, unknown>[]> {
+  const rows = await q.query<{ timezone: Record<string, unknown> }>(
+    `select distinct u.timezone from channel_members cm join users u on u.id = cm.user_id where cm.channel_id = $1 and u.delete_at = 0`,
+    [channelId],
+  );
+  return rows.map((r) => r.timezone);
+}
+
+/** Merges keys into a user's notify props. */
+export async function mergeUserNotifyProps(q: Queryable, id: string, props: Record<string, string>, now: number): Promise<UserRow | undefined> {
+  const rows = await q.query<UserRow>(`update users set notify_props = notify_props || $2::text::jsonb, update_at = greatest(update_at, $3) where id = $1 returning *`, [id, JSON.stringify(props), now]);
+  return rows[0];
 }

@@ -5,7 +5,7 @@
  */
 declare module '../../src/contract/events.ts' {
   interface EventMap {
-    thread_follow_changed: { thread_id: string; following: boolean };
+    draft_saved: { draft_id: string; channel_id: string };
   }
 }
 export {};

@@ -1,15 +1,19 @@
 /** REST loaders and user operations. Responses are merged into the state (see state.ts). */
-import { batch } from '@preact/signals';
-import { reduce } from '../../src/realtime/reducer.ts';
+import { loadCustomEmojiList } from './emoji/index.tsx';
+import { batch, signal } from '@preact/signals';
+import { loadSidebar as loadSidebarState, reduce, type SidebarCategories, type SidebarCategory } from '../../src/realtime/reducer.ts';
 import type { Team as WireTeam, Channel as WireChannel, ChannelMember, Post as WirePost, Reaction, Status, TeamMember } from '../../src/contract/objects.ts';
 import type { MyChannel, MyTeam, MyTeamChannels, ReadResult, Thread } from '../../src/contract/api.ts';
-import { route } from './router.ts';
-import { del, get, items, patch, post, qs, type Page } from './api.ts';
+import { navigate, route } from './router.ts';
+import { statusesNewerThanEvents, statusTick } from './presence-watch.ts';
+import { del, get, items, patch, post, put, qs, type Page } from './api.ts';
 import {
   currentChannelId,
   currentTeamId,
   hasOlder,
+  markedUnread,
   mergeChannels,
+  mergeSidebar,
   mergePosts,
   mergeTeams,
   mergeUsers,
@@ -46,21 +50,25 @@ export async function loadSiteInfo() {
 }
 
 export async function loadTeams(): Promise<Team[]> {
+  const before = state.value;
   const teams = items(await get<Page<MyTeam>>('/teams'));
-  mergeTeams(teams, true);
-  return teams;
+  mergeTeams(teams, { before });
+  return Object.values(state.value.teams);
 }
 
 export async function loadChannels(teamId: string) {
+  // What changes while the list is on its way (reads, events) must survive its older answer.
+  const before = state.value;
   const list = items(await get<MyTeamChannels>(`/teams/${teamId}/channels`)).map(splitChannel);
   const inTeam = list.filter((x) => x.channel.team_id === teamId);
   const direct = list.filter((x) => !x.channel.team_id);
   batch(() => {
-    mergeChannels(inTeam, teamId);
-    if (direct.length) mergeChannels(direct);
+    mergeChannels(inTeam, { team: teamId, before });
+    if (direct.length) mergeChannels(direct, { before });
   });
   const partners = Object.values(state.value.channels).flatMap((c) => (c.type === 'D' ? c.name.split('__') : []));
   void loadStatuses(partners);
+  await loadSidebar(teamId).catch(() => {});
   await loadMissingUsers(partners);
 }
 
@@ -68,8 +76,9 @@ export async function loadChannels(teamId: string) {
 export async function loadStatuses(ids: string[]) {
   const want = [...new Set(ids)].filter(Boolean);
   if (!want.length) return;
+  const asked = statusTick();
   try {
-    setStatuses(items(await post<Page<Status>>('/users/status/ids', { ids: want })));
+    setStatuses(statusesNewerThanEvents(asked, items(await post<Page<Status>>('/users/status/ids', { ids: want }))));
   } catch {
     /* presence is optional */
   }
@@ -81,7 +90,9 @@ export async function loadMissingUsers(ids: string[]) {
   if (!need.length) return;
   try {
     const users = items(await post<Page<User>>('/users/ids', { ids: need }));
-    mergeUsers(users);
+    // A user held since the request left (a user_updated event, another answer) is as new.
+    const held = state.value.users;
+    mergeUsers(users.filter((u) => !held[u.id]));
   } catch {
     /* shown as "Someone" until the next load */
   }
@@ -93,14 +104,15 @@ function usersOfPosts(posts: Post[]) {
 
 /** Loads the newest page of a channel (replacing what is held) or the page before `before`. */
 export async function loadPosts(channelId: string, before?: string) {
-  // Posts that arrive over the socket while this request is in flight must survive the reset.
-  const heldAtFetch = new Set(state.value.postsInChannel[channelId] ?? []);
+  // What changes while this request is in flight (posts arriving over the socket or sent from
+  // here, edits, deletions, reactions) must survive its older answer: see mergePosts.
+  const atFetch = state.value;
   const r = await get<Page<Post>>(`/channels/${channelId}/posts${qs({ before, limit: PAGE })}`);
   const list = items(r);
   await usersOfPosts(list);
   const more = r && !Array.isArray(r) && 'next_cursor' in r ? r.next_cursor != null : list.length >= PAGE;
   batch(() => {
-    mergePosts(channelId, list, { reset: !before, heldAtFetch });
+    mergePosts(channelId, list, { reset: !before, before: atFetch, complete: !more });
     hasOlder.value = { ...hasOlder.value, [channelId]: more };
   });
 }
@@ -113,12 +125,13 @@ export async function loadPost(id: string): Promise<Post | undefined> {
 }
 
 export async function loadThread(rootId: string) {
+  const atFetch = state.value;
   const r = await get<Thread>(`/posts/${rootId}/thread`);
   const list = [r.root, ...r.items];
   await usersOfPosts(list);
   const root = list.find((p) => p.id === rootId);
   if (!root) return;
-  mergePosts(root.channel_id, list, { thread: rootId, reset: true });
+  mergePosts(root.channel_id, list, { thread: rootId, reset: true, before: atFetch });
   // The root and its replies are read separately: a reply created in between is in the list but
   // not in the root's count, and its `posted` event is then skipped as already held.
   const s = state.value;
@@ -134,14 +147,32 @@ export async function loadPinned(channelId: string) {
 }
 
 export async function loadChannelMembers(channelId: string) {
+  const before = state.value.channelMembers[channelId];
   const list = items(await get<Page<ChannelMember>>(`/channels/${channelId}/members${qs({ limit: 200 })}`));
-  const ids = list.map((m) => m.user_id);
+  let ids = list.map((m) => m.user_id);
+  // Members added or removed while the answer was on its way (user_added / user_removed kept the
+  // loaded list current) stay so.
+  const now = state.value.channelMembers[channelId];
+  if (before && now && now !== before) {
+    const gone = before.filter((id) => !now.includes(id));
+    ids = [...ids.filter((id) => !gone.includes(id)), ...now.filter((id) => !before.includes(id) && !ids.includes(id))];
+  }
   setChannelMembers(channelId, ids);
   await loadMissingUsers(ids);
   await loadStatuses(ids);
 }
 
-export async function markRead(channelId: string) {
+/**
+ * Marks a channel read. A channel marked unread by hand stays unread while it is open and when
+ * it is left (the next visit reads it); `force` (Esc) reads it anyway.
+ */
+export async function markRead(channelId: string, force = false) {
+  if (markedUnread.value[channelId] !== undefined) {
+    if (!force && channelId === currentChannelId.value) return;
+    const { [channelId]: _, ...rest } = markedUnread.value;
+    markedUnread.value = rest;
+    if (!force) return;
+  }
   const s = state.value;
   const m = s.members[channelId];
   const ch = s.channels[channelId];
@@ -252,8 +283,8 @@ export async function openDirect(userIds: string[]): Promise<Channel> {
   return x.channel;
 }
 
-export async function createTeam(name: string, display_name: string) {
-  const t = await post<MyTeam>('/teams', { name, display_name });
+export async function createTeam(name: string, display_name: string, type: 'O' | 'I' = 'I') {
+  const t = await post<MyTeam>('/teams', { name, display_name, type });
   mergeTeams([t]);
   return t;
 }
@@ -266,8 +297,96 @@ export async function joinTeam(teamId: string, inviteId?: string) {
   return team;
 }
 
+/** Accepts an emailed invitation (its token) while signed in: I join its team. */
+export async function acceptInvite(token: string): Promise<Team> {
+  const r = await post<{ team: WireTeam; member: TeamMember }>('/teams/invites/accept', { token });
+  const team: Team = { ...r.team, member: r.member };
+  mergeTeams([team]);
+  return team;
+}
+
+/** Invites people to a team by email; one result per address (sent, already a member, or why not). */
+export async function inviteByEmail(teamId: string, emails: string[]) {
+  const r = await post<{ items: InviteResult[] }>(`/teams/${teamId}/invites?graceful=true`, { emails });
+  return r.items;
+}
+export type InviteResult = { email: string; status: 'sent' | 'already_member' } | { email: string; error: { code: string; message: string } };
+
+/** A new invite link for a team (the old one stops working). Team admins and system admins. */
+export async function regenerateInviteId(teamId: string): Promise<Team> {
+  const t = await post<WireTeam>(`/teams/${teamId}/regenerate_invite_id`);
+  const team: Team = { ...state.value.teams[teamId], ...t };
+  mergeTeams([team]);
+  return team;
+}
+
+export async function leaveTeam(teamId: string) {
+  await post(`/teams/${teamId}/leave`);
+  const me = state.value.me;
+  state.value = reduce.leave_team(state.value, { team_id: teamId, user_id: me, remover_id: me });
+}
+
+// ---------------------------------------------------------------- sidebar categories
+
+/** My sidebar of a team (favorites, channels, direct messages, my own categories). */
+export async function loadSidebar(teamId: string) {
+  const before = state.value.sidebars[teamId];
+  const sb = await get<SidebarCategories>(`/teams/${teamId}/categories`);
+  // A category moved, renamed or (un)favorited while the answer was on its way keeps that change.
+  state.value = loadSidebarState(state.value, teamId, mergeSidebar(before, state.value.sidebars[teamId], sb));
+}
+
+/** Applies a changed category at once (its event follows over the socket and changes nothing more). */
+function categoryChanged(teamId: string, c: SidebarCategory) {
+  state.value = reduce.sidebar_category_updated(state.value, { team_id: teamId, categories: [c] });
+}
+
+const categoryOf = (teamId: string, pick: (c: SidebarCategory) => boolean) => state.value.sidebars[teamId]?.categories.find(pick);
+
+/** Puts a channel at the end of a category (taking it out of the one it was in). */
+export async function moveToCategory(teamId: string, channelId: string, categoryId: string) {
+  const c = categoryOf(teamId, (x) => x.id === categoryId);
+  if (!c) return;
+  categoryChanged(teamId, await patch<SidebarCategory>(`/teams/${teamId}/categories/${categoryId}`, { channel_ids: [...c.channel_ids.filter((id) => id !== channelId), channelId] }));
+}
+
+export async function setFavorite(teamId: string, channelId: string, favorite: boolean) {
+  const fav = categoryOf(teamId, (x) => x.type === 'favorites');
+  if (!fav) return;
+  if (favorite) return moveToCategory(teamId, channelId, fav.id);
+  // Out of Favorites: the server sends it back to Channels or Direct Messages.
+  await patch(`/teams/${teamId}/categories/${fav.id}`, { channel_ids: fav.channel_ids.filter((id) => id !== channelId) });
+  await loadSidebar(teamId);
+}
+
+export async function createCategory(teamId: string, displayName: string, channelIds: string[] = []) {
+  await post<SidebarCategory>(`/teams/${teamId}/categories`, { display_name: displayName, channel_ids: channelIds });
+  await loadSidebar(teamId);
+}
+
+export async function updateCategory(teamId: string, categoryId: string, change: Partial<Pick<SidebarCategory, 'display_name' | 'collapsed' | 'muted' | 'sorting'>>) {
+  categoryChanged(teamId, await patch<SidebarCategory>(`/teams/${teamId}/categories/${categoryId}`, change));
+}
+
+export async function deleteCategory(teamId: string, categoryId: string) {
+  await del(`/teams/${teamId}/categories/${categoryId}`);
+  await loadSidebar(teamId);
+}
+
+/** Moves a category one place up (-1) or down (+1). */
+export async function moveCategory(teamId: string, categoryId: string, by: -1 | 1) {
+  const order = [...(state.value.sidebars[teamId]?.order ?? [])];
+  const i = order.indexOf(categoryId);
+  const j = i + by;
+  if (i < 0 || j < 0 || j >= order.length) return;
+  [order[i], order[j]] = [order[j], order[i]];
+  const r = await put<{ order: string[] }>(`/teams/${teamId}/categories/order`, { order });
+  state.value = reduce.sidebar_category_order_updated(state.value, { team_id: teamId, order: r.order });
+}
+
 /** Everything the screen shows, again (after a fresh hello or a long sleep). */
 export async function refetchAll() {
+  void loadCustomEmojiList().catch(() => {});
   const teams = await loadTeams();
   const r = route.value;
   const wanted = 'team' in r ? teams.find((t) => t.name === r.team) : undefined;
@@ -301,4 +420,43 @@ export function refreshChannelsSoon() {
       if (currentTeamId.value) await loadChannels(currentTeamId.value);
     })().catch(() => {});
   }, 150);
+}
+
+// ------------------------------------------------------------ slash commands
+
+export interface CommandSuggestion {
+  trigger: string;
+  hint: string;
+  description: string;
+  custom: boolean;
+}
+
+/** The commands a team offers (built-ins and its own), loaded once per team for autocomplete. */
+export const teamCommands = signal<Record<string, CommandSuggestion[] | undefined>>({});
+const loadingCommands = new Set<string>();
+export function loadCommands(teamId: string) {
+  if (!teamId || teamCommands.value[teamId] || loadingCommands.has(teamId)) return;
+  loadingCommands.add(teamId);
+  get<Page<CommandSuggestion>>(`/commands/autocomplete${qs({ team_id: teamId })}`)
+    .then((p) => (teamCommands.value = { ...teamCommands.value, [teamId]: p.items }))
+    .catch(() => {})
+    .finally(() => loadingCommands.delete(teamId));
+}
+
+export interface CommandResponse {
+  response_type: string;
+  text: string;
+  goto_location: string;
+}
+
+/**
+ * Runs `/command args` in a channel. Private answers arrive over the socket as an
+ * ephemeral_message (shown only here); a place to go is opened (in the app when it is a path).
+ */
+export async function runCommand(channelId: string, command: string, rootId = '', teamId = ''): Promise<CommandResponse> {
+  const res = await post<CommandResponse>('/commands/execute', { command, channel_id: channelId, root_id: rootId || undefined, team_id: teamId || undefined });
+  const to = res.goto_location;
+  if (to && to.startsWith('/') && !to.startsWith('//')) navigate(to);
+  else if (to && /^https?:\/\//i.test(to)) window.open(to, '_blank', 'noopener');
+  return res;
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ComponentChild, VNode } from 'preact';
-import { renderMarkdown, safeUrl, markdownToText } from './markdown.ts';
+import { h, type ComponentChild, type VNode } from 'preact';
+import { renderMarkdown, safeUrl, markdownToText, splitRow, MAX_TABLE_COLUMNS } from './markdown.ts';
 
 /** Serializes vnodes the way a DOM would show them (text escaped; handlers listed by name). */
 function html(nodes: ComponentChild | ComponentChild[]): string {
@@ -92,6 +92,65 @@ test('markdownToText strips markup', () => {
 test('deep nesting does not blow the stack', () => {
   const s = '>'.repeat(500) + ' x ' + '**'.repeat(500) + '[a](' .repeat(200);
   assert.ok(md(s).length > 0);
+});
+
+test('GFM tables: header, alignment, inline markup, padding and cutting rows', () => {
+  assert.is(
+    md('| Name | Qty | Note |\n| :--- | ---: | :-: |\n| **apple** | 3 | `a\\|b` |\n| pear |'),
+    '<div class="md-table-wrap"><table class="md-table"><thead><tr><th class="md-align-left">Name</th><th class="md-align-right">Qty</th><th class="md-align-center">Note</th></tr></thead>' +
+      '<tbody><tr><td class="md-align-left"><strong>apple</strong></td><td class="md-align-right">3</td><td class="md-align-center"><code>a|b</code></td></tr>' +
+      '<tr><td class="md-align-left">pear</td><td class="md-align-right"></td><td class="md-align-center"></td></tr></tbody></table></div>',
+  );
+  // without outer pipes, escaped pipes inside cells, extra cells cut
+  assert.is(md('a | b\n--- | ---\nx \\| y | z | extra'), '<div class="md-table-wrap"><table class="md-table"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>x | y</td><td>z</td></tr></tbody></table></div>');
+  // a table interrupts a paragraph and ends at a blank line
+  assert.is(md('Totals:\n| a |\n|---|\n| 1 |\n\nafter'), '<p>Totals:</p><div class="md-table-wrap"><table class="md-table"><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table></div><p>after</p>');
+  // header only
+  assert.is(md('| h |\n|-|'), '<div class="md-table-wrap"><table class="md-table"><thead><tr><th>h</th></tr></thead></table></div>');
+});
+
+test('not tables: mismatched header, no delimiter row, too many columns', () => {
+  assert.is(md('| a | b |\n| --- |\n| 1 | 2 |'), '<p>| a | b |<br></br>| --- |<br></br>| 1 | 2 |</p>');
+  assert.is(md('a | b\nc | d'), '<p>a | b<br></br>c | d</p>');
+  const wide = Array.from({ length: MAX_TABLE_COLUMNS + 1 }, () => 'x').join('|');
+  const delim = Array.from({ length: MAX_TABLE_COLUMNS + 1 }, () => '-').join('|');
+  assert.not.match(md(`${wide}\n${delim}`), '<table');
+  assert.equal(splitRow('| a | b \\| c |'), ['a', 'b | c']);
+});
+
+test('tables stay safe: HTML and javascript: links in cells are text', () => {
+  const out = md('| <img src=x onerror=alert(1)> | [x](javascript:alert(1)) |\n|---|---|');
+  assert.is(out, '<div class="md-table-wrap"><table class="md-table"><thead><tr><th>&lt;img src=x onerror=alert(1)&gt;</th><th>[x](javascript:alert(1))</th></tr></thead></table></div>');
+});
+
+test('task lists: read-only checkboxes, mixed with plain items', () => {
+  assert.is(
+    md('- [ ] write tests\n- [x] ship **it**\n- plain'),
+    '<ul class="task-list"><li class="task-item"><input type="checkbox" disabled="true" checked="false" aria-label="not done"></input> write tests</li>' +
+      '<li class="task-item"><input type="checkbox" disabled="true" checked="true" aria-label="done"></input> ship <strong>it</strong></li><li>plain</li></ul>',
+  );
+  assert.is(md('1. [X] done'), '<ol class="task-list"><li class="task-item"><input type="checkbox" disabled="true" checked="true" aria-label="done"></input> done</li></ol>');
+  assert.is(md('- [link](https://a.b)'), '<ul><li><a href="https://a.b/" target="_blank" rel="noopener noreferrer">link</a></li></ul>');
+});
+
+test('search highlights: whole words, case-insensitive, not inside code or words', () => {
+  assert.is(md('Deploy the deployment; DEPLOY! `deploy`', { highlight: ['deploy'] }), '<p><mark class="search-hit">Deploy</mark> the deployment; <mark class="search-hit">DEPLOY</mark>! <code>deploy</code></p>');
+  assert.is(md('**big deploy** at https://x.y/deploy', { highlight: ['deploy'] }), '<p><strong>big <mark class="search-hit">deploy</mark></strong> at <a href="https://x.y/deploy" target="_blank" rel="noopener noreferrer">https://x.y/<mark class="search-hit">deploy</mark></a></p>');
+  // regex characters in a match are literal
+  assert.is(md('a (b) c.*', { highlight: ['(b)', 'c.*'] }), '<p>a <mark class="search-hit">(b)</mark> <mark class="search-hit">c.*</mark></p>');
+  assert.is(md('nothing here', { highlight: [] }), '<p>nothing here</p>');
+});
+
+test(':name: is drawn by the emoji option when it knows the name; unknown names, code and URLs stay text', () => {
+  const known: Record<string, string> = { smile: '😄', '+1': '👍', partyparrot: 'IMG' };
+  const emoji = (n: string) => (known[n] ? h('span', { class: 'emoji', 'data-emoji': n }, known[n]) : undefined);
+  assert.is(md('hi :smile: and :+1:!', { emoji }), '<p>hi <span class="emoji" data-emoji="smile">😄</span> and <span class="emoji" data-emoji="+1">👍</span>!</p>');
+  assert.is(md(':nothing: :SMILE:', { emoji }), '<p>:nothing: <span class="emoji" data-emoji="smile">😄</span></p>');
+  assert.is(md('`:smile:`', { emoji }), '<p><code>:smile:</code></p>');
+  assert.is(md('**:partyparrot:**', { emoji }), '<p><strong><span class="emoji" data-emoji="partyparrot">IMG</span></strong></p>');
+  assert.is(md('at 10:30:00 it is :smile:', { emoji }), '<p>at 10:30:00 it is <span class="emoji" data-emoji="smile">😄</span></p>');
+  assert.is(md('hi :smile:'), '<p>hi :smile:</p>', 'without the option: text');
+  assert.is(md('<img src=x onerror=alert(1)> :smile:', { emoji }), '<p>&lt;img src=x onerror=alert(1)&gt; <span class="emoji" data-emoji="smile">😄</span></p>');
 });
 
 test.run();

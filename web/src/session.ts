@@ -1,27 +1,40 @@
 /** Signing in and out, booting the app, and wiring the socket to the state. */
 import { batch } from '@preact/signals';
 import { get, getToken, post, setToken, setUnauthorizedHandler, ApiError } from './api.ts';
+import { loadEmojiData } from './emoji/index.tsx';
 import { loadMissingUsers, loadSiteInfo, markRead, refetchAll, refreshChannelsSoon } from './data.ts';
-import { bootState, connection, currentChannelId, dispatch, resetState, setStatuses, state, type User } from './state.ts';
+import { bootState, connection, currentChannelId, currentTeamId, dispatch, resetState, setStatuses, state, type User } from './state.ts';
 import type { ClientEvent } from '../../src/contract/events.ts';
 import { ChatSocket } from './ws.ts';
-import { navigate } from './router.ts';
+import { afterAuth, navigate } from './router.ts';
 import { notifyForEvent } from './notify.ts';
 import { startIdleTracking, stopIdleTracking } from './presence.ts';
+import { loadThreads, readThreadIfWatching } from './threads.ts';
+import { presenceHeard, presenceResubscribe, startPresenceWatch, stopPresenceWatch } from './presence-watch.ts';
+import { loadSaved } from './saved.ts';
 
 export const socket = new ChatSocket({
   token: getToken,
   onEvent(ev) {
+    if (ev.event === 'status_change') presenceHeard(ev.data.user_id);
     dispatch(ev);
     if (needsChannelRefresh(ev)) refreshChannelsSoon();
     readIfWatching(ev);
+    readThreadIfWatching(ev);
     loadUsersOf(ev);
     notifyForEvent(ev);
   },
   onFresh(first) {
-    // The first hello needs no refetch (boot just loaded everything); any later fresh hello means
-    // the server could not replay what we missed.
-    if (!first) void refetchAll().catch(() => {});
+    // A new connection watches nobody's presence yet.
+    presenceResubscribe();
+    // Boot waits for the first hello before loading over REST, so that load already holds
+    // everything the socket will not deliver; any later fresh hello means the server could not
+    // replay what we missed. A first hello after boot gave up waiting needs the refetch too.
+    if (first && helloWaiter) {
+      helloWaiter(true);
+      return;
+    }
+    if (!first || refetchOnFirstHello) void refetchAll().then(loadThreadsAndSaved).catch(() => {});
   },
   onStatus(s) {
     connection.value = s;
@@ -59,15 +72,41 @@ export async function boot() {
   }
 }
 
+/** Resolves boot's wait for the first hello (true) or its timeout (false). */
+let helloWaiter: ((arrived: boolean) => void) | undefined;
+let refetchOnFirstHello = false;
+const HELLO_WAIT_MS = 2000;
+
 async function startSession(user: User) {
   resetState(user);
+  // Socket first, REST second: a post made between a REST load and the socket's subscription
+  // would otherwise reach neither (the channel stayed empty for the other user until a reload).
+  const subscribed = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => done(false), HELLO_WAIT_MS);
+    const done = (arrived: boolean) => {
+      clearTimeout(timer);
+      helloWaiter = undefined;
+      resolve(arrived);
+    };
+    helloWaiter = done;
+    socket.start();
+  });
+  refetchOnFirstHello = !subscribed;
   await refetchAll().catch(() => {});
   bootState.value = 'ready';
-  socket.start();
+  void loadThreadsAndSaved().catch(() => {});
+  // The standard emoji data (a lazy chunk) once the first screen is drawn.
+  setTimeout(() => void loadEmojiData().catch(() => {}), 300);
   startIdleTracking((a, d) => socket.send(a, d));
-  void get('/users/me/status')
+  startPresenceWatch((a, d) => socket.send(a, d));
+  void get<{ user_id: string; status: string; manual?: boolean }>('/users/me/status')
     .then((st) => setStatuses([st]))
     .catch(() => {});
+}
+
+/** Followed threads of the team on screen and saved posts (after the channels are held). */
+async function loadThreadsAndSaved() {
+  await Promise.all([currentTeamId.value ? loadThreads(currentTeamId.value) : undefined, loadSaved()]);
 }
 
 /** Logs in; `token` is the second factor (a TOTP or recovery code) for accounts with MFA. */
@@ -104,9 +143,21 @@ async function takeCookieSession(): Promise<boolean> {
   }
 }
 
-export async function register(input: { email: string; username: string; password: string; display_name?: string }) {
-  const r = await post<{ token: string; user: User }>('/auth/register', input);
+/**
+ * Creates an account and signs in. With `invite_token` (an emailed invitation) the account is made
+ * even when open sign-up is off, and is already a member of the invitation's team: `then` says
+ * where to go afterwards.
+ */
+export async function register(input: { email: string; username: string; password: string; display_name?: string; invite_token?: string }, then?: string) {
+  const r = await post<{ token: string; user: User; mfa_setup_required?: boolean }>('/auth/register', input);
   setToken(r.token);
+  afterAuth.value = then;
+  // auth.mfa = required: a new account enrols before anything else (as after login).
+  if (r.mfa_setup_required) {
+    resetState(r.user);
+    bootState.value = 'mfa_setup';
+    return;
+  }
   await startSession(r.user);
 }
 
@@ -125,6 +176,7 @@ export async function logout() {
 export function signOutLocally() {
   socket.stop();
   stopIdleTracking();
+  stopPresenceWatch();
   setToken('');
   // The readable half of an SSO cookie session (the session itself is revoked by logout).
   document.cookie = 'MMUSERID=; Max-Age=0; path=/';
@@ -161,7 +213,10 @@ function readIfWatching(ev: ClientEvent) {
   const p = ev.data.post;
   if (p.user_id === state.value.me || p.channel_id !== currentChannelId.value) return;
   clearTimeout(readTimer);
-  readTimer = setTimeout(() => void markRead(p.channel_id), 500);
+  readTimer = setTimeout(() => {
+    // Still on screen (left meanwhile: leaving already read it, or it was marked unread by hand).
+    if (currentChannelId.value === p.channel_id) void markRead(p.channel_id);
+  }, 500);
 }
 
 // Coming back to the tab reads the channel on screen.

@@ -18,10 +18,14 @@ export const bootState = signal<BootState>('loading');
 export const connection = signal<'idle' | 'connecting' | 'online' | 'reconnecting'>('idle');
 
 export const currentTeamId = signal('');
+/** What the page title names besides the site ("Off-Topic - Ops"); set by the channel view. */
+export const pageWhere = signal('');
 export const currentChannelId = signal('');
 
-export type Panel = { kind: 'thread'; postId: string } | { kind: 'search'; q: string } | { kind: 'pinned' } | { kind: 'members' } | null;
+export type Panel = { kind: 'thread'; postId: string } | { kind: 'search'; q: string; tab?: 'messages' | 'files' } | { kind: 'pinned' } | { kind: 'members' } | { kind: 'files' } | { kind: 'saved' } | null;
 export const rightPanel = signal<Panel>(null);
+/** Phone width: which single column shows. */
+export const mobilePane = signal<'sidebar' | 'channel'>('channel');
 
 /** Posts being sent (or that failed), by client_msg_id. They vanish once the real post is held. */
 export interface PendingPost {
@@ -80,6 +84,7 @@ export function resetState(meUser: User | null) {
     pending.value = {};
     hasOlder.value = {};
     typingSeen.value = {};
+    markedUnread.value = {};
     rightPanel.value = null;
     currentChannelId.value = '';
     currentTeamId.value = '';
@@ -97,47 +102,91 @@ export function mergeUsers(users: User[]) {
   state.value = R.loadUsers(s, users.map((u) => ({ ...s.users[u.id], ...u })));
 }
 
-export function mergeTeams(teams: Team[], replace = false) {
+/**
+ * Merges teams into the state. A list answer (`list`: GET /teams) replaces the set; pass the state
+ * of when its request left as `before`, and a team changed (`team_updated`), joined or created
+ * meanwhile keeps its newer held copy, one left meanwhile is not brought back.
+ */
+export function mergeTeams(teams: Team[], list?: { before: ClientState }) {
   const s = state.value;
-  state.value = R.loadTeams(s, replace ? teams : [...Object.values(s.teams).filter((t) => !teams.some((x) => x.id === t.id)), ...teams]);
+  if (!list) {
+    state.value = R.loadTeams(s, [...Object.values(s.teams).filter((t) => !teams.some((x) => x.id === t.id)), ...teams]);
+    return;
+  }
+  const b = list.before.teams;
+  const changed = (id: string) => s.teams[id] !== b[id];
+  const fromAnswer = teams.filter((t) => !changed(t.id));
+  const meanwhile = Object.values(s.teams).filter((t) => changed(t.id));
+  state.value = R.loadTeams(s, [...fromAnswer, ...meanwhile]);
 }
 
-/** Channels with my membership; `replaceTeam` drops held channels of that team not in the list. */
-export function mergeChannels(list: { channel: Channel; member?: Member }[], replaceTeam?: string) {
+/**
+ * Merges channels (with my membership where given) into the state. A team's list answer
+ * (`list.team`: GET /teams/:id/channels) drops that team's channels held when its request left and
+ * missing from it (left or removed meanwhile). With `list.before` (the state when the request
+ * left), what changed while it was on its way wins over the answer's older snapshot: a channel
+ * changed meanwhile (a `posted` event raised its counts, renamed…) and a membership changed
+ * meanwhile (read here, read elsewhere, marked unread) keep their held copies; a channel that
+ * arrived meanwhile (created, joined, an event) is kept; one left meanwhile is not brought back.
+ */
+export function mergeChannels(items: { channel: Channel; member?: Member }[], list?: { team?: string; before: ClientState }) {
   let s = state.value;
-  if (replaceTeam !== undefined) {
-    const keep = new Set(list.map((x) => x.channel.id));
+  const b = list?.before;
+  if (b) {
+    items = items
+      .filter(({ channel }) => !(b.channels[channel.id] && !s.channels[channel.id]))
+      .map(({ channel, member }) => ({
+        channel: s.channels[channel.id] !== b.channels[channel.id] ? s.channels[channel.id]! : channel,
+        member: s.members[channel.id] !== b.members[channel.id] ? s.members[channel.id] : member,
+      }));
+  }
+  if (b && list.team) {
+    const keep = new Set(items.map((x) => x.channel.id));
     const channels = { ...s.channels };
-    for (const ch of Object.values(s.channels)) if (ch.team_id === replaceTeam && !keep.has(ch.id)) delete channels[ch.id];
+    for (const ch of Object.values(s.channels)) {
+      if (ch.team_id === list.team && b.channels[ch.id] === ch && !keep.has(ch.id)) delete channels[ch.id];
+    }
     s = { ...s, channels };
   }
   state.value = R.loadMyChannels(
     s,
-    list.map(({ channel, member }) => ({ ...s.channels[channel.id], ...channel, ...(member ? { member: { ...s.members[channel.id], ...member } } : {}) })),
+    items.map(({ channel, member }) => ({ ...s.channels[channel.id], ...channel, ...(member ? { member: { ...s.members[channel.id], ...member } } : {}) })),
   );
 }
 
 /**
- * Posts of one channel from a page (`reset`: the newest page, replacing the loaded list), or a
- * thread's replies (`thread`). Pages are merged with what is held: the loaded list is the union.
+ * Puts fetched posts into the state: a page of a channel (`reset`: the newest page, replacing the
+ * loaded list; otherwise merged into it, the loaded list is the union), a thread's replies
+ * (`thread`), or a single post (`holdOnly`).
+ *
+ * An answer is a snapshot of when the server read it; the state may have moved on while it was
+ * on its way. Pass the state of when the request left as `before` and what changed since wins:
+ * - a post held then and gone now (deleted meanwhile) is not brought back;
+ * - a post changed meanwhile (edited, or its reactions changed, by an event or another reply)
+ *   keeps the held copy;
+ * - a post that arrived meanwhile (a `posted` event or my own send, possibly after the server
+ *   read the answer) stays, even when the list was not loaded yet when it came: an older answer
+ *   must not reset it away. `complete`: the answer reaches the channel's first post (no older
+ *   page), so every post that arrived meanwhile belongs in it; otherwise only those not older
+ *   than its oldest post do.
  */
-/**
- * Puts fetched posts into the state. `reset` replaces the channel's loaded list, except posts
- * that arrived live while the fetch was in flight: pass the ids held when it started as
- * `heldAtFetch`, and any other held post (a `posted` event applied meanwhile, possibly newer than
- * the server's snapshot) is kept rather than silently dropped.
- */
-export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string; holdOnly?: boolean; heldAtFetch?: Set<string> } = {}) {
+export function mergePosts(channelId: string, list: Post[], opts: { reset?: boolean; thread?: string; holdOnly?: boolean; before?: ClientState; complete?: boolean } = {}) {
   let s = state.value;
+  const b = opts.before;
+  if (b) list = list.flatMap((p) => newerOf(s, b, p));
   const gone = list.filter((p) => p.delete_at).map((p) => p.id);
   if (gone.length) {
     const posts = { ...s.posts };
     for (const id of gone) delete posts[id];
     s = { ...s, posts };
   }
+  const fetched = new Set(list.map((p) => p.id));
+  /** Posts held now that were not held when the request left and the answer lacks. */
+  const arrived = (pick: (p: Post) => boolean) => (b ? Object.values(s.posts).filter((p) => pick(p) && !b.posts[p.id] && !fetched.has(p.id)) : []);
   if (opts.thread) {
-    const held = opts.reset ? [] : (s.threads[opts.thread] ?? []).map((id) => s.posts[id]!).filter(Boolean);
-    state.value = R.loadThread(s, opts.thread, [...held, ...list.filter((p) => p.id === opts.thread || p.root_id === opts.thread)]);
+    const root = opts.thread;
+    const held = opts.reset ? arrived((p) => p.root_id === root) : (s.threads[root] ?? []).map((id) => s.posts[id]!).filter(Boolean);
+    state.value = R.loadThread(s, root, [...held, ...list.filter((p) => p.id === root || p.root_id === root)]);
     return;
   }
   const loaded = s.postsInChannel[channelId];
@@ -148,12 +197,49 @@ export function mergePosts(channelId: string, list: Post[], opts: { reset?: bool
     state.value = { ...t, postsInChannel: s.postsInChannel };
     return;
   }
-  const fetched = new Set(list.map((p) => p.id));
-  const keep = opts.reset
-    ? (loaded ?? []).filter((id) => opts.heldAtFetch && !opts.heldAtFetch.has(id) && !fetched.has(id))
-    : (loaded ?? []);
-  const held = keep.map((id) => s.posts[id]!).filter(Boolean);
+  let held: Post[];
+  if (opts.reset) {
+    const mine = list.filter((p) => p.channel_id === channelId);
+    const oldest = opts.complete || !mine.length ? -Infinity : Math.min(...mine.map((p) => p.create_at));
+    held = arrived((p) => p.channel_id === channelId && p.create_at >= oldest);
+  } else held = (loaded ?? []).map((id) => s.posts[id]!).filter(Boolean);
   state.value = R.loadChannelPosts(s, channelId, [...held, ...list.filter((p) => p.channel_id === channelId)]);
+}
+
+/** What of a fetched post to take, given the state when its request left (`b`) and now (`s`). */
+export function newerOf(s: ClientState, b: ClientState, p: Post): Post[] {
+  const held = s.posts[p.id];
+  if (!held) return b.posts[p.id] && !p.delete_at ? [] : [p]; // deleted meanwhile
+  if (held !== b.posts[p.id] || held.update_at > p.update_at) return [held]; // changed meanwhile (held copies carry no reactions: those stay)
+  if (s.reactions[p.id] !== b.reactions[p.id] && 'reactions' in p.metadata) {
+    const { reactions: _, ...metadata } = p.metadata;
+    return [{ ...p, metadata }];
+  }
+  return [p];
+}
+
+/**
+ * A team's sidebar from a list answer (GET /teams/:id/categories), given the held sidebar when
+ * its request left (`before`) and now (`now`): a category changed meanwhile (a move, a favorite,
+ * a rename, by this page's reply or an event) keeps its held copy (and the channels it lists leave
+ * the answer's other categories), one deleted meanwhile stays gone, one created meanwhile stays;
+ * an order changed meanwhile is kept.
+ */
+export function mergeSidebar(before: R.SidebarCategories | undefined, now: R.SidebarCategories | undefined, answer: R.SidebarCategories): R.SidebarCategories {
+  if (!now || now === before) return answer;
+  const was = new Map((before?.categories ?? []).map((c) => [c.id, c]));
+  const changed = now.categories.filter((c) => was.get(c.id) !== c);
+  const byId = new Map(changed.map((c) => [c.id, c]));
+  const moved = new Set(changed.flatMap((c) => c.channel_ids));
+  const gone = new Set([...was.keys()].filter((id) => !now.categories.some((c) => c.id === id)));
+  const categories = answer.categories
+    .filter((c) => !gone.has(c.id))
+    .map((c) => byId.get(c.id) ?? (c.channel_ids.some((id) => moved.has(id)) ? { ...c, channel_ids: c.channel_ids.filter((id) => !moved.has(id)) } : c));
+  for (const c of changed) if (!answer.categories.some((x) => x.id === c.id)) categories.push(c);
+  const order = before && now.order !== before.order ? now.order : answer.order;
+  const at = new Map(order.map((id, i) => [id, i]));
+  categories.sort((a, b) => (at.get(a.id) ?? Infinity) - (at.get(b.id) ?? Infinity));
+  return { categories, order: categories.map((c) => c.id) };
 }
 
 export function setPinned(channelId: string, list: Post[]) {
@@ -180,12 +266,33 @@ export function setMember(m: Member) {
 export const currentTeam = computed(() => state.value.teams[currentTeamId.value]);
 export const currentChannel = computed(() => state.value.channels[currentChannelId.value]);
 
-export function unreadOf(ch: Channel, m: Member | undefined): { unread: boolean; mentions: number } {
-  if (!m) return { unread: false, mentions: 0 };
+/** Whether I muted a channel (Mattermost's mark_unread "mention"). */
+export const isMuted = (m: Member | undefined) => (m?.notify_props as Record<string, unknown> | undefined)?.mark_unread === 'mention';
+
+/**
+ * A channel's unread state in the sidebar. Replies live in their threads (the Threads view counts
+ * them), so with the member's root counters known only root posts make a channel unread and only
+ * mentions in root posts badge it; a membership made up by the client (no root counters yet)
+ * falls back to all posts. A muted channel is never "unread" (not bold, no team dot, not in the
+ * title's count) but its mentions still count, as in Mattermost.
+ */
+export function unreadOf(ch: Channel, m: Member | undefined): { unread: boolean; mentions: number; muted: boolean } {
+  if (!m) return { unread: false, mentions: 0, muted: false };
   const isDm = ch.type === 'D' || ch.type === 'G';
-  const total = ch.total_msg_count ?? 0;
-  return { unread: total > (m.msg_count ?? 0), mentions: isDm ? Math.max(m.mention_count, total - (m.msg_count ?? 0)) : m.mention_count };
+  const roots = m.msg_count_root !== undefined;
+  const total = (roots ? ch.total_msg_count_root : ch.total_msg_count) ?? 0;
+  const read = (roots ? m.msg_count_root : m.msg_count) ?? 0;
+  const mentions = roots ? (m.mention_count_root ?? m.mention_count) : m.mention_count;
+  const muted = isMuted(m);
+  return { unread: !muted && total > read, mentions: isDm ? Math.max(mentions, total - read) : mentions, muted };
 }
+
+/**
+ * Channels marked unread by hand, by id, with the read marker they were given: they stay unread
+ * (no automatic "read" while open) until the user leaves them or presses Esc, as in Mattermost,
+ * and the channel's "New messages" line moves to that marker.
+ */
+export const markedUnread = signal<Record<string, number>>({});
 
 /** Total unread channels and mentions across everything held (document title, favicon). */
 export const unreadTotals = computed(() => {
@@ -198,6 +305,8 @@ export const unreadTotals = computed(() => {
     if (u.unread) channels++;
     mentions += u.mentions;
   }
+  // Mentions in followed threads count too (a reply no longer badges its channel).
+  for (const t of Object.values(s.userThreads)) if (s.channels[t.channel_id]) mentions += t.unread_mentions;
   return { channels, mentions };
 });
 
@@ -218,7 +327,13 @@ export function channelTitle(ch: Channel | undefined, s: ClientState = state.val
   if (ch.type === 'G') {
     const ids = s.channelMembers[ch.id];
     if (ids) return ids.filter((id) => id !== s.me).map((id) => s.users[id]?.username ?? '…').join(', ');
-    return (ch.display_name as string) || 'Group message';
+    // Before its members are loaded: the server's name lists everyone, you included.
+    const mine = s.users[s.me]?.username;
+    const others = String(ch.display_name || '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n && n !== mine);
+    return others.join(', ') || 'Group message';
   }
   return (ch.display_name as string) || ch.name;
 }

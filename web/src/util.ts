@@ -10,8 +10,15 @@ export const slugify = (s: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 64);
 
-export const timeOf = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
-export const fullDate = (ms: number) => new Date(ms).toLocaleString();
+// One formatter each, made once: toLocaleTimeString and friends with options build a new
+// Intl.DateTimeFormat on every call (two calls a post: the largest part of rendering a page of
+// posts, issue 20 target 6). Same output: the same locale and options.
+const TIME = new Intl.DateTimeFormat([], { hour: 'numeric', minute: '2-digit' });
+const FULL = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+const DAY = new Intl.DateTimeFormat([], { weekday: 'long', month: 'long', day: 'numeric' });
+const DAY_YEAR = new Intl.DateTimeFormat([], { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' });
+export const timeOf = (ms: number) => TIME.format(ms);
+export const fullDate = (ms: number) => FULL.format(ms);
 export const dayKey = (ms: number) => {
   const d = new Date(ms);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
@@ -23,7 +30,7 @@ export function dayLabel(ms: number) {
   y.setDate(today.getDate() - 1);
   if (dayKey(ms) === dayKey(today.getTime())) return 'Today';
   if (dayKey(ms) === dayKey(y.getTime())) return 'Yesterday';
-  return d.toLocaleDateString([], { weekday: 'long', month: 'long', day: 'numeric', year: d.getFullYear() === today.getFullYear() ? undefined : 'numeric' });
+  return (d.getFullYear() === today.getFullYear() ? DAY : DAY_YEAR).format(d);
 }
 
 /** A stable small number from an id (avatar colors). */

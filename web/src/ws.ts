@@ -18,12 +18,22 @@ export interface SocketHandlers {
 
 const PING_MS = 30_000;
 
+/** A frame from /api/v1/ws as parsed: an event, a hello or a reply (fields are checked before use). */
+interface Frame {
+  event?: unknown;
+  data?: Record<string, unknown>;
+  seq?: unknown;
+  seq_reply?: number;
+  status?: string;
+  error?: { message?: string };
+}
+
 export class ChatSocket {
   private ws: WebSocket | null = null;
   private connectionId = '';
   private lastSeq = -1;
   private actionSeq = 1;
-  private replies = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private replies = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private retry = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ping: ReturnType<typeof setInterval> | undefined;
@@ -58,7 +68,7 @@ export class ChatSocket {
   };
 
   /** Sends a client action; resolves with the reply (or rejects on FAIL / disconnect). */
-  send(action: string, data: Record<string, unknown> = {}): Promise<any> {
+  send(action: string, data: Record<string, unknown> = {}): Promise<unknown> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'));
     const seq = this.actionSeq++;
@@ -67,7 +77,7 @@ export class ChatSocket {
       const timer = setTimeout(() => {
         if (this.replies.delete(seq)) reject(new Error('no reply'));
       }, 10_000);
-      const done = (f: (v: any) => void) => (v: any) => {
+      const done = <V,>(f: (v: V) => void) => (v: V) => {
         clearTimeout(timer);
         f(v);
       };
@@ -105,16 +115,16 @@ export class ChatSocket {
     };
     ws.onmessage = (m) => {
       if (ws !== this.ws) return;
-      let msg: any;
+      let msg: Frame;
       try {
-        msg = JSON.parse(String(m.data));
+        msg = JSON.parse(String(m.data)) as Frame;
       } catch {
         return;
       }
       if (typeof msg.seq_reply === 'number' || msg.status) {
-        const r = this.replies.get(msg.seq_reply);
+        const r = this.replies.get(msg.seq_reply!);
         if (r) {
-          this.replies.delete(msg.seq_reply);
+          this.replies.delete(msg.seq_reply!);
           if (msg.status === 'OK') r.resolve(msg.data ?? msg);
           else r.reject(new Error(msg.error?.message ?? 'action failed'));
         }
@@ -135,7 +145,7 @@ export class ChatSocket {
       }
       // Frames come from our server: `data` is of the type its event name says
       // (src/contract/events.ts). A name this version does not know changes nothing downstream.
-      this.h.onEvent({ event: msg.event, data: msg.data ?? {}, seq: msg.seq });
+      this.h.onEvent({ event: msg.event, data: msg.data ?? {}, seq: msg.seq } as ClientEvent);
     };
     ws.onclose = (e) => {
       if (ws !== this.ws) return;
@@ -161,8 +171,8 @@ export class ChatSocket {
     this.ping = setInterval(() => void this.send('ping').catch(() => {}), PING_MS);
   }
 
-  private onHello(msg: any) {
-    const id: string = msg.data?.connection_id ?? '';
+  private onHello(msg: Frame) {
+    const id = typeof msg.data?.connection_id === 'string' ? msg.data.connection_id : '';
     const fresh = id !== this.connectionId;
     const first = !this.helloSeen;
     this.connectionId = id;

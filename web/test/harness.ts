@@ -2,9 +2,11 @@
  * Shared pieces of the browser suites and `npm run screenshots`: find Chromium, make sure the web
  * build is current, start a server process, and open browser contexts.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import * as assert from 'uvu/assert';
 import { spawnServer, type ServerProcess, BINARY } from '../../test/process.ts';
 
 export const CHROMIUM = process.env.RUSTCHAT_CHROMIUM || '/usr/bin/chromium';
@@ -13,8 +15,11 @@ const root = new URL('../..', import.meta.url).pathname;
 
 /** Why the browser suite cannot run here, or undefined when it can. */
 export function browserUnavailable(): string | undefined {
-  if (!existsSync(CHROMIUM)) return `${CHROMIUM} not found (apt-get install chromium)`;
-  return undefined;
+  if (existsSync(CHROMIUM)) return undefined;
+  const why = `${CHROMIUM} not found (apt-get install chromium)`;
+  // Under CI a missing browser is a failure, never a quiet skip: the web client would go untested.
+  if (/^(1|true)$/i.test(process.env.CI ?? '')) throw new Error(`${why} (CI is set: the browser suites must run here, not skip)`);
+  return why;
 }
 
 function newest(dir: string): number {
@@ -55,7 +60,10 @@ export async function startServer(o: { dataDir?: string; port?: number; env?: Re
     binary: useBinary(),
     dataDir: o.dataDir,
     args: o.port ? ['--port', String(o.port)] : [],
-    env: { RUSTCHAT_LOG_LEVEL: 'info', ...o.env },
+    // Its own Redis prefix (bus and rate limits): suites running at the same time, or earlier in
+    // the same CI pass, share one Redis, and a password-reset limit spent by another suite's
+    // bob@example.com silently suppressed this one's email.
+    env: { RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_REDIS_CHANNEL_PREFIX: `test-${randomBytes(6).toString('hex')}`, ...o.env },
     timeoutMs: 60_000,
   });
 }
@@ -75,7 +83,8 @@ export interface Client {
 
 export async function openClient(browser: Browser, base: string, viewport = { width: 1280, height: 800 }, colorScheme: 'light' | 'dark' = 'light'): Promise<Client> {
   const ctx = await browser.newContext({ baseURL: base, viewport, colorScheme });
-  ctx.setDefaultTimeout(15_000);
+  // 30 s: CI shares two cores with other work; a step that never comes still fails, only later.
+  ctx.setDefaultTimeout(30_000);
   const page = await ctx.newPage();
   const problems: string[] = [];
   const dialogs: string[] = [];
@@ -109,4 +118,80 @@ export async function signUp(page: Page, u: { email: string; username: string; p
   if (u.display_name) await page.fill('input[name=display_name]', u.display_name);
   await page.fill('input[name=password]', u.password);
   await page.click('button[type=submit]');
+}
+
+export async function logIn(page: Page, loginId: string, password: string) {
+  if (!/\/login/.test(page.url())) await page.goto('/login');
+  await page.waitForSelector('input[name=login_id]');
+  await page.fill('input[name=login_id]', loginId);
+  await page.fill('input[name=password]', password);
+  await page.click('button[type=submit]');
+}
+
+/**
+ * Text inside `scope` whose contrast with what is behind it is under WCAG AA (4.5:1; 3:1 for large
+ * text), as "text (ratio)". The background is the first opaque one up the tree (translucent
+ * layers are blended over it). Disabled controls are exempt (WCAG 1.4.3).
+ */
+export async function contrastProblems(page: Page, scope: string): Promise<string[]> {
+  // A string, not a function: the test runner's transform would add helpers the page lacks.
+  return page.evaluate(`(${CONTRAST_JS})(${JSON.stringify(scope)})`) as Promise<string[]>;
+}
+
+const CONTRAST_JS = String.raw`(sel) => {
+    const parse = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c);
+      if (!m) return [0, 0, 0, 0];
+      const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p[3] ?? 1];
+    };
+    const over = (top, under) => {
+      const a = top[3];
+      return [top[0] * a + under[0] * (1 - a), top[1] * a + under[1] * (1 - a), top[2] * a + under[2] * (1 - a), 1];
+    };
+    const background = (el) => {
+      const layers = [];
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c[3] > 0) layers.push(c);
+        if (c[3] >= 1) break;
+      }
+      let bg = [255, 255, 255, 1];
+      for (const l of layers.reverse()) bg = over(l, bg);
+      return bg;
+    };
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const out = [];
+    for (const root of document.querySelectorAll(sel)) {
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!n.textContent?.trim() || el.closest('[disabled]') || !el.getClientRects().length) continue;
+        const st = getComputedStyle(el);
+        if (st.visibility === 'hidden' || Number(st.opacity) === 0) continue;
+        const bg = background(el);
+        const fg = over(parse(st.color), bg);
+        const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+        const ratio = (hi + 0.05) / (lo + 0.05);
+        const large = parseFloat(st.fontSize) >= 24 || (parseFloat(st.fontSize) >= 18.66 && Number(st.fontWeight) >= 700);
+        if (ratio < (large ? 3 : 4.5)) out.push(n.textContent.trim().slice(0, 40) + ' (' + ratio.toFixed(2) + ')');
+      }
+    }
+    return out;
+}`;
+
+/**
+ * Waits until `check` is true (polled every 100 ms), or fails the test after `ms` — 30 s, like
+ * every browser step: the CI machine is shared, so a wait is long and only a failure pays for it.
+ */
+export async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  for (const until = Date.now() + ms; Date.now() < until; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (await check()) return;
+  assert.unreachable(`never true: ${what}`);
 }

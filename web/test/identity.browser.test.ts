@@ -121,8 +121,12 @@ if (skip) {
     assert.match((await qr.getAttribute('src'))!, /^data:image\/svg\+xml;base64,/);
     assert.ok(await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), 'the QR code renders under the CSP');
     const secret = (await page.locator('[data-testid=mfa-secret]').innerText()).trim();
-    // The previous step's code (inside the window), so the login below can use the current one.
-    await page.fill('.mfa-enrol input[name=code]', await currentTotp(secret, Date.now() - 30_000));
+    // Enrol with the code of the current step S; the login below uses step S+1. The server takes
+    // one step either side of its own clock and refuses a step at or before the last one used, so
+    // both stay valid however slow the machine is between here and there (up to ~30 s each), and
+    // the login code can never be the enrolment code replayed.
+    const enrolAt = Date.now();
+    await page.fill('.mfa-enrol input[name=code]', await currentTotp(secret, enrolAt));
     await page.click('.mfa-enrol button[type=submit]');
     const codes = page.locator('[data-testid=recovery-codes] li');
     await codes.first().waitFor();
@@ -143,7 +147,7 @@ if (skip) {
     await tokenInput.fill('000000');
     await d.page.click('button[type=submit]');
     await d.page.locator('.form-error', { hasText: 'not valid' }).waitFor();
-    await tokenInput.fill(await currentTotp(secret, Date.now()));
+    await tokenInput.fill(await currentTotp(secret, enrolAt + 30_000));
     await d.page.click('button[type=submit]');
     await d.page.waitForSelector('input[name=team_name]');
     assert.equal(c.problems, []);

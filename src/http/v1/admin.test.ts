@@ -7,7 +7,12 @@ import { adminStats } from '../../actions/admin.ts';
 import { siteInfo } from '../../actions/settings.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { isControl, type ControlMessage } from '../../contract/events.ts';
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { withServices } from '../../boot.ts';
 import type { Deps } from '../../deps.ts';
+import { connect } from '../../../test/realtime.ts';
 
 const t = await testApp();
 const controls: ControlMessage[] = [];
@@ -91,7 +96,7 @@ test('role change: audited, user_updated to the user and teammates; the last adm
   assert.equal([...ev.broadcast.user_ids].sort(), [frank.id, e.id].sort());
   assert.is((ev.data.user as any).roles, 'system_user system_admin');
   // Effective on frank's existing session (within the 1 s cache; a fresh process sees it at once).
-  const fresh: Deps = { ...t.deps, local: new Map() };
+  const fresh = withServices(t.deps);
   assert.ok((await authenticate(fresh, frank.token)).isSystemAdmin);
   const [row] = await auditOf('role_change');
   assert.is(row.actor_id, admin.id);
@@ -183,7 +188,7 @@ test('config: stored settings override the file; null resets; bad input rejected
   assert.is((await auditOf('settings_update')).length, 3);
 });
 
-test('stats: counts, and live connections from the hub registered on deps.local', async () => {
+test("stats: counts, and live connections from this process's hub", async () => {
   const r = await t.req('GET', '/api/v1/admin/stats', { token: admin.token });
   assert.is(r.status, 200);
   assert.equal(r.body.users, { total: 4, active: 4, inactive: 0, system_admins: 1 });
@@ -191,9 +196,22 @@ test('stats: counts, and live connections from the hub registered on deps.local'
   assert.type(r.body.posts, 'number');
   assert.type(r.body.channels, 'number');
   assert.type(r.body.connections, 'number');
-  const withHub: Deps = { ...t.deps, local: new Map([['hub', { connectionCount: () => 7 }]]) };
   const auth = await authenticate(t.deps, admin.token);
-  assert.is((await adminStats(withHub, auth)).connections, 7);
+  assert.is((await adminStats(t.deps, auth)).connections, 0);
+  // A real socket on a listening server counts; closed, it no longer does.
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: t.server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server)) as Server;
+  });
+  t.server.injectWebSocket(server);
+  try {
+    const { c } = await connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, erin.token);
+    assert.is((await adminStats(t.deps, auth)).connections, 1);
+    await c.close();
+    assert.is((await adminStats(t.deps, auth)).connections, 0);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 test('audit log: newest first, filters, cursor paging, login failures with the address', async () => {

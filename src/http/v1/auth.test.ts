@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { testApp } from '../../../test/app.ts';
+import { testApp, LOCAL_PROXY as PROXY } from '../../../test/app.ts';
 import { TEST_REDIS_URL } from '../../../test/db.ts';
 import { rateLimitStore } from '../../actions/rate-limit.ts';
 import { isControl, type ControlMessage } from '../../contract/events.ts';
@@ -22,8 +22,8 @@ t.deps.bus.subscribe((m) => {
 });
 
 const code = (r: { body: any }) => r.body?.error?.code;
-const register = (body: unknown, from = ip(1)) => t.req('POST', '/api/v1/auth/register', { body, headers: { 'x-forwarded-for': from } });
-const login = (login_id: string, password: string, from = ip(1)) => t.req('POST', '/api/v1/auth/login', { body: { login_id, password }, headers: { 'x-forwarded-for': from } });
+const register = (body: unknown, from = ip(1)) => t.req('POST', '/api/v1/auth/register', { body, headers: { 'x-forwarded-for': from }, ip: PROXY });
+const login = (login_id: string, password: string, from = ip(1)) => t.req('POST', '/api/v1/auth/login', { body: { login_id, password }, headers: { 'x-forwarded-for': from }, ip: PROXY });
 const audit = async (action: string) =>
   t.deps.db.query<any>('select * from audit_log where action = $1 order by id', [action]);
 

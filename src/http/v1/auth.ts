@@ -12,6 +12,8 @@ import { getCookie } from 'hono/cookie';
 import { AUTH_COOKIE, siteOrigin } from '../session-cookies.ts';
 import { providerLogoutUrl } from '../../actions/oidc.ts';
 import { unauthorized } from '../../errors.ts';
+import { completePasswordReset, requestPasswordReset } from '../../actions/password-reset.ts';
+import { inviteInfo, registerWithInvite } from '../../actions/invites.ts';
 
 // Bounds here only stop absurd inputs early; the actions apply the real rules with their own codes.
 const RegisterBody = z.object({
@@ -19,13 +21,17 @@ const RegisterBody = z.object({
   username: z.string().max(1000),
   password: z.string().max(1000),
   display_name: z.string().max(1000).optional(),
+  /** The `t` of an emailed team invitation: admits even when open sign-up is off. */
+  invite_token: z.string().max(200).optional(),
 });
 const LoginBody = z.object({
   login_id: z.string().max(1000),
   password: z.string().max(1000),
-  device_id: z.string().max(128).optional(),
+  device_id: z.string().max(512).optional(),
   token: z.string().max(64).optional(),
 });
+const ResetSendBody = z.object({ email: z.string().max(1000) });
+const ResetBody = z.object({ token: z.string().max(200), new_password: z.string().max(1000) });
 const PasswordBody = z.object({
   current_password: z.string().max(1000),
   new_password: z.string().max(1000),
@@ -40,7 +46,8 @@ export function authRoutes() {
   });
 
   r.post('/register', async (c) => {
-    const body = await readJson(c, RegisterBody);
+    const { invite_token, ...body } = await readJson(c, RegisterBody);
+    if (invite_token !== undefined) return c.json(await registerWithInvite(c.get('deps'), body, invite_token, meta(c)), 201);
     return c.json(await register(c.get('deps'), body, meta(c)), 201);
   });
   r.post('/login', async (c) => {
@@ -74,6 +81,22 @@ export function authRoutes() {
   r.get('/sessions', requireAuth, async (c) => c.json({ items: await listOwnSessions(c.get('deps'), c.get('auth')), next_cursor: null }));
   r.delete('/sessions/:id', requireAuth, async (c) => {
     await revokeOwnSession(c.get('deps'), c.get('auth'), idParam(c, 'id'), clientIp(c));
+    return c.body(null, 204);
+  });
+  // What an invitation link is for (the sign-up page shows the team and fills in the address).
+  r.post('/invite/info', async (c) => {
+    const body = await readJson(c, z.object({ token: z.string().max(200) }));
+    return c.json(await inviteInfo(c.get('deps'), body.token));
+  });
+  // Forgot password: the same 204 whether or not the address has an account.
+  r.post('/password/reset/send', async (c) => {
+    const body = await readJson(c, ResetSendBody);
+    await requestPasswordReset(c.get('deps'), body.email, { ip: clientIp(c), origin: siteOrigin(c) });
+    return c.body(null, 204);
+  });
+  r.post('/password/reset', async (c) => {
+    const body = await readJson(c, ResetBody);
+    await completePasswordReset(c.get('deps'), body.token, body.new_password, clientIp(c));
     return c.body(null, 204);
   });
   r.post('/password', requireAuth, async (c) => {

@@ -17,7 +17,7 @@ const sorted = (ids: string[]) => [...ids].sort();
 
 /** A team made by `owner` (team admin) with `members` joined, and its town-square id. */
 async function team(owner: FxUser, members: FxUser[] = []) {
-  const r = await t.req('POST', '/api/v1/teams', { token: owner.token, body: { name: `ch-team-${Date.now().toString(36)}-${n++}`, display_name: 'T' } });
+  const r = await t.req('POST', '/api/v1/teams', { token: owner.token, body: { name: `ch-team-${Date.now().toString(36)}-${n++}`, display_name: 'T', type: 'O' } });
   assert.is(r.status, 201);
   for (const m of members) assert.is((await t.req('POST', `/api/v1/teams/${r.body.id}/join`, { token: m.token })).status, 201);
   const [ts] = await t.deps.db.query<{ id: string }>(`select id from channels where team_id = $1 and name = 'town-square'`, [r.body.id]);
@@ -515,6 +515,67 @@ test('member roles: channel moderators promote; a promoted member can remove oth
   const dm = await t.req('POST', '/api/v1/channels/direct', { token: a.token, body: { user_id: b.id } });
   const dmRole = await t.req('PATCH', `/api/v1/channels/${dm.body.id}/members/${b.id}`, { token: a.token, body: { role: 'channel_admin' } });
   assert.is(dmRole.body.error.code, 'invalid_channel_type');
+});
+
+test('privacy: moderators convert public ↔ private; the team hears it; plain members, DMs, town-square and archived channels refused', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const c = await fxUser(t.deps);
+  const tm = await team(a, [b, c]);
+  const ch = await channel(b, tm.id, 'public');
+  await t.req('POST', `/api/v1/channels/${ch.id}/join`, { token: c.token });
+  await t.req('POST', `/api/v1/channels/${ch.id}/join`, { token: a.token });
+  t.takeEvents();
+
+  const denied = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: c.token, body: { type: 'private' } });
+  assert.is(denied.status, 403, 'a plain member may not');
+  assert.is(denied.body.error.code, 'forbidden');
+  assert.is(t.takeEvents().length, 0);
+  const bad = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: b.token, body: { type: 'secret' } });
+  assert.is(bad.status, 400);
+
+  const priv = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: b.token, body: { type: 'private' } });
+  assert.is(priv.status, 200, JSON.stringify(priv.body));
+  assert.is(priv.body.type, 'P');
+  let ev = t.takeEvents();
+  assert.equal(ev.map((e) => e.event), ['channel_updated']);
+  assert.equal(sorted(ev[0].broadcast.user_ids), sorted([a.id, b.id, c.id]), 'the whole team: the channel left their browse list');
+  const [row] = await t.deps.db.query<{ type: string }>('select type from channels where id = $1', [ch.id]);
+  assert.is(row.type, 'P');
+  // Now private: a team member who is not in it can no longer read it.
+  const d = await fxUser(t.deps);
+  await t.req('POST', `/api/v1/teams/${tm.id}/members`, { token: a.token, body: { user_id: d.id } });
+  assert.is((await t.req('GET', `/api/v1/channels/${ch.id}`, { token: d.token })).status, 403);
+  t.takeEvents();
+
+  const same = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: b.token, body: { type: 'P' } });
+  assert.is(same.status, 200, 'converting to what it is is a no-op');
+  assert.is(t.takeEvents().length, 0);
+  const back = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: a.token, body: { type: 'public' } });
+  assert.is(back.status, 200, 'team admins moderate (as members: a private channel is hidden from non-members)');
+  assert.is(back.body.type, 'O');
+  ev = t.takeEvents();
+  assert.equal(ev.map((e) => e.event), ['channel_updated']);
+  assert.is((await t.req('GET', `/api/v1/channels/${ch.id}`, { token: d.token })).status, 200, 'public again: team members read it');
+
+  const ts = await t.req('PUT', `/api/v1/channels/${tm.townSquare}/privacy`, { token: a.token, body: { type: 'private' } });
+  assert.is(ts.status, 400);
+  assert.is(ts.body.error.code, 'default_channel');
+  const dm = await t.req('POST', '/api/v1/channels/direct', { token: a.token, body: { user_id: b.id } });
+  const dmr = await t.req('PUT', `/api/v1/channels/${dm.body.id}/privacy`, { token: a.token, body: { type: 'private' } });
+  assert.is(dmr.body.error.code, 'invalid_channel_type');
+  await t.req('DELETE', `/api/v1/channels/${ch.id}`, { token: b.token });
+  const arch = await t.req('PUT', `/api/v1/channels/${ch.id}/privacy`, { token: b.token, body: { type: 'private' } });
+  assert.is(arch.status, 403);
+  assert.is(arch.body.error.code, 'channel_archived');
+
+  // The Mattermost twin: PUT /api/v4/channels/{id}/privacy {privacy}.
+  const ch2 = await channel(b, tm.id, 'public');
+  const mm = await t.req('PUT', `/api/v4/channels/${ch2.id}/privacy`, { token: b.token, body: { privacy: 'P' } });
+  assert.is(mm.status, 200, JSON.stringify(mm.body));
+  assert.is(mm.body.type, 'P');
+  const mmDenied = await t.req('PUT', `/api/v4/channels/${ch2.id}/privacy`, { token: c.token, body: { privacy: 'O' } });
+  assert.is(mmDenied.status, 403);
 });
 
 test.run();

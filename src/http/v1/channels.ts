@@ -6,6 +6,8 @@ import * as channels from '../../actions/channels.ts';
 import { presentChannel, presentMember } from '../../actions/channels.ts';
 import { getUnreads, listMyChannels, markChannelRead } from '../../actions/unreads.ts';
 import { pageQuery } from './teams.ts';
+import { z } from 'zod';
+import { updateChannelNotifyProps } from '../../actions/notify-props.ts';
 
 const OK = { status: 'ok' } as const;
 
@@ -47,6 +49,11 @@ export function channelsRoutes() {
     return c.json(presentChannel(channel));
   });
 
+  r.put('/:id/privacy', requireAuth, async (c) => {
+    const id = idParam(c, 'id');
+    return c.json(presentChannel(await channels.setChannelPrivacy(c.get('deps'), c.get('auth'), id, await readJson(c, channels.privacySchema))));
+  });
+
   r.delete('/:id', requireAuth, async (c) => {
     return c.json(presentChannel(await channels.setChannelArchived(c.get('deps'), c.get('auth'), idParam(c, 'id'), true)));
   });
@@ -81,6 +88,15 @@ export function channelsRoutes() {
     const id = idParam(c, 'id');
     const userId = idParam(c, 'user_id');
     const m = await channels.setChannelMemberRole(c.get('deps'), c.get('auth'), id, userId, await readJson(c, channels.channelRoleSchema));
+    return c.json(presentMember(m));
+  });
+
+  // The member's own notification settings for the channel (mark_unread "mention" = mute).
+  r.put('/:id/members/:user_id/notify_props', requireAuth, async (c) => {
+    const id = idParam(c, 'id');
+    const auth = c.get('auth');
+    const userId = c.req.param('user_id') === 'me' ? auth.user.id : idParam(c, 'user_id');
+    const m = await updateChannelNotifyProps(c.get('deps'), auth, id, userId, await readJson(c, z.record(z.string(), z.unknown())));
     return c.json(presentMember(m));
   });
 

@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, testConfig, type TestContext } from '../../../test/app.ts';
-import { readinessChecks } from './health.ts';
 
 let t: TestContext;
 test.before(async () => {
@@ -34,7 +33,7 @@ test('ready checks the database, and turns 503 naming a failed required check', 
   const ok = await t.req('GET', '/api/v1/health/ready');
   assert.is(ok.status, 200);
   assert.is(ok.body.checks.database, 'ok');
-  const checks = readinessChecks(t.deps.local);
+  const checks = t.deps.services.readiness;
   checks.push({ name: 'flaky', required: true, check: async () => Promise.reject(new Error('down for the test')) });
   try {
     const down = await t.req('GET', '/api/v1/health/ready');
@@ -79,7 +78,7 @@ test('metrics: process CPU and descriptors, readiness and dependency state, the 
   assert.is(m.get('rustchat_ready'), 1);
   assert.is(m.get('rustchat_dependency_up{dependency="database"}'), 1);
   assert.is(m.get('rustchat_bus_info{bus="memory"}'), 1);
-  const checks = readinessChecks(t.deps.local);
+  const checks = t.deps.services.readiness;
   checks.push({ name: 'redis', required: false, check: async () => 'degraded' }, { name: 's3', required: true, check: async () => Promise.reject(new Error('down for the test')) });
   try {
     const down = parseMetrics((await scrape()).body);

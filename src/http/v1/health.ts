@@ -2,8 +2,12 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import { metricsEndpoint } from '../metrics-endpoint.ts';
 import { allReadinessChecks, runReadiness } from '../../readiness.ts';
+import { logLineLimiter } from '../../log.ts';
 
-export { readinessChecks, type ReadinessCheck } from '../../readiness.ts';
+/** Lines a minute of "readiness check failed" (each names the check and the error). */
+const READINESS_LOG_LINES = 6;
+
+export type { ReadinessCheck } from '../../readiness.ts';
 
 export function healthRoutes() {
   const r = new Hono<AppEnv>();
@@ -11,8 +15,15 @@ export function healthRoutes() {
   r.get('/metrics', metricsEndpoint);
   r.get('/ready', async (c) => {
     const deps = c.get('deps');
-    const { ok, checks } = await runReadiness(allReadinessChecks(deps), (check, err) => deps.log.warn('readiness check failed', { check, err }));
-    return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);
+    const limiter = (deps.services.caches.readinessLog ??= logLineLimiter(READINESS_LOG_LINES));
+    const { ok, degraded, checks } = await runReadiness(allReadinessChecks(deps), (check, err) => {
+      // A load balancer probes every few seconds: during an outage, a few lines a minute say why.
+      const suppressed = limiter.take(deps.now());
+      if (suppressed !== null) deps.log.warn('readiness check failed', suppressed ? { check, err, suppressed } : { check, err });
+    });
+    // 'degraded' is still 200: a load balancer keeps a node whose chat works (S3 or Redis away).
+    if (!ok) c.set('dependencyAnswer', 'not_ready');
+    return c.json({ status: ok ? (degraded ? 'degraded' : 'ok') : 'unavailable', checks }, ok ? 200 : 503);
   });
   return r;
 }

@@ -12,6 +12,14 @@ import { authRoutes } from './auth.ts';
 import { usersRoutes } from './users.ts';
 import { adminRoutes } from './admin.ts';
 import { siteRoutes } from './site.ts';
+import { accessTokenRoutes } from './access-tokens.ts';
+import { webhookRoutes } from './webhooks.ts';
+import { commandRoutes } from './commands.ts';
+import { botRoutes } from './bots.ts';
+import { threadsRoutes } from './threads.ts';
+import { sidebarRoutes } from './sidebar.ts';
+import { emojiRoutes } from './emoji.ts';
+import { preferencesRoutes } from './preferences.ts';
 
 /**
  * The native API, one route file per resource (API-v1.md). Each file exports a function that
@@ -25,8 +33,12 @@ export function v1Routes() {
   api.route('/users', statusRoutes());
   api.route('/site', siteRoutes());
   api.route('/auth', authRoutes());
+  api.route('/users', preferencesRoutes());
   api.route('/users', usersRoutes());
+  // Full paths: /users/:id/tokens and /tokens/… (per-route auth).
+  api.route('/', accessTokenRoutes());
   api.route('/admin', adminRoutes());
+  api.route('/teams', sidebarRoutes());
   api.route('/teams', teamsRoutes());
   // Channel routes use per-route auth so that posts.ts can also mount under /channels/:id/….
   api.route('/channels', channelsRoutes());
@@ -34,5 +46,10 @@ export function v1Routes() {
   api.route('/', postsRoutes());
   api.route('/', reactionsRoutes());
   api.route('/search', searchRoutes());
+  api.route('/hooks', webhookRoutes());
+  api.route('/commands', commandRoutes());
+  api.route('/bots', botRoutes());
+  api.route('/threads', threadsRoutes());
+  api.route('/emoji', emojiRoutes());
   return api;
 }

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { testApp } from '../../../test/app.ts';
+import { testApp, LOCAL_PROXY as PROXY } from '../../../test/app.ts';
 import { TEST_REDIS_URL } from '../../../test/db.ts';
 import { currentTotp } from '../../actions/totp.ts';
 
@@ -21,7 +21,7 @@ const ip = `10.${parseInt(run.slice(0, 2), 16)}.${parseInt(run.slice(2, 4), 16)}
 const headers = { 'x-forwarded-for': ip };
 const code = (r: { body: any }) => r.body?.error?.code;
 const PW = 'a long enough passphrase';
-const login = (login_id: string, token?: string) => t.req('POST', '/api/v1/auth/login', { body: { login_id, password: PW, ...(token !== undefined ? { token } : {}) }, headers });
+const login = (login_id: string, token?: string) => t.req('POST', '/api/v1/auth/login', { body: { login_id, password: PW, ...(token !== undefined ? { token } : {}) }, headers, ip: PROXY });
 const step = () => (now += 30_000);
 
 let admin = '';
@@ -30,8 +30,8 @@ let secret = '';
 let recovery: string[] = [];
 
 test('setup: an admin and alice', async () => {
-  admin = (await t.req('POST', '/api/v1/auth/register', { body: { email: 'root@example.com', username: 'root', password: PW }, headers })).body.token;
-  const r = await t.req('POST', '/api/v1/auth/register', { body: { email: 'alice@example.com', username: 'alice', password: PW }, headers });
+  admin = (await t.req('POST', '/api/v1/auth/register', { body: { email: 'root@example.com', username: 'root', password: PW }, headers, ip: PROXY })).body.token;
+  const r = await t.req('POST', '/api/v1/auth/register', { body: { email: 'alice@example.com', username: 'alice', password: PW }, headers, ip: PROXY });
   assert.is(r.status, 201, JSON.stringify(r.body));
   alice = r.body.token;
   const me = await t.req('GET', '/api/v1/auth/me', { token: alice });
@@ -75,7 +75,7 @@ test('login without a code: 401 mfa_required (after the password, so it reveals 
   const r = await login('alice');
   assert.is(r.status, 401);
   assert.is(code(r), 'mfa_required');
-  const wrongPw = await t.req('POST', '/api/v1/auth/login', { body: { login_id: 'alice', password: 'not the password' }, headers });
+  const wrongPw = await t.req('POST', '/api/v1/auth/login', { body: { login_id: 'alice', password: 'not the password' }, headers, ip: PROXY });
   assert.is(code(wrongPw), 'invalid_credentials');
 });
 
@@ -158,7 +158,7 @@ test('auth.mfa = off: an enrolled account logs in with its password only, and no
 });
 
 test('auth.mfa = required: a user without MFA gets a session that only reaches enrolment until they enrol', async () => {
-  const bob = await t.req('POST', '/api/v1/auth/register', { body: { email: 'bob@example.com', username: 'bob', password: PW }, headers });
+  const bob = await t.req('POST', '/api/v1/auth/register', { body: { email: 'bob@example.com', username: 'bob', password: PW }, headers, ip: PROXY });
   // The admin enrols first: required mode holds every password session without MFA, admins' too.
   const ag = await t.req('POST', '/api/v1/auth/mfa/generate', { token: admin });
   assert.is((await t.req('POST', '/api/v1/auth/mfa/confirm', { token: admin, body: { code: await currentTotp(ag.body.secret, now) } })).status, 200);

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { testApp, type TestContext, only } from '../../../test/app.ts';
 import { fxChannel, fxJoin, fxTeam, fxUser, type FxUser } from '../../../test/fixtures.ts';
 import { newId } from '../../ids.ts';
-import type { AppEvent } from '../../contract/events.ts';
 
 let t: TestContext;
 let alice: FxUser, bob: FxUser, carol: FxUser, dave: FxUser;

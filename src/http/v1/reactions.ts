@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import { requireAuth } from '../middleware.ts';
+import { apiRateLimit, requireAuth } from '../middleware.ts';
 import { idParam, readJson } from '../validate.ts';
 import { addReaction, listReactions, presentReaction, removeReaction } from '../../actions/reactions.ts';
 
@@ -16,14 +16,14 @@ export function reactionsRoutes() {
     return c.json({ items: items.map(presentReaction), next_cursor: null });
   });
 
-  r.post('/posts/:id/reactions', requireAuth, async (c) => {
+  r.post('/posts/:id/reactions', requireAuth, apiRateLimit('reactions'), async (c) => {
     const id = idParam(c, 'id');
     const { emoji_name } = await readJson(c, addSchema);
     const { reaction, created } = await addReaction(c.get('deps'), c.get('auth'), id, emoji_name);
     return c.json(presentReaction(reaction), created ? 201 : 200);
   });
 
-  r.delete('/posts/:id/reactions/:emoji_name', requireAuth, async (c) => {
+  r.delete('/posts/:id/reactions/:emoji_name', requireAuth, apiRateLimit('reactions'), async (c) => {
     const id = idParam(c, 'id');
     const { removed } = await removeReaction(c.get('deps'), c.get('auth'), id, c.req.param('emoji_name'));
     return c.json({ status: 'ok', removed });

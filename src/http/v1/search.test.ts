@@ -145,6 +145,19 @@ test('team_id restricts to that team (plus DMs and groups)', async () => {
   assert.equal(await found(carol, 'brown fox', `&team_id=${team2.id}`), ['team2', 'dm1']);
 });
 
+test("a deleted (archived) team's posts leave search, as its channels do, for members too", async () => {
+  const team3 = await fxTeam(t.deps, carol, { members: [bob] });
+  const ch = await fxChannel(t.deps, team3.id, carol, { type: 'O', members: [bob] });
+  await post(carol, ch.id, 'okapi sighting in the archived team', 'okapi');
+  assert.equal(await found(bob, 'okapi'), ['okapi']);
+  const root = await fxUser(t.deps, { admin: true });
+  assert.is((await t.req('DELETE', `/api/v1/teams/${team3.id}`, { token: root.token })).status, 200);
+  assert.is((await t.req('GET', `/api/v1/posts/${ids.okapi}`, { token: bob.token })).status, 404, 'the post itself is gone with its team');
+  assert.equal(await found(bob, 'okapi'), [], 'so search does not show it either');
+  assert.equal(await found(carol, 'okapi'), [], 'nor to its author');
+  assert.equal(await found(carol, 'okapi', `&team_id=${team3.id}`), []);
+});
+
 test("hostile strings are literal: ' OR 1=1--, %, _, \\ match only what they say", async () => {
   assert.equal(await found(alice, "' OR 1=1--"), ['sql'], 'only the post containing 1=1');
   assert.equal(await found(eve, "' OR 1=1--"), [], 'and nothing for someone who cannot see it');

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import { requireAuth } from '../middleware.ts';
+import { apiRateLimit, requireAuth } from '../middleware.ts';
 import { check } from '../validate.ts';
 import { presentView } from '../../actions/posts.ts';
 import { searchPosts } from '../../actions/search.ts';
@@ -21,7 +21,7 @@ const searchQuery = z.object({
 /** GET /api/v1/search (docs/api/search.md). */
 export function searchRoutes() {
   const r = new Hono<AppEnv>();
-  r.get('/', requireAuth, async (c) => {
+  r.get('/', requireAuth, apiRateLimit('searches'), async (c) => {
     const res = await searchPosts(c.get('deps'), c.get('auth'), check(searchQuery, c.req.query()));
     return c.json({ items: res.items.map(presentView), next_cursor: res.next_cursor, matches: res.matches, terms: res.terms });
   });

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, type TestContext, only } from '../../../test/app.ts';
 import { fxUser, type FxUser } from '../../../test/fixtures.ts';
-import type { AppEvent } from '../../contract/events.ts';
+import { setActive } from '../../actions/accounts.ts';
+import { CLI_ACTOR } from '../../actions/audit.ts';
 
 let t: TestContext;
 test.before(async () => {
@@ -17,7 +18,7 @@ const uniqueName = () => `team-${Date.now().toString(36)}-${n++}`;
 const sorted = (ids: string[]) => [...ids].sort();
 
 async function createTeam(owner: FxUser, body: Record<string, unknown> = {}) {
-  const r = await t.req('POST', '/api/v1/teams', { token: owner.token, body: { name: uniqueName(), display_name: 'A Team', ...body } });
+  const r = await t.req('POST', '/api/v1/teams', { token: owner.token, body: { name: uniqueName(), display_name: 'A Team', ...('type' in body || 'allow_open_invite' in body ? {} : { type: 'O' }), ...body } });
   assert.is(r.status, 201, JSON.stringify(r.body));
   return r.body;
 }
@@ -62,6 +63,27 @@ test('create a team: town-square and off-topic, creator is team admin and member
   assert.ok(row);
   assert.is(row.member.role, 'team_admin');
   assert.is(row.invite_id, team.invite_id, 'admins see the invite id');
+});
+
+test('create without type: v1 makes an invite-only team (as the web client does); v4 requires type O or I', async () => {
+  const a = await fxUser(t.deps);
+  const b = await fxUser(t.deps);
+  const r = await t.req('POST', '/api/v1/teams', { token: a.token, body: { name: uniqueName(), display_name: 'No Type' } });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  assert.is(r.body.type, 'I');
+  assert.is(r.body.allow_open_invite, false);
+  assert.is((await t.req('POST', `/api/v1/teams/${r.body.id}/join`, { token: b.token })).status, 403, 'not joinable without the invite id');
+  const open = await t.req('POST', '/api/v1/teams', { token: a.token, body: { name: uniqueName(), display_name: 'Open', allow_open_invite: true } });
+  assert.is(open.body.type, 'O', 'allow_open_invite alone still picks the type');
+
+  for (const type of [undefined, '', 'P', 'open']) {
+    const v4 = await t.req('POST', '/api/v4/teams', { token: a.token, body: { name: uniqueName(), display_name: 'V4', ...(type === undefined ? {} : { type }) } });
+    assert.is(v4.status, 400, `type ${type}: ${JSON.stringify(v4.body)}`);
+    assert.is(v4.body.id, 'model.team.is_valid.type.app_error');
+  }
+  const v4ok = await t.req('POST', '/api/v4/teams', { token: a.token, body: { name: uniqueName(), display_name: 'V4', type: 'I' } });
+  assert.is(v4ok.status, 201, JSON.stringify(v4ok.body));
+  assert.is(v4ok.body.type, 'I');
 });
 
 test('team names follow Mattermost rules; bad input has stable codes', async () => {
@@ -277,6 +299,48 @@ test('members: list with cursor, add (admins), remove (admins) takes the user ou
   const gone = await t.req('DELETE', `/api/v1/teams/${team.id}/members/${c.id}`, { token: a.token });
   assert.is(gone.status, 404);
   assert.is(gone.body.error.code, 'member_not_found');
+});
+
+test('a deactivated user is refused by team and channel add-member (v1, admin, v4): 400 user_deactivated, nothing written', async () => {
+  const a = await fxUser(t.deps);
+  const sys = await fxUser(t.deps, { admin: true });
+  const gone = await fxUser(t.deps);
+  const team = await createTeam(a);
+  await setActive(t.deps, CLI_ACTOR, gone.id, false);
+  t.takeEvents();
+  const memberRows = async () => (await t.deps.db.query('select 1 from team_members where team_id = $1 and user_id = $2', [team.id, gone.id])).length;
+
+  const v1 = await t.req('POST', `/api/v1/teams/${team.id}/members`, { token: a.token, body: { user_id: gone.id } });
+  assert.is(v1.status, 400, JSON.stringify(v1.body));
+  assert.is(v1.body.error.code, 'user_deactivated');
+  const admin = await t.req('POST', `/api/v1/admin/teams/${team.id}/members`, { token: sys.token, body: { user_id: gone.id } });
+  assert.is(admin.status, 400, JSON.stringify(admin.body));
+  assert.is(admin.body.error.code, 'user_deactivated');
+  const v4 = await t.req('POST', `/api/v4/teams/${team.id}/members`, { token: a.token, body: { team_id: team.id, user_id: gone.id } });
+  assert.is(v4.status, 400, JSON.stringify(v4.body));
+  assert.is(v4.body.id, 'app.member.add.user_deactivated.app_error');
+  assert.is(v4.body.status_code, 400);
+  assert.is(await memberRows(), 0, 'no team membership written');
+
+  // Channels: a member deactivated after joining the team is still a team member (as in
+  // Mattermost), so the channel paths need their own check.
+  await setActive(t.deps, CLI_ACTOR, gone.id, true);
+  assert.is((await t.req('POST', `/api/v1/teams/${team.id}/members`, { token: a.token, body: { user_id: gone.id } })).status, 201);
+  await setActive(t.deps, CLI_ACTOR, gone.id, false);
+  const ch = await t.req('POST', '/api/v1/channels', { token: a.token, body: { team_id: team.id, name: `side-${n++}`, display_name: 'Side', type: 'O' } });
+  assert.is(ch.status, 201, JSON.stringify(ch.body));
+  t.takeEvents();
+  const c1 = await t.req('POST', `/api/v1/channels/${ch.body.id}/members`, { token: a.token, body: { user_id: gone.id } });
+  assert.is(c1.status, 400, JSON.stringify(c1.body));
+  assert.is(c1.body.error.code, 'user_deactivated');
+  const c2 = await t.req('POST', `/api/v1/admin/channels/${ch.body.id}/members`, { token: sys.token, body: { user_id: gone.id } });
+  assert.is(c2.status, 400, JSON.stringify(c2.body));
+  assert.is(c2.body.error.code, 'user_deactivated');
+  const c4 = await t.req('POST', `/api/v4/channels/${ch.body.id}/members`, { token: a.token, body: { user_id: gone.id } });
+  assert.is(c4.status, 400, JSON.stringify(c4.body));
+  assert.is(c4.body.id, 'app.member.add.user_deactivated.app_error');
+  assert.equal(await channelMemberIds(ch.body.id), [a.id], 'no channel membership written');
+  assert.is(t.takeEvents().length, 0, 'no events');
 });
 
 test('leave: out of the team and its channels; not a member -> 404', async () => {

@@ -1,7 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import { requireAuth } from '../middleware.ts';
+import { clientIp, requireAuth } from '../middleware.ts';
+import { siteOrigin } from '../session-cookies.ts';
+import { acceptInvite, inviteByEmail, inviteSchema, regenerateInviteId } from '../../actions/invites.ts';
 import { check, idParam, readJson } from '../validate.ts';
 import * as teams from '../../actions/teams.ts';
 import { presentTeam, presentTeamFor, presentTeamMember } from '../../actions/teams.ts';
@@ -40,6 +42,13 @@ export function teamsRoutes() {
     return c.json({ items: rows.map((t) => presentTeam(t)), next_cursor: null });
   });
 
+  // A signed-in person opens an emailed invitation link.
+  r.post('/invites/accept', async (c) => {
+    const body = await readJson(c, z.object({ token: z.string().max(200) }));
+    const r = await acceptInvite(c.get('deps'), c.get('auth'), body.token, clientIp(c));
+    return c.json({ team: r.team, member: presentTeamMember(r.member) }, r.created ? 201 : 200);
+  });
+
   r.get('/:id', async (c) => {
     const auth = c.get('auth');
     const { team, member } = await teams.getTeam(c.get('deps'), auth, idParam(c, 'id'));
@@ -61,6 +70,17 @@ export function teamsRoutes() {
     const id = idParam(c, 'id');
     const { member, created } = await teams.joinTeam(c.get('deps'), c.get('auth'), id, await readJson(c, teams.joinTeamSchema));
     return c.json(presentTeamMember(member), created ? 201 : 200);
+  });
+
+  r.post('/:id/invites', async (c) => {
+    const id = idParam(c, 'id');
+    const items = await inviteByEmail(c.get('deps'), c.get('auth'), id, await readJson(c, inviteSchema), { ip: clientIp(c), origin: siteOrigin(c), graceful: c.req.query('graceful') === 'true' });
+    return c.json({ items });
+  });
+
+  r.post('/:id/regenerate_invite_id', async (c) => {
+    const team = await regenerateInviteId(c.get('deps'), c.get('auth'), idParam(c, 'id'), clientIp(c));
+    return c.json(presentTeam(team, { withInvite: true }));
   });
 
   r.post('/:id/leave', async (c) => {

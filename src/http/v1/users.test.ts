@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp } from '../../../test/app.ts';
-import { fxChannel, fxJoin, fxTeam, fxUser, type FxUser } from '../../../test/fixtures.ts';
+import { fxChannel, fxTeam, fxUser, type FxUser } from '../../../test/fixtures.ts';
 import { newId } from '../../ids.ts';
 
 const t = await testApp();

@@ -1,43 +1,20 @@
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
 import { authenticate } from '../../actions/tokens.ts';
-import { HubSocket, destroyOnError, upgradeOpener, type ClientAction } from '../ws-socket.ts';
+import { HubSocket, UNAUTHENTICATED_RETRY_AFTER_S, destroyOnError, rejectUpgrade, resumeParams, upgradeOpener, type ClientAction, type UpgradeHandler } from '../ws-socket.ts';
 import { bearerToken } from '../middleware.ts';
 import { AppError } from '../../errors.ts';
 import { getHub, type Conn } from '../../realtime/hub.ts';
 import { v1Serializer, type Serializer } from '../../realtime/serializer.ts';
 import { userTyping } from '../../actions/typing.ts';
-import { setStatusFromSocket, getPresence } from '../../actions/presence.ts';
+import { setStatusFromSocket, getPresence, subscribePresence } from '../../actions/presence.ts';
 import { family, metricsSources } from '../metrics.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { localState } from '../../deps.ts';
 
 export { AUTH_TIMEOUT_MS } from '../ws-socket.ts';
 
-export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-
 /** Query parameters that would carry a credential; refused so tokens never land in access logs. */
 const TOKEN_PARAMS = ['token', 'access_token', 'auth', 'authorization'];
-
-/** Writes a plain HTTP error on a socket that asked to upgrade, then closes it. */
-export function rejectUpgrade(socket: Duplex, status: number, reason: string, body = '') {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
-
-/** Resume parameters from the upgrade URL (`connection_id`, `sequence_number` = next seq expected). */
-export interface ResumeParams {
-  connectionId: string;
-  nextSeq: number;
-}
-
-export function resumeParams(url: URL): ResumeParams | undefined {
-  const connectionId = url.searchParams.get('connection_id');
-  const seq = url.searchParams.get('sequence_number');
-  if (!connectionId || seq === null || !/^\d{1,15}$/.test(seq)) return undefined;
-  return { connectionId, nextSeq: Number(seq) };
-}
 
 /**
  * `/api/v1/ws`: a raw `ws` server (no per-socket framework objects, so an idle socket costs
@@ -46,37 +23,14 @@ export function resumeParams(url: URL): ResumeParams | undefined {
  */
 export function wsV1Upgrade(deps: Deps, opts: { maxPayload: number; serializer?: Serializer }): UpgradeHandler {
   const hub = getHub(deps);
-  getPresence(deps); // presence listens to the hub from the first socket on
-  localState(deps, 'metrics:hub', () => {
-    const resolutionMs = 10;
-    const loop = monitorEventLoopDelay({ resolution: resolutionMs });
-    loop.enable();
-    const sources = metricsSources(deps);
-    sources.push(() => {
-      const s = hub.stats;
-      // Event-loop delay since the previous scrape (the histogram restarts on every scrape). The
-      // histogram holds the intervals between ticks of a `resolutionMs` timer, so an idle loop
-      // records ~resolutionMs; the delay is how much later than that the tick came.
-      const late = (ms: number) => Math.max(0, ms - resolutionMs);
-      const p99 = loop.count ? late(loop.percentile(99) / 1e6) : 0;
-      const max = loop.count ? late(loop.max / 1e6) : 0;
-      loop.reset();
-      // (rustchat_websocket_connections is registered by server.ts.)
-      return [
-        family('rustchat_websocket_frames_sent_total', 'counter', 'Frames sent to WebSocket clients (events, replies, hellos).', [[{}, s.delivered]]),
-        family('rustchat_websocket_slow_dropped_total', 'counter', 'Sockets dropped because their send buffer was full.', [[{}, s.slowDropped]]),
-        family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
-        family('rustchat_websocket_resume_failed_total', 'counter', 'Reconnects that asked to resume but got a fresh hello.', [[{}, s.resumeFailed]]),
-        family('rustchat_websocket_reaped_total', 'counter', 'Sockets closed for not answering heartbeat pings.', [[{}, s.reaped]]),
-        family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape (how late a 10 ms timer fired).', [[{}, p99 / 1000]]),
-        family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape (how late a 10 ms timer fired).', [[{}, max / 1000]]),
-      ].join('\n');
-    });
-    return loop;
-  });
   const serializer = opts.serializer ?? v1Serializer;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
-  const open = upgradeOpener(wss, (ws, auth, resume) => new V1Socket(deps, hub, serializer, ws, auth, resume));
+  const open = upgradeOpener(
+    deps,
+    wss,
+    (ws, auth, resume, release) => new V1Socket(deps, hub, serializer, ws, auth, resume, release),
+    (socket) => rejectUpgrade(socket, 429, 'Too Many Requests', JSON.stringify({ error: { code: 'too_many_unauthenticated_sockets', message: 'Too many connections from this address are waiting to authenticate; authenticate the open ones or retry later', details: null, request_id: '' } }), { 'Retry-After': String(UNAUTHENTICATED_RETRY_AFTER_S) }),
+  );
   // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
     socket.on('error', destroyOnError);
@@ -102,7 +56,7 @@ function hasTokenParam(url: URL): boolean {
   return false;
 }
 
-/** One native socket: the `authenticate`, `ping`, `typing` and `set_status` actions. */
+/** One native socket: the `authenticate`, `ping`, `typing`, `set_status` and `presence_subscribe` actions (src/contract/actions.ts). */
 class V1Socket extends HubSocket {
   protected onAction(a: ClientAction) {
     if (!a.action) return this.fail(a, { code: 'invalid_action', message: 'Expected {"action": string, "seq": number, "data": object}' });
@@ -135,10 +89,45 @@ class V1Socket extends HubSocket {
         const st = await setStatusFromSocket(this.deps, conn.userId, a.data);
         return this.reply(a, true, st as unknown as Record<string, unknown>);
       }
+      case 'presence_subscribe':
+        return this.reply(a, true, (await subscribePresence(this.deps, conn, a.data)) as unknown as Record<string, unknown>);
       case 'authenticate':
         return this.fail(a, { code: 'already_authenticated', message: 'This socket is already authenticated' });
       default:
         return this.fail(a, { code: 'unknown_action', message: `Unknown action ${JSON.stringify(a.action.slice(0, 64))}` });
     }
   }
+}
+
+/**
+ * The hub's counters and the event-loop delay as metrics: registered once per process, by
+ * createServer.
+ */
+export function registerHubMetrics(deps: Deps): void {
+  const hub = getHub(deps);
+  const resolutionMs = 10;
+  const loop = monitorEventLoopDelay({ resolution: resolutionMs });
+  loop.enable();
+  const sources = metricsSources(deps);
+  sources.push(() => {
+    const s = hub.stats;
+    // Event-loop delay since the previous scrape (the histogram restarts on every scrape). The
+    // histogram holds the intervals between ticks of a `resolutionMs` timer, so an idle loop
+    // records ~resolutionMs; the delay is how much later than that the tick came.
+    const late = (ms: number) => Math.max(0, ms - resolutionMs);
+    const p99 = loop.count ? late(loop.percentile(99) / 1e6) : 0;
+    const max = loop.count ? late(loop.max / 1e6) : 0;
+    loop.reset();
+    // (rustchat_websocket_connections is registered by server.ts.)
+    return [
+      family('rustchat_websocket_frames_sent_total', 'counter', 'Frames sent to WebSocket clients (events, replies, hellos).', [[{}, s.delivered]]),
+      family('rustchat_websocket_slow_dropped_total', 'counter', 'Sockets dropped because their send buffer was full.', [[{}, s.slowDropped]]),
+      family('rustchat_websocket_resumed_total', 'counter', 'Reconnects that resumed their stream from the replay ring.', [[{}, s.resumed]]),
+      family('rustchat_websocket_resume_failed_total', 'counter', 'Reconnects that asked to resume but got a fresh hello.', [[{}, s.resumeFailed]]),
+      family('rustchat_websocket_reaped_total', 'counter', 'Sockets closed for not answering heartbeat pings.', [[{}, s.reaped]]),
+      family('rustchat_websocket_evicted_total', 'counter', 'Sockets closed (4008) because their user opened more than websocket.max_sockets_per_user on this process.', [[{}, s.evicted]]),
+      family('nodejs_eventloop_delay_p99_seconds', 'gauge', 'Event-loop delay p99 since the previous scrape (how late a 10 ms timer fired).', [[{}, p99 / 1000]]),
+      family('nodejs_eventloop_delay_max_seconds', 'gauge', 'Event-loop delay maximum since the previous scrape (how late a 10 ms timer fired).', [[{}, max / 1000]]),
+    ].join('\n');
+  });
 }

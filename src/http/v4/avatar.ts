@@ -32,7 +32,7 @@ const cache = new Map<string, Buffer>();
 /**
  * A generated default profile image (Mattermost's apps always load `/users/{id}/image`): a
  * 64×64 PNG in a colour derived from the user id, with a lighter 4×4 pattern, so people are
- * told apart at a glance. RustChat has no profile picture upload.
+ * told apart at a glance; shown until the user uploads a picture (actions/profile-image.ts).
  */
 export function defaultAvatarPng(userId: string): Buffer {
   const hit = cache.get(userId);

@@ -1,54 +1,54 @@
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import { listMyTeamChannels } from '../../actions/unreads.ts';
-import { getPreferences } from '../../actions/preferences.ts';
-import { mmJson } from './respond.ts';
+import { readJson } from '../validate.ts';
+import * as sidebar from '../../actions/sidebar.ts';
+import { mmJson, mmOk } from './respond.ts';
 import { mmId } from './params.ts';
-import { notImplemented } from './errors.ts';
 
 /**
- * The sidebar categories the Mattermost apps draw, derived (read-only) from what RustChat has:
- * Favorites (the `favorite_channel` preferences the apps write), Channels (public and private,
- * by name) and Direct Messages (DMs and groups, most recent first). RustChat has no custom
- * categories; changing them answers 501.
+ * The sidebar categories the Mattermost apps draw and change (favorite a channel, move it to a
+ * category, create, rename, sort, mute, collapse, reorder and delete categories), stored per user
+ * and team by actions/sidebar.ts. Mattermost's objects are the native ones.
  */
-async function categoriesOf(c: Context<AppEnv>) {
-  const auth = c.get('auth');
-  const uid = c.req.param('uid');
-  if (uid !== 'me' && uid !== auth.user.id) throw notImplemented('GET', '/api/v4/users/{other user}/teams/{tid}/channels/categories');
-  const tid = mmId(c, 'tid');
-  const deps = c.get('deps');
-  const [{ items }, favs] = await Promise.all([listMyTeamChannels(deps, auth, tid), getPreferences(deps, auth, auth.user.id, 'favorite_channel')]);
-  const favorite = new Set(favs.filter((p) => p.value === 'true').map((p) => p.name));
-  const live = items.filter((ch) => ch.delete_at === 0);
-  const byName = (a: { display_name: string; name: string }, b: { display_name: string; name: string }) => (a.display_name || a.name).localeCompare(b.display_name || b.name);
-  const favorites = live.filter((ch) => favorite.has(ch.id)).sort(byName);
-  const channels = live.filter((ch) => !favorite.has(ch.id) && (ch.type === 'O' || ch.type === 'P')).sort(byName);
-  const direct = live.filter((ch) => !favorite.has(ch.id) && (ch.type === 'D' || ch.type === 'G')).sort((a, b) => b.last_post_at - a.last_post_at);
-  const me = auth.user.id;
-  const category = (type: string, displayName: string, ids: string[], sorting: string) => ({
-    id: `${type}_${me}_${tid}`,
-    user_id: me,
-    team_id: tid,
-    type,
-    display_name: displayName,
-    sort_order: 0,
-    sorting,
-    muted: false,
-    collapsed: false,
-    channel_ids: ids,
-  });
-  const categories = [
-    category('favorites', 'Favorites', favorites.map((ch) => ch.id), ''),
-    category('channels', 'Channels', channels.map((ch) => ch.id), 'alpha'),
-    category('direct_messages', 'Direct Messages', direct.map((ch) => ch.id), 'recent'),
-  ].map((cat, i) => ({ ...cat, sort_order: (i + 1) * 10 }));
-  return { categories, order: categories.map((cat) => cat.id) };
-}
+const ids = (c: Context<AppEnv>) => ({ deps: c.get('deps'), auth: c.get('auth'), uid: mmId(c, 'uid', true), tid: mmId(c, 'tid') });
+const body = (c: Context<AppEnv>) => readJson(c, z.unknown());
 
 export function categoryRoutes() {
   const r = new Hono<AppEnv>();
-  r.get('/users/:uid/teams/:tid/channels/categories', async (c) => mmJson(c, await categoriesOf(c)));
-  r.get('/users/:uid/teams/:tid/channels/categories/order', async (c) => mmJson(c, (await categoriesOf(c)).order));
+  const base = '/users/:uid/teams/:tid/channels/categories';
+  r.get(base, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.getCategories(x.deps, x.auth, x.uid, x.tid));
+  });
+  r.post(base, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.createCategory(x.deps, x.auth, x.uid, x.tid, await body(c)), 201);
+  });
+  r.put(base, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.updateCategories(x.deps, x.auth, x.uid, x.tid, await body(c)));
+  });
+  r.get(`${base}/order`, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.getCategoryOrder(x.deps, x.auth, x.uid, x.tid));
+  });
+  r.put(`${base}/order`, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.setCategoryOrder(x.deps, x.auth, x.uid, x.tid, await body(c)));
+  });
+  r.get(`${base}/:cid`, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.getCategory(x.deps, x.auth, x.uid, x.tid, c.req.param('cid')));
+  });
+  r.put(`${base}/:cid`, async (c) => {
+    const x = ids(c);
+    return mmJson(c, await sidebar.updateCategory(x.deps, x.auth, x.uid, x.tid, c.req.param('cid'), await body(c)));
+  });
+  r.delete(`${base}/:cid`, async (c) => {
+    const x = ids(c);
+    await sidebar.deleteCategory(x.deps, x.auth, x.uid, x.tid, c.req.param('cid'));
+    return mmOk(c);
+  });
   return r;
 }

@@ -2,7 +2,9 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
 import { readJson } from '../validate.ts';
-import { badRequest } from '../../errors.ts';
+import { badRequest, notFound } from '../../errors.ts';
+import { getTeamByName } from '../../actions/teams.ts';
+import { channelTimezones } from '../../actions/users.ts';
 import { isId } from '../../ids.ts';
 import {
   addChannelMember,
@@ -15,19 +17,23 @@ import {
   getOrCreateDirect,
   getOrCreateGroup,
   joinChannel,
+  listArchivedTeamChannels,
   listChannelMembers,
   patchChannel,
   removeChannelMember,
   setChannelArchived,
+  setChannelPrivacy,
   setChannelMemberRole,
 } from '../../actions/channels.ts';
 import { listAllMyChannels, listMyTeamChannels, markChannelRead } from '../../actions/unreads.ts';
 import { listPinned } from '../../actions/pins.ts';
+import { presentView } from '../../actions/posts.ts';
 import { presentMmChannel, presentMmChannelMember, presentMmPost, presentMmPostList } from './presenters.ts';
 import { mmJson, mmOk } from './respond.ts';
 import { mmId, paging } from './params.ts';
 import { pageOf } from './teams.ts';
 import { notImplemented } from './errors.ts';
+import { updateChannelNotifyProps } from '../../actions/notify-props.ts';
 
 /** `/users/{uid}/…` lists are the caller's own; other users' are an admin view not offered here. */
 function selfOnly(uid: string, me: string, path: string) {
@@ -57,8 +63,10 @@ export function channelRoutes() {
   });
   r.get('/users/:uid/channel_members', async (c) => {
     selfOnly(c.req.param('uid'), c.get('auth').user.id, '/api/v4/users/{other user}/channel_members');
-    const { page, perPage } = paging(c, 1000, 1000);
     const rows = await listAllMyChannels(c.get('deps'), c.get('auth'));
+    // page=-1: all of them (the web app's loader: "the server streams if page is -1").
+    if (c.req.query('page') === '-1') return mmJson(c, rows.map((r) => presentMmChannelMember(r.member)));
+    const { page, perPage } = paging(c, 1000, 1000);
     return mmJson(c, rows.slice(page * perPage, (page + 1) * perPage).map((r) => presentMmChannelMember(r.member)));
   });
 
@@ -92,6 +100,21 @@ export function channelRoutes() {
   });
   r.get('/teams/:tid/channels/autocomplete', async (c) => mmJson(c, await visible(c, true, (c.req.query('name') ?? '').slice(0, 64))));
   r.get('/teams/:tid/channels/search_autocomplete', async (c) => mmJson(c, await visible(c, true, (c.req.query('name') ?? '').slice(0, 64))));
+  // Archived channels of the team ("Browse channels" → archived).
+  r.get('/teams/:tid/channels/deleted', async (c) => {
+    const { page, perPage } = paging(c);
+    const rows = await listArchivedTeamChannels(c.get('deps'), c.get('auth'), mmId(c, 'tid'));
+    return mmJson(c, rows.slice(page * perPage, (page + 1) * perPage).map(presentMmChannel));
+  });
+  // Opening a channel by its URL (/{team}/channels/{channel}).
+  r.get('/teams/name/:team/channels/name/:name', async (c) => {
+    const deps = c.get('deps');
+    const auth = c.get('auth');
+    const { team } = await getTeamByName(deps, auth, c.req.param('team'));
+    const a = await getChannelByName(deps, auth, team.id, c.req.param('name'));
+    if (a.channel.delete_at !== 0 && c.req.query('include_deleted') !== 'true') throw notFound('channel_not_found', 'Channel not found');
+    return mmJson(c, presentMmChannel(a.channel));
+  });
   r.get('/teams/:tid/channels/name/:name', async (c) => {
     const a = await getChannelByName(c.get('deps'), c.get('auth'), mmId(c, 'tid'), c.req.param('name'));
     return mmJson(c, presentMmChannel(a.channel));
@@ -130,6 +153,18 @@ export function channelRoutes() {
     return mmOk(c, { last_viewed_at_times: times });
   });
 
+  // Mark several channels read at once (the web app's "mark as read" on a category or team).
+  r.post('/channels/members/:uid/mark_read', async (c) => {
+    const uid = c.req.param('uid');
+    const me = c.get('auth').user.id;
+    if (uid !== 'me' && uid !== me) throw badRequest('invalid_param', 'You can only mark channels read as yourself');
+    const ids = await readJson(c, z.array(z.string()).max(200));
+    const times: Record<string, number> = {};
+    for (const id of new Set(ids)) times[id] = Number((await markChannelRead(c.get('deps'), c.get('auth'), id)).member.last_viewed_at);
+    return mmOk(c, { last_viewed_at_times: times });
+  });
+  // The mobile app reads these on every channel open (a warning before @channel at night).
+  r.get('/channels/:cid/timezones', async (c) => mmJson(c, await channelTimezones(c.get('deps'), c.get('auth'), mmId(c, 'cid'))));
   r.get('/channels/:cid', async (c) => {
     const a = await getChannel(c.get('deps'), c.get('auth'), mmId(c, 'cid'));
     return mmJson(c, presentMmChannel(a.channel));
@@ -147,6 +182,12 @@ export function channelRoutes() {
     const ch = await setChannelArchived(c.get('deps'), c.get('auth'), mmId(c, 'cid'), false);
     return mmJson(c, presentMmChannel(ch));
   });
+  // Mattermost's body is {privacy: "O"|"P"}.
+  r.put('/channels/:cid/privacy', async (c) => {
+    const body = await readJson(c, z.object({ privacy: z.enum(['O', 'P']) }));
+    const ch = await setChannelPrivacy(c.get('deps'), c.get('auth'), mmId(c, 'cid'), { type: body.privacy });
+    return mmJson(c, presentMmChannel(ch));
+  });
   r.get('/channels/:cid/stats', async (c) => {
     const cid = mmId(c, 'cid');
     const deps = c.get('deps');
@@ -156,7 +197,7 @@ export function channelRoutes() {
   });
   r.get('/channels/:cid/pinned', async (c) => {
     const views = await listPinned(c.get('deps'), c.get('auth'), mmId(c, 'cid'));
-    return mmJson(c, presentMmPostList(views.map((v) => presentMmPost(v.row, v))));
+    return mmJson(c, presentMmPostList(views.map((v) => presentMmPost(presentView(v)))));
   });
   r.get('/channels/:cid/members', async (c) => {
     const { page, perPage } = paging(c);
@@ -188,6 +229,14 @@ export function channelRoutes() {
     const role = roles.has('channel_admin') ? 'channel_admin' : 'channel_user';
     if (![...roles].every((r) => r === 'channel_user' || r === 'channel_admin')) throw badRequest('invalid_input', 'roles may only name channel_user and channel_admin');
     await setChannelMemberRole(c.get('deps'), c.get('auth'), mmId(c, 'cid'), mmId(c, 'uid', true), { role });
+    return mmOk(c);
+  });
+  // The member's own notification settings for the channel; Mattermost sends the changed keys.
+  r.put('/channels/:cid/members/:uid/notify_props', async (c) => {
+    const body = await readJson(c, z.record(z.string(), z.unknown()));
+    // Mattermost's body may repeat channel_id / user_id next to the props.
+    const { channel_id: _c, user_id: _u, ...props } = body;
+    await updateChannelNotifyProps(c.get('deps'), c.get('auth'), mmId(c, 'cid'), mmId(c, 'uid', true), props);
     return mmOk(c);
   });
   r.delete('/channels/:cid/members/:uid', async (c) => {

@@ -4,8 +4,7 @@ import type { AppEnv } from '../env.ts';
 import { clientIp } from '../middleware.ts';
 import { readJson } from '../validate.ts';
 import { badRequest, forbidden } from '../../errors.ts';
-import { confirmMfaEnrolment, disableMfa, loginNeedsMfa, startMfaEnrolment } from '../../actions/mfa.ts';
-import { findUserByLogin } from '../../store/users.ts';
+import { confirmMfaEnrolment, disableMfa, loginIdNeedsMfa, startMfaEnrolment } from '../../actions/mfa.ts';
 import { mmJson, mmOk } from './respond.ts';
 
 /** Mattermost's MFA routes (api4/user.go) over the same actions as /api/v1/auth/mfa. */
@@ -15,9 +14,7 @@ export function mfaPublicRoutes() {
   const r = new Hono<AppEnv>();
   r.post('/users/mfa', async (c) => {
     const body = await readJson(c, z.object({ login_id: z.string().max(256) }));
-    const deps = c.get('deps');
-    const user = body.login_id.trim() ? await findUserByLogin(deps.db, body.login_id.trim()) : undefined;
-    return mmJson(c, { mfa_required: await loginNeedsMfa(deps, user) });
+    return mmJson(c, { mfa_required: await loginIdNeedsMfa(c.get('deps'), body.login_id) });
   });
   return r;
 }

@@ -20,8 +20,9 @@ export function intQuery(c: Context<AppEnv>, name: string, def: number, max = Nu
 }
 
 /**
- * Deepest `page` served. Our lists page by cursor, so page N costs N+1 queries; past this,
- * clients must use the `before`/`after` cursors (as the Mattermost apps do for history).
+ * Deepest `page` served. A page is one query whatever its number, but the database still steps
+ * over the `page * per_page` rows before it; past this, clients must use the `before`/`after`
+ * cursors (as the Mattermost apps do for history).
  */
 export const MAX_PAGE = 200;
 

@@ -1,21 +1,22 @@
+import { apiRateLimit } from '../middleware.ts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../env.ts';
-import type { Deps } from '../../deps.ts';
-import type { Auth } from '../../actions/tokens.ts';
 import { readJson } from '../validate.ts';
-import { AppError, badRequest } from '../../errors.ts';
-import { isId } from '../../ids.ts';
-import { createPost, deletePost, editPost, getPost, getThread, listChannelPosts, HISTORY_MAX_LIMIT, type PostView } from '../../actions/posts.ts';
+import { badRequest } from '../../errors.ts';
+import { createPost, deletePost, getPost, getPostEditHistory, getPostsByIds, getThreadPage, patchPost, listChannelPostsPage, listPostsAroundLastRead, HISTORY_MAX_LIMIT, presentPost, presentPostFile, presentView, type PostView } from '../../actions/posts.ts';
 import { setPostPinned } from '../../actions/pins.ts';
-import { getChannel } from '../../actions/channels.ts';
 import { searchPosts, SEARCH_MAX_LIMIT } from '../../actions/search.ts';
+import { listSaved, SAVED_MAX_LIMIT } from '../../actions/saved.ts';
+import { markChannelUnreadFrom } from '../../actions/unreads.ts';
+import { forbidden } from '../../errors.ts';
 import { presentMmFileInfo, presentMmPost, presentMmPostList, type MmPost } from './presenters.ts';
 import { mmJson, mmOk } from './respond.ts';
 import { intQuery, MAX_PAGE, mmId, paging } from './params.ts';
 import { notImplemented } from './errors.ts';
 
-const mm = (v: PostView) => presentMmPost(v.row, v);
+const mm = (v: PostView) => presentMmPost(presentView(v));
+const num = (v: unknown) => Number(v ?? 0);
 
 /** Most changes one `since` request returns (newest first). */
 export const SINCE_MAX = 1000;
@@ -52,41 +53,20 @@ export function cursorIds(posts: MmPost[], orderLength: number, q: { after?: str
   return { next_post_id: next, prev_post_id: prev };
 }
 
-/**
- * A PostList as Mattermost returns channel pages: `order` is the page (newest first) and `posts`
- * also holds the thread roots of replies on the page, so the apps can show "commented on".
- */
-async function withRoots(deps: Deps, auth: Auth, views: PostView[]): Promise<MmPost[]> {
-  const out = views.map(mm);
-  const have = new Set(out.map((p) => p.id));
-  const missing = [...new Set(out.map((p) => p.root_id).filter((id) => id && !have.has(id)))];
-  for (const id of missing.slice(0, 100)) {
-    try {
-      out.push(mm(await getPost(deps, auth, id)));
-    } catch (e) {
-      if (!(e instanceof AppError) || e.status !== 404) throw e; // a deleted root: nothing to show
-    }
-  }
-  return out;
-}
-
 function postListOf(order: MmPost[], all: MmPost[], cursors: { next_post_id: string; prev_post_id: string }) {
   const list = presentMmPostList(order, cursors);
   for (const p of all) list.posts[p.id] = p;
   return list;
 }
 
-/** Walks our cursor pages to Mattermost's page `page` (each page is one call of `limit` posts). */
-async function historyPage(deps: Deps, auth: Auth, channelId: string, q: { before?: string; after?: string; page: number; perPage: number }): Promise<PostView[]> {
-  let before = q.before;
-  let after = q.after;
-  for (let i = 0; ; i++) {
-    const res = await listChannelPosts(deps, auth, channelId, { before, after, limit: q.perPage });
-    if (i === q.page) return res.items;
-    if (!res.next_cursor) return [];
-    if (after && !before) after = res.next_cursor;
-    else before = res.next_cursor;
-  }
+/**
+ * A PostList as Mattermost returns channel pages: `order` is the page (newest first) and `posts`
+ * also holds the thread roots of replies on the page, so the apps can show "commented on".
+ */
+function pageList(page: { items: PostView[]; roots: PostView[] }, cursors: (all: MmPost[], orderLength: number) => { next_post_id: string; prev_post_id: string }) {
+  const order = page.items.map(mm);
+  const all = [...order, ...page.roots.map(mm)];
+  return postListOf(order, all, cursors(all, order.length));
 }
 
 const createSchema = z.object({
@@ -105,7 +85,7 @@ function checkPerPage(c: Context<AppEnv>, def = 60) {
 export function postRoutes() {
   const r = new Hono<AppEnv>();
 
-  r.post('/posts', async (c) => {
+  r.post('/posts', apiRateLimit('posts'), async (c) => {
     const body = await readJson(c, createSchema);
     const deps = c.get('deps');
     const { channel_id, pending_post_id, ...rest } = body;
@@ -121,24 +101,17 @@ export function postRoutes() {
     const sinceRaw = c.req.query('since');
     const before = c.req.query('before') || undefined;
     const after = c.req.query('after') || undefined;
+    const rootsOnly = c.req.query('collapsedThreads') === 'true';
     if (sinceRaw !== undefined && sinceRaw !== '') {
       const since = intQuery(c, 'since', 0);
       // Changes since a time (deleted posts included), newest first, up to SINCE_MAX.
-      const items: PostView[] = [];
-      let cursor: string | undefined;
-      do {
-        const res = await listChannelPosts(deps, auth, cid, { since, before: cursor, limit: HISTORY_MAX_LIMIT });
-        items.push(...res.items);
-        cursor = res.next_cursor ?? undefined;
-      } while (cursor && items.length < SINCE_MAX);
-      const order = items.map(mm).sort((a, b) => b.create_at - a.create_at);
-      const all = await withRoots(deps, auth, items);
-      return mmJson(c, postListOf(order, all, cursorIds(all, order.length, { since, page, perPage })));
+      const res = await listChannelPostsPage(deps, auth, cid, { since, rootsOnly, limit: SINCE_MAX });
+      res.items.sort((a, b) => b.row.create_at - a.row.create_at);
+      return mmJson(c, pageList(res, (all, n) => cursorIds(all, n, { since, page, perPage })));
     }
-    const views = await historyPage(deps, auth, cid, { before, after, page, perPage });
-    const order = views.map(mm);
-    const all = await withRoots(deps, auth, views);
-    return mmJson(c, postListOf(order, all, cursorIds(all, order.length, { before, after, page, perPage })));
+    // Page N is one query: an offset of N pages past the cursor (the native API's keyset on seq).
+    const res = await listChannelPostsPage(deps, auth, cid, { before, after, rootsOnly, offset: page * perPage, limit: perPage });
+    return mmJson(c, pageList(res, (all, n) => cursorIds(all, n, { before, after, page, perPage })));
   });
 
   /**
@@ -156,93 +129,132 @@ export function postRoutes() {
     const cid = mmId(c, 'cid');
     const limitBefore = Math.min(intQuery(c, 'limit_before', 60), HISTORY_MAX_LIMIT);
     const limitAfter = Math.max(1, Math.min(intQuery(c, 'limit_after', 60), HISTORY_MAX_LIMIT));
-    const a = await getChannel(deps, auth, cid);
-    const lastViewed = Number(a.member?.last_viewed_at ?? 0);
-    // Newest first, from the newest post, until the unread ones and limit_before + 1 read ones
-    // are in hand (bounded: at most MAX_PAGE pages).
-    const seen: PostView[] = [];
-    let unread = 0;
-    let sawRead = false;
-    let before: string | undefined;
-    for (let i = 0; i <= MAX_PAGE; i++) {
-      const res = await listChannelPosts(deps, auth, cid, { before, limit: HISTORY_MAX_LIMIT });
-      for (const v of res.items) {
-        seen.push(v);
-        if (!sawRead && v.row.create_at > lastViewed) unread++;
-        else sawRead = true;
-      }
-      if (!res.next_cursor || (sawRead && seen.length > unread + limitBefore)) break;
-      before = res.next_cursor;
-    }
-    const start = unread > 0 ? Math.max(0, unread - limitAfter) : 0;
-    const end = Math.min(seen.length, unread + limitBefore); // exclusive
-    const views = seen.slice(start, end);
-    const order = views.map(mm);
-    const all = await withRoots(deps, auth, views);
-    const cursors = { next_post_id: start > 0 ? seen[start - 1].row.id : '', prev_post_id: seen[end]?.row.id ?? '' };
-    return mmJson(c, postListOf(order, all, cursors));
+    const res = await listPostsAroundLastRead(deps, auth, cid, { before: limitBefore, after: limitAfter, rootsOnly: c.req.query('collapsedThreads') === 'true' });
+    return mmJson(c, pageList(res, () => ({ next_post_id: res.newer ?? '', prev_post_id: res.older ?? '' })));
+  });
+
+  /**
+   * Saved ("flagged") posts of the caller, newest post first, as a PostList: `channel_id` or
+   * `team_id` (its channels and the direct and group channels) narrow it; `page` / `per_page`.
+   */
+  r.get('/users/:uid/posts/flagged', async (c) => {
+    const auth = c.get('auth');
+    if (mmId(c, 'uid', true) !== auth.user.id) throw forbidden('forbidden', "You cannot read another user's saved posts");
+    const { page, perPage } = paging(c, 60, SAVED_MAX_LIMIT);
+    const channelId = c.req.query('channel_id') || undefined;
+    const teamId = channelId ? undefined : c.req.query('team_id') || undefined;
+    const res = await listSaved(c.get('deps'), auth, { channel_id: channelId, team_id: teamId, offset: page * perPage, limit: perPage });
+    return mmJson(c, presentMmPostList(res.items.map(mm)));
+  });
+
+  /**
+   * Mark as unread from a post (post menu): the channel's counts go back to just before it.
+   * Answers Mattermost's ChannelUnreadAt (the member's counts, not the unread differences).
+   */
+  r.post('/users/:uid/posts/:pid/set_unread', async (c) => {
+    const auth = c.get('auth');
+    if (mmId(c, 'uid', true) !== auth.user.id) throw forbidden('forbidden', 'You cannot mark posts unread for another user');
+    const pid = mmId(c, 'pid');
+    await readJson(c, z.object({ collapsed_threads_supported: z.boolean().optional() }).passthrough().optional());
+    const { member, unread } = await markChannelUnreadFrom(c.get('deps'), auth, pid);
+    return mmJson(c, {
+      team_id: unread.team_id,
+      channel_id: member.channel_id,
+      user_id: member.user_id,
+      msg_count: num(member.msg_count),
+      msg_count_root: num(member.msg_count_root),
+      mention_count: num(member.mention_count),
+      mention_count_root: num(member.mention_count_root),
+      urgent_mention_count: 0,
+      last_viewed_at: num(member.last_viewed_at),
+      notify_props: member.notify_props,
+    });
   });
 
   r.post('/posts/ids', async (c) => {
     const ids = await readJson(c, z.array(z.string()).max(1000));
-    const deps = c.get('deps');
-    const auth = c.get('auth');
-    const out: MmPost[] = [];
-    for (const id of new Set(ids.filter(isId))) {
-      try {
-        out.push(mm(await getPost(deps, auth, id)));
-      } catch (e) {
-        // Posts the caller cannot see are left out, as Mattermost does.
-        if (!(e instanceof AppError) || (e.status !== 403 && e.status !== 404)) throw e;
-      }
-    }
-    return mmJson(c, out);
+    // Posts the caller cannot see are left out, as Mattermost does.
+    return mmJson(c, (await getPostsByIds(c.get('deps'), c.get('auth'), ids)).map(mm));
   });
 
-  r.post('/posts/search', async (c) => search(c, undefined));
-  r.post('/teams/:tid/posts/search', async (c) => search(c, mmId(c, 'tid')));
+  r.post('/posts/search', apiRateLimit('searches'), async (c) => search(c, undefined));
+  r.post('/teams/:tid/posts/search', apiRateLimit('searches'), async (c) => search(c, mmId(c, 'tid')));
 
   r.get('/posts/:pid', async (c) => mmJson(c, mm(await getPost(c.get('deps'), c.get('auth'), mmId(c, 'pid')))));
 
+  /**
+   * Earlier versions of the caller's own post as Mattermost's old-version posts, the latest
+   * replaced first: a version id, `original_id` the post, `edit_at` when that version was
+   * written (0 for the original), `delete_at` / `update_at` when it was replaced.
+   */
+  r.get('/posts/:pid/edit_history', async (c) => {
+    const { post, items } = await getPostEditHistory(c.get('deps'), c.get('auth'), mmId(c, 'pid'));
+    return mmJson(
+      c,
+      items.map((v) => {
+        const row = { ...post, id: v.id, message: v.message, file_ids: v.file_ids, props: v.props, edit_at: v.written_at === post.create_at ? 0 : v.written_at, update_at: v.replaced_at, delete_at: 0, is_pinned: false, reply_count: 0 };
+        // Presented live (a deleted post loses its content), then marked as the replaced version.
+        return { ...presentMmPost(presentPost(row)), delete_at: v.replaced_at, original_id: post.id };
+      }),
+    );
+  });
+
   r.get('/posts/:pid/files/info', async (c) => {
     const view = await getPost(c.get('deps'), c.get('auth'), mmId(c, 'pid'));
-    return mmJson(c, view.files.map(presentMmFileInfo));
+    return mmJson(c, view.files.map((f) => presentMmFileInfo(presentPostFile(f))));
   });
 
+  /**
+   * Mattermost's thread answer: `order` starts with the requested post, then the thread (root
+   * included) oldest first (`direction=up`: newest first), `perPage` at a time past the keyset
+   * `fromCreateAt`/`fromPost`, `has_next` when more follow. Without `perPage`, the whole thread.
+   */
   r.get('/posts/:pid/thread', async (c) => {
+    const pid = mmId(c, 'pid');
+    const perPage = intQuery(c, 'perPage', 0);
+    if (perPage > HISTORY_MAX_LIMIT) throw badRequest('invalid_param', `perPage must be at most ${HISTORY_MAX_LIMIT}`);
+    const fromCreateAt = intQuery(c, 'fromCreateAt', 0);
+    const fromPost = c.req.query('fromPost') || undefined;
+    if (fromPost && !fromCreateAt) throw badRequest('invalid_param', 'fromPost needs fromCreateAt');
+    const direction = c.req.query('direction') || undefined;
+    if (direction !== undefined && direction !== 'up' && direction !== 'down') throw badRequest('invalid_param', 'direction must be up or down');
     const deps = c.get('deps');
     const auth = c.get('auth');
-    const pid = mmId(c, 'pid');
-    const views: PostView[] = [];
-    let after: string | undefined;
-    let root: PostView | undefined;
-    for (let i = 0; i < 10; i++) {
-      const t = await getThread(deps, auth, pid, { after, limit: 1000 });
-      root = t.root;
-      views.push(...t.items);
-      if (!t.next_cursor) break;
-      after = t.next_cursor;
-    }
-    const order = [root!, ...views].map(mm).sort((a, b) => b.create_at - a.create_at);
-    return mmJson(c, presentMmPostList(order));
+    if (c.req.query('skipFetchThreads') === 'true') return mmJson(c, presentMmPostList([mm(await getPost(deps, auth, pid))]));
+    const t = await getThreadPage(deps, auth, pid, { perPage, fromCreateAt: fromCreateAt || undefined, fromPost, direction });
+    return mmJson(c, presentMmPostList([t.post, ...t.items].map(mm), { has_next: t.hasNext }));
   });
 
+  // Mattermost's updatePost: the whole post; file_ids absent (null) keeps the files.
   r.put('/posts/:pid', async (c) => {
-    const body = await readJson(c, z.object({ id: z.string().optional(), message: z.string() }).passthrough());
+    const body = await readJson(c, z.object({ id: z.string().optional(), message: z.string(), file_ids: z.array(z.string()).nullish(), props: z.record(z.string(), z.unknown()).nullish() }));
     const pid = mmId(c, 'pid');
     if (body.id !== undefined && body.id !== pid) throw badRequest('invalid_input', 'id in the body does not match the URL');
-    return mmJson(c, mm(await editPost(c.get('deps'), c.get('auth'), pid, { message: body.message })));
+    return mmJson(c, mm(await patchPost(c.get('deps'), c.get('auth'), pid, { message: body.message, file_ids: body.file_ids ?? undefined, props: body.props ?? undefined })));
   });
 
+  // Mattermost's patchPost: any of message, file_ids, props, is_pinned. The web app sends the
+  // whole post (other fields are ignored), the mobile app always sends file_ids.
   r.put('/posts/:pid/patch', async (c) => {
-    const body = await readJson(c, z.object({ message: z.string().optional(), is_pinned: z.boolean().optional(), props: z.unknown().optional(), file_ids: z.unknown().optional(), has_reactions: z.unknown().optional() }));
-    if (body.props !== undefined || body.file_ids !== undefined) throw notImplemented('PUT', '/api/v4/posts/{id}/patch with props or file_ids');
+    const body = await readJson(
+      c,
+      z.object({
+        message: z.string().optional(),
+        is_pinned: z.boolean().optional(),
+        props: z.record(z.string(), z.unknown()).nullish(),
+        file_ids: z.array(z.string()).nullish(),
+      }),
+    );
     const deps = c.get('deps');
     const auth = c.get('auth');
     const pid = mmId(c, 'pid');
     let view: PostView | undefined;
-    if (body.message !== undefined) view = await editPost(deps, auth, pid, { message: body.message });
-    if (body.is_pinned !== undefined) view = await setPostPinned(deps, auth, pid, body.is_pinned);
+    if (body.message !== undefined || body.file_ids != null || body.props != null) {
+      view = await patchPost(deps, auth, pid, { message: body.message, file_ids: body.file_ids ?? undefined, props: body.props ?? undefined });
+    }
+    if (body.is_pinned !== undefined && body.is_pinned !== (view ?? (view = await getPost(deps, auth, pid))).row.is_pinned) {
+      view = await setPostPinned(deps, auth, pid, body.is_pinned);
+    }
     view ??= await getPost(deps, auth, pid);
     return mmJson(c, mm(view));
   });

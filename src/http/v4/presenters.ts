@@ -1,37 +1,30 @@
 /**
- * The ONLY place Mattermost shapes are built (REST and WebSocket). Inputs are our rows (the
- * columns of 0001_init.sql) or the native presenters' output, which carry the same field names;
- * every field the Mattermost apps read is present with Mattermost's type, even when RustChat
- * has no such feature (then it is the neutral value Mattermost uses: "", 0, false, [] or {}).
+ * The ONLY place Mattermost shapes are built (REST and WebSocket). Inputs are the typed objects of
+ * src/contract (what actions return and events carry: the native API's shapes), never rows, so a
+ * REST answer and a socket event present one object the same way. Every field the Mattermost apps
+ * read is present with Mattermost's type, even when RustChat has no such feature (then it is the
+ * neutral value Mattermost uses: "", 0, false, [] or {}). Golden tests: presenters.test.ts.
  */
 
-type Row = Record<string, any>;
+import { CHANNEL_NOTIFY_DEFAULTS, USER_NOTIFY_DEFAULTS } from '../../actions/notify-props.ts';
+import type { Channel, ChannelMember, CustomEmoji, Post, PostFile, Preference, Reaction, Status, Team, TeamMember, ThreadWithPost, User } from '../../contract/objects.ts';
+
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
-const DEFAULT_USER_NOTIFY = {
-  email: 'true',
-  push: 'mention',
-  desktop: 'mention',
-  desktop_sound: 'true',
-  mention_keys: '',
-  channel: 'true',
-  first_name: 'false',
-  comments: 'never',
-  push_status: 'away',
-};
+const DEFAULT_USER_NOTIFY = USER_NOTIFY_DEFAULTS;
 
 /**
- * Input is the native presentUser output, which already decides email visibility (the user
- * themselves and system admins); a missing email is Mattermost's "".
+ * The native User already decides email visibility (the user themselves and system admins); a
+ * missing email is Mattermost's "".
  */
-export function presentMmUser(u: Row) {
+export function presentMmUser(u: User) {
   let first = str(u.first_name);
   const last = str(u.last_name);
   // RustChat has a free-form display name; Mattermost has first/last name. Show it as the first
   // name when neither is set, so the apps' "full name" display finds it.
   if (!first && !last && u.display_name) first = str(u.display_name);
-  const tz = (u.timezone && typeof u.timezone === 'object' ? u.timezone : {}) as Record<string, unknown>;
+  const tz: User['timezone'] = u.timezone && typeof u.timezone === 'object' ? u.timezone : {};
   return {
     id: u.id,
     create_at: num(u.create_at),
@@ -53,18 +46,20 @@ export function presentMmUser(u: Row) {
       automaticTimezone: str(tz.automaticTimezone),
       manualTimezone: str(tz.manualTimezone),
     },
-    props: u.props && typeof u.props === 'object' ? u.props : {},
+    // RustChat keeps no user props, password dates or bot descriptions on the user.
+    props: {},
     notify_props: { ...DEFAULT_USER_NOTIFY, ...(u.notify_props ?? {}) },
-    last_password_update: num(u.last_password_update),
+    last_password_update: 0,
     last_picture_update: num(u.last_picture_update),
-    is_bot: false,
+    is_bot: u.is_bot === true,
     bot_description: '',
     mfa_active: u.mfa_active === true,
     disable_welcome_email: false,
   };
 }
 
-export function presentMmTeam(t: Row, o: { showInvite?: boolean } = {}) {
+/** `invite_id` is there when the native Team carries it (those who may invite). */
+export function presentMmTeam(t: Team) {
   return {
     id: t.id,
     create_at: num(t.create_at),
@@ -77,7 +72,7 @@ export function presentMmTeam(t: Row, o: { showInvite?: boolean } = {}) {
     type: t.type === 'I' ? 'I' : 'O',
     company_name: '',
     allowed_domains: '',
-    invite_id: o.showInvite ? str(t.invite_id) : '',
+    invite_id: str(t.invite_id),
     allow_open_invite: t.allow_open_invite !== false,
     scheme_id: '',
     group_constrained: false,
@@ -88,7 +83,7 @@ export function presentMmTeam(t: Row, o: { showInvite?: boolean } = {}) {
 }
 
 /** `role` is ours ('team_user' | 'team_admin'); Mattermost lists roles space-separated. */
-export function presentMmTeamMember(m: Row) {
+export function presentMmTeamMember(m: TeamMember) {
   const admin = m.role === 'team_admin';
   return {
     team_id: m.team_id,
@@ -103,21 +98,29 @@ export function presentMmTeamMember(m: Row) {
   };
 }
 
-export function presentMmTeamUnread(t: { team_id: string; msg_count: number; mention_count: number; msg_count_root?: number; mention_count_root?: number }) {
+export function presentMmTeamUnread(t: {
+  team_id: string;
+  msg_count: number;
+  mention_count: number;
+  msg_count_root?: number;
+  mention_count_root?: number;
+  thread_count?: number;
+  thread_mention_count?: number;
+}) {
   return {
     team_id: t.team_id,
     msg_count: num(t.msg_count),
     mention_count: num(t.mention_count),
     msg_count_root: num(t.msg_count_root ?? t.msg_count),
     mention_count_root: num(t.mention_count_root ?? t.mention_count),
-    thread_count: 0,
-    thread_mention_count: 0,
+    thread_count: num(t.thread_count ?? 0),
+    thread_mention_count: num(t.thread_mention_count ?? 0),
     thread_urgent_mention_count: 0,
     urgent_mention_count: 0,
   };
 }
 
-export function presentMmChannel(ch: Row) {
+export function presentMmChannel(ch: Channel) {
   return {
     id: ch.id,
     create_at: num(ch.create_at),
@@ -143,17 +146,9 @@ export function presentMmChannel(ch: Row) {
   };
 }
 
-const DEFAULT_CHANNEL_NOTIFY = {
-  desktop: 'default',
-  desktop_sound: 'default',
-  email: 'default',
-  mark_unread: 'all',
-  push: 'default',
-  ignore_channel_mentions: 'default',
-  channel_auto_follow_threads: 'off',
-};
+const DEFAULT_CHANNEL_NOTIFY = CHANNEL_NOTIFY_DEFAULTS;
 
-export function presentMmChannelMember(m: Row) {
+export function presentMmChannelMember(m: ChannelMember) {
   const admin = m.role === 'channel_admin';
   const notify = m.notify_props && typeof m.notify_props === 'object' ? m.notify_props : {};
   return {
@@ -175,54 +170,62 @@ export function presentMmChannelMember(m: Row) {
   };
 }
 
-export function presentMmReaction(r: Row) {
+/** `channelId`: the post's channel (a native Reaction does not repeat it). */
+export function presentMmReaction(r: Reaction, channelId: string) {
   return {
     user_id: r.user_id,
     post_id: r.post_id,
     emoji_name: r.emoji_name,
     create_at: num(r.create_at),
-    update_at: num(r.update_at ?? r.create_at),
+    update_at: num(r.create_at),
     delete_at: 0,
     remote_id: '',
-    channel_id: str(r.channel_id),
+    channel_id: channelId,
   };
 }
 
-const IMAGE_TYPES = /^image\/(png|jpeg|gif|webp|bmp)$/;
+/** Mattermost's Emoji: `{id, create_at, update_at, delete_at, creator_id, name}`. */
+export function presentMmEmoji(e: CustomEmoji) {
+  return {
+    id: e.id,
+    create_at: num(e.create_at),
+    update_at: num(e.update_at),
+    delete_at: num(e.delete_at),
+    creator_id: e.creator_id,
+    name: e.name,
+  };
+}
 
-export function presentMmFileInfo(f: Row) {
+
+/** A file inside a post or of the files API (only live files are presented: delete_at 0). */
+export function presentMmFileInfo(f: PostFile) {
   const mime = str(f.mime_type) || 'application/octet-stream';
   return {
     id: f.id,
-    user_id: str(f.creator_id ?? f.user_id),
+    user_id: str(f.creator_id),
     post_id: str(f.post_id),
     channel_id: str(f.channel_id),
     create_at: num(f.create_at),
-    update_at: num(f.update_at ?? f.create_at),
-    delete_at: num(f.delete_at),
+    update_at: num(f.create_at),
+    delete_at: 0,
     name: str(f.name),
     extension: str(f.extension),
     size: num(f.size),
     mime_type: mime,
     width: num(f.width),
     height: num(f.height),
-    has_preview_image: IMAGE_TYPES.test(mime) && num(f.width) > 0,
+    has_preview_image: f.has_preview_image,
     mini_preview: null,
     remote_id: '',
     archived: false,
   };
 }
 
-export interface MmPostExtras {
-  reactions?: Row[];
-  files?: Row[];
-}
-
-export function presentMmPost(p: Row, x: MmPostExtras = {}) {
+/** A post with its files and reactions as Mattermost's metadata (the native Post carries both). */
+export function presentMmPost(p: Post) {
   const metadata: Record<string, unknown> = { embeds: [], emojis: [], images: {} };
-  if (x.files?.length) metadata.files = x.files.map(presentMmFileInfo);
-  if (x.reactions?.length) metadata.reactions = x.reactions.map(presentMmReaction);
-  const hashtags = Array.isArray(p.hashtags) ? p.hashtags.join(' ') : str(p.hashtags);
+  if (p.metadata.files.length) metadata.files = p.metadata.files.map(presentMmFileInfo);
+  if (p.metadata.reactions.length) metadata.reactions = p.metadata.reactions.map((r) => presentMmReaction(r, p.channel_id));
   const deleted = num(p.delete_at) !== 0;
   return {
     id: p.id,
@@ -239,9 +242,10 @@ export function presentMmPost(p: Row, x: MmPostExtras = {}) {
     message: deleted ? '' : str(p.message),
     type: str(p.type),
     props: deleted ? {} : p.props && typeof p.props === 'object' ? p.props : {},
-    hashtags: deleted ? '' : hashtags,
+    // RustChat does not extract hashtags (Mattermost's search by them is not supported).
+    hashtags: '',
     file_ids: deleted ? [] : Array.isArray(p.file_ids) ? p.file_ids : [],
-    pending_post_id: str(p.client_msg_id ?? p.pending_post_id),
+    pending_post_id: str(p.client_msg_id),
     remote_id: '',
     reply_count: num(p.reply_count),
     last_reply_at: num(p.last_reply_at),
@@ -268,11 +272,11 @@ export function presentMmPostList(posts: MmPost[], cursors: { next_post_id?: str
   };
 }
 
-export function presentMmPreference(p: Row) {
+export function presentMmPreference(p: Preference) {
   return { user_id: p.user_id, category: p.category, name: p.name, value: p.value };
 }
 
-export function presentMmStatus(s: Row) {
+export function presentMmStatus(s: Status) {
   return {
     user_id: s.user_id,
     status: str(s.status) || 'offline',
@@ -280,5 +284,25 @@ export function presentMmStatus(s: Row) {
     last_activity_at: num(s.last_activity_at),
     active_channel: '',
     dnd_end_time: 0,
+  };
+}
+
+/**
+ * A thread (native ThreadWithPost) as Mattermost's ThreadResponse. `users`: full profiles for
+ * `extended` answers (by id); otherwise participants are `{id}` as Mattermost sends them.
+ */
+export function presentMmThread(t: ThreadWithPost, users?: Map<string, User>) {
+  return {
+    id: t.id,
+    reply_count: num(t.reply_count),
+    last_reply_at: num(t.last_reply_at),
+    last_viewed_at: num(t.last_viewed_at),
+    participants: t.participants.map((id) => (users?.has(id) ? presentMmUser(users.get(id)!) : { id })),
+    post: presentMmPost(t.post),
+    unread_replies: num(t.unread_replies),
+    unread_mentions: num(t.unread_mentions),
+    is_following: t.following === true,
+    is_urgent: false,
+    delete_at: num(t.delete_at),
   };
 }

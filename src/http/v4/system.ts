@@ -2,12 +2,16 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env.ts';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
+import { activeUserCount } from '../../actions/users.ts';
 import { buildInfo } from '../../version.ts';
 import { siteSettings } from '../../actions/settings.ts';
 import { authSettings } from '../../actions/auth-settings.ts';
 import { ssoEnabled } from '../../actions/oidc-config.ts';
-import { MM_COMPAT_VERSION, mmJson } from './respond.ts';
+import { MM_COMPAT_VERSION, mmJson, mmOk } from './respond.ts';
 import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
+import { ackPush, canReceiveNotifications, pushSigningPublicKey } from '../../actions/push-devices.ts';
+import { readJson } from '../validate.ts';
+import { z } from 'zod';
 
 /**
  * The flat "old format" client configuration the Mattermost apps read before login. Values are
@@ -62,11 +66,11 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     EnablePublicLink: 'false',
     MaxFileSize: String(cfg.files.max_upload_bytes),
     MaxPostSize: String(MAX_MESSAGE_CHARS),
-    CollapsedThreads: 'disabled',
+    CollapsedThreads: cfg.site.collapsed_threads,
     ExperimentalEnablePostMetadata: 'true',
     EnableLinkPreviews: 'false',
     EnablePermalinkPreviews: 'false',
-    EnableCustomEmoji: 'false',
+    EnableCustomEmoji: String(cfg.site.custom_emoji),
     EnableEmojiPicker: 'true',
     EnableCommands: 'false',
     EnableOnlyAdminIntegrations: 'true',
@@ -95,7 +99,10 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     SessionLengthWebInHours: String(auth.session_lifetime_days * 24),
     EmailLoginButtonColor: '',
     NoAccounts: 'false',
-    FeatureFlagCollapsedThreads: 'false',
+    FeatureFlagCollapsedThreads: bool(cfg.site.collapsed_threads !== 'disabled'),
+    SendPushNotifications: bool(!!cfg.push.proxy_url),
+    // The apps verify each push's signature with this key (docs/admin.md, "Mobile push").
+    ...(cfg.push.proxy_url ? { AsymmetricSigningPublicKey: await pushSigningPublicKey(deps) } : {}),
   };
 }
 
@@ -121,15 +128,34 @@ export function systemRoutes() {
       }
       body.filestore_status = 'OK';
     }
+    // The apps check the push proxy with their device (a test push, as Mattermost sends).
+    const deviceId = c.req.query('device_id');
+    if (deviceId) body.CanReceiveNotifications = await canReceiveNotifications(c.get('deps'), deviceId);
     return mmJson(c, body);
   });
   r.get('/config/client', async (c) => {
     if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
     return mmJson(c, await clientConfig(c.get('deps')));
   });
+  // Plugins RustChat has none of; the apps ask at start-up (calls, AI agents) and carry on.
+  r.get('/plugins/webapp', (c) => mmJson(c, []));
   r.get('/license/client', (c) => {
     if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
     return mmJson(c, { IsLicensed: 'false' });
   });
+  return r;
+}
+
+/** System routes that need a session. */
+export function systemSessionRoutes() {
+  const r = new Hono<AppEnv>();
+  // No user or history limits (Mattermost's answer for an unlimited server); the web app asks at start-up.
+  // The app's receipt of a push; for an id_loaded push, the answer is the notification's content.
+  r.post('/notifications/ack', async (c) => {
+    const body = await readJson(c, z.record(z.string(), z.unknown()));
+    const content = await ackPush(c.get('deps'), c.get('auth'), body);
+    return content ? mmJson(c, content) : mmOk(c);
+  });
+  r.get('/limits/server', async (c) => mmJson(c, { activeUserCount: await activeUserCount(c.get('deps')), maxUsersLimit: 0, maxUsersHardLimit: 0, lastAccessiblePostTime: 0, postHistoryLimit: 0 }));
   return r;
 }

@@ -8,7 +8,19 @@ import { badRequest, notFound } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { changePassword, login, register } from '../../actions/accounts.ts';
 import { listOwnSessions, logout, revokeOwnSession } from '../../actions/sessions.ts';
-import { getUserProfile, getUsersByIds, getUsersByUsernames, patchProfile, searchUsers, USER_PAGE_MAX } from '../../actions/users.ts';
+import {
+  activeUserCount,
+  getUserProfile,
+  getUsersByIds,
+  getUsersByUsernames,
+  groupChannelProfiles,
+  GROUP_CHANNELS_MAX,
+  listKnownUserIds,
+  patchProfile,
+  searchUsers,
+  USER_PAGE_MAX,
+} from '../../actions/users.ts';
+import { isId } from '../../ids.ts';
 import { presentMmUser } from './presenters.ts';
 import { mmJson, mmOk, mmHeaders } from './respond.ts';
 import { AUTH_COOKIE, CSRF_COOKIE, USER_COOKIE } from './auth.ts';
@@ -16,14 +28,21 @@ import { setSessionCookies } from '../session-cookies.ts';
 import { authSettings, sessionLifetimeMs } from '../../actions/auth-settings.ts';
 import { mmId, paging } from './params.ts';
 import { defaultAvatarPng } from './avatar.ts';
+import { deleteProfileImage, openProfileImage, setProfileImage } from '../../actions/profile-image.ts';
+import { pictureResponse, readPictureUpload } from '../profile-image.ts';
 import { notImplemented } from './errors.ts';
+import { completePasswordReset, requestPasswordReset } from '../../actions/password-reset.ts';
+import { registerWithInvite } from '../../actions/invites.ts';
+import { updateUserNotifyProps } from '../../actions/notify-props.ts';
+import { attachSessionDevice } from '../../actions/push-devices.ts';
+import { siteOrigin } from '../session-cookies.ts';
 
 const loginSchema = z.object({
   login_id: z.string().max(256),
   password: z.string().max(1024),
   token: z.string().max(64).optional(),
-  device_id: z.string().max(128).optional(),
-  deviceId: z.string().max(128).optional(),
+  device_id: z.string().max(512).optional(),
+  deviceId: z.string().max(512).optional(),
 });
 
 const signupSchema = z.object({
@@ -62,10 +81,25 @@ export function userPublicRoutes() {
     const body = await readJson(c, signupSchema);
     const displayName = [body.first_name, body.last_name].filter(Boolean).join(' ') || body.nickname || undefined;
     const deps = c.get('deps');
-    const { token, user } = await register(deps, { email: body.email, username: body.username, password: body.password, display_name: displayName }, meta(c));
-    // Mattermost's sign-up creates no session (the app logs in next): end the one register made.
-    await logout(deps, await authenticate(deps, token), clientIp(c));
+    const input = { email: body.email, username: body.username, password: body.password, display_name: displayName };
+    // ?t= is the token of an emailed team invitation (admits even when open sign-up is off).
+    const inviteToken = c.req.query('t');
+    const { token, user } = inviteToken ? await registerWithInvite(deps, input, inviteToken, meta(c)) : await register(deps, input, meta(c));
+    // Mattermost's sign-up creates no session (the app logs in next): end the one register made
+    // (with auth.mfa = required that session is held at enrolment; ending it is still allowed).
+    await logout(deps, await authenticate(deps, token, { allowMfaSetup: true }), clientIp(c));
     return mmJson(c, presentMmUser(user), 201);
+  });
+  // Forgot password (Mattermost's routes and bodies; the link opens /reset_password_complete).
+  r.post('/users/password/reset/send', async (c) => {
+    const body = await readJson(c, z.object({ email: z.string().max(1000) }));
+    await requestPasswordReset(c.get('deps'), body.email, { ip: clientIp(c), origin: siteOrigin(c) });
+    return mmOk(c);
+  });
+  r.post('/users/password/reset', async (c) => {
+    const body = await readJson(c, z.object({ code: z.string().max(200), new_password: z.string().max(1000) }));
+    await completePasswordReset(c.get('deps'), body.code, body.new_password, clientIp(c));
+    return mmOk(c);
   });
   return r;
 }
@@ -84,6 +118,12 @@ export function userRoutes() {
     const res = mmOk(c);
     for (const v of c.res.headers.getSetCookie?.() ?? []) res.headers.append('Set-Cookie', v);
     return res;
+  });
+  // The mobile app registers its push device on every connect (Mattermost's attachDeviceId).
+  r.put('/users/sessions/device', async (c) => {
+    const body = await readJson(c, z.object({ device_id: z.string().max(1000), device_notification_disabled: z.union([z.string(), z.boolean()]).optional(), mobile_version: z.string().max(1000).optional(), voip_device_id: z.string().max(1000).optional() }).passthrough());
+    await attachSessionDevice(c.get('deps'), c.get('auth'), body);
+    return mmOk(c);
   });
   r.get('/users/me', async (c) => {
     const auth = c.get('auth');
@@ -144,7 +184,10 @@ export function userRoutes() {
       }),
     );
     if (body.username !== undefined || body.email !== undefined) throw notImplemented('PUT', '/api/v4/users/{id}/patch with username or email');
-    const { timezone, username: _u, email: _e, notify_props: _n, props: _p, ...rest } = body;
+    const { timezone, username: _u, email: _e, notify_props, props: _p, ...rest } = body;
+    const uid = mmId(c, 'uid', true);
+    // The apps save notification settings by patching the user with the whole notify_props map.
+    if (notify_props !== undefined) await updateUserNotifyProps(c.get('deps'), c.get('auth'), uid, notify_props);
     const patch: Record<string, unknown> = { ...rest };
     if (timezone) {
       const auto = timezone.useAutomaticTimezone;
@@ -154,7 +197,8 @@ export function userRoutes() {
         ...(timezone.manualTimezone !== undefined ? { manualTimezone: timezone.manualTimezone } : {}),
       };
     }
-    const user = await patchProfile(c.get('deps'), c.get('auth'), mmId(c, 'uid', true), patch as any);
+    const deps = c.get('deps');
+    const user = Object.keys(patch).length || notify_props === undefined ? await patchProfile(deps, c.get('auth'), uid, patch) : await getUserProfile(deps, c.get('auth'), uid);
     return mmJson(c, presentMmUser(user));
   });
   // Own password and sessions (Mattermost lets admins do these for others; RustChat's admin
@@ -181,18 +225,30 @@ export function userRoutes() {
     await revokeOwnSession(c.get('deps'), c.get('auth'), body.session_id, clientIp(c));
     return mmOk(c);
   });
+  // Both apps at start-up: the other members of the caller's group messages, for sidebar names.
+  r.post('/users/group_channels', async (c) => {
+    const ids = await readJson(c, z.array(z.string().max(26)).max(GROUP_CHANNELS_MAX));
+    const out: Record<string, ReturnType<typeof presentMmUser>[]> = {};
+    for (const [cid, users] of await groupChannelProfiles(c.get('deps'), c.get('auth'), ids)) out[cid] = users.map(presentMmUser);
+    return mmJson(c, out);
+  });
+  r.get('/users/known', async (c) => mmJson(c, await listKnownUserIds(c.get('deps'), c.get('auth'))));
+  r.get('/users/stats', async (c) => mmJson(c, { total_users_count: await activeUserCount(c.get('deps')) }));
   r.get('/users', async (c) => {
-    for (const unsupported of ['not_in_team', 'not_in_channel', 'without_team', 'in_group', 'not_in_group']) {
+    for (const unsupported of ['not_in_team', 'without_team', 'in_group', 'not_in_group']) {
       if (c.req.query(unsupported) !== undefined) throw notImplemented('GET', `/api/v4/users?${unsupported}`);
     }
     const { page, perPage } = paging(c, 60, USER_PAGE_MAX);
     const teamId = c.req.query('in_team') || undefined;
     const channelId = c.req.query('in_channel') || undefined;
+    // "Add members": people of the team who are not in the channel.
+    const notInChannel = c.req.query('not_in_channel') || undefined;
+    if (notInChannel && !isId(notInChannel)) throw badRequest('invalid_param', 'Invalid not_in_channel parameter');
     // Our listing pages by username cursor; walk to the requested page.
     let cursor: string | undefined;
-    let items: Record<string, unknown>[] = [];
+    let items: Awaited<ReturnType<typeof searchUsers>>['items'] = [];
     for (let i = 0; i <= page; i++) {
-      const res = await searchUsers(c.get('deps'), c.get('auth'), { team_id: teamId, channel_id: channelId, cursor, limit: perPage });
+      const res = await searchUsers(c.get('deps'), c.get('auth'), { team_id: teamId, channel_id: channelId, not_in_channel_id: notInChannel, cursor, limit: perPage });
       items = res.items;
       if (i < page && !res.next_cursor) {
         items = [];
@@ -207,9 +263,17 @@ export function userRoutes() {
   });
   r.get('/users/:uid/image', async (c) => {
     const id = mmId(c, 'uid', true);
-    await getUserProfile(c.get('deps'), c.get('auth'), id); // 404 for unknown users
-    const h = mmHeaders(c, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=86400, private', 'X-Content-Type-Options': 'nosniff' });
-    return new Response(new Uint8Array(defaultAvatarPng(id)), { status: 200, headers: h });
+    return pictureResponse(c, id, await openProfileImage(c.get('deps'), c.get('auth'), id), mmHeaders(c, {}));
+  });
+  r.post('/users/:uid/image', async (c) => {
+    const id = mmId(c, 'uid', true);
+    await setProfileImage(c.get('deps'), c.get('auth'), id, await readPictureUpload(c), clientIp(c));
+    return mmJson(c, { status: 'OK' });
+  });
+  r.delete('/users/:uid/image', async (c) => {
+    const id = mmId(c, 'uid', true);
+    await deleteProfileImage(c.get('deps'), c.get('auth'), id, clientIp(c));
+    return mmJson(c, { status: 'OK' });
   });
   r.get('/users/:uid/image/default', async (c) => {
     const id = mmId(c, 'uid', true);

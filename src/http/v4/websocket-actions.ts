@@ -21,7 +21,7 @@ async function statusMap(deps: Deps, ids: string[]): Promise<Record<string, stri
  * Mattermost's client actions on `/api/v4/websocket`, over the same actions as the native
  * socket (typing, presence). `ping` and `authentication_challenge` are answered by the socket.
  */
-export async function mmClientAction(deps: Deps, userId: string, action: string, data: Record<string, any>): Promise<ActionResult> {
+export async function mmClientAction(deps: Deps, userId: string, action: string, data: Record<string, unknown>): Promise<ActionResult> {
   switch (action) {
     case 'user_typing':
       // Mattermost calls the thread root `parent_id`; the typing action reads either name.

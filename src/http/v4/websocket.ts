@@ -1,30 +1,34 @@
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { Deps } from '../../deps.ts';
 import { authenticate } from '../../actions/tokens.ts';
-import { HubSocket, destroyOnError, upgradeOpener, type ClientAction } from '../ws-socket.ts';
+import { HubSocket, UNAUTHENTICATED_RETRY_AFTER_S, destroyOnError, rejectUpgrade, resumeParams, upgradeOpener, type ClientAction, type UpgradeHandler } from '../ws-socket.ts';
 import { AppError } from '../../errors.ts';
 import { getHub } from '../../realtime/hub.ts';
 import { mmSerializer } from './ws-serializer.ts';
-import { rejectUpgrade, resumeParams, type UpgradeHandler } from '../v1/ws.ts';
-import { getPresence } from '../../actions/presence.ts';
 import { AUTH_COOKIE } from './auth.ts';
 import { versionId } from './respond.ts';
 import { mmClientAction } from './websocket-actions.ts';
+import { upgradeOriginAllowed } from '../ws-origin.ts';
 
 
 /** The session token of an upgrade request: `Authorization` (bearer/token, any case) or the MMAUTHTOKEN cookie. */
-function upgradeToken(req: IncomingMessage): string | undefined {
+function upgradeToken(req: IncomingMessage): { token: string; fromCookie: boolean } | undefined {
   const h = req.headers.authorization;
   if (h) {
     const m = /^(bearer|token)\s+(\S+)\s*$/i.exec(h.trim());
-    if (m) return m[2];
+    if (m) return { token: m[2], fromCookie: false };
   }
   const cookie = req.headers.cookie ?? '';
   for (const part of cookie.split(';')) {
     const [k, ...v] = part.trim().split('=');
-    if (k === AUTH_COOKIE && v.length) return decodeURIComponent(v.join('='));
+    if (k === AUTH_COOKIE && v.length) {
+      try {
+        return { token: decodeURIComponent(v.join('=')), fromCookie: true };
+      } catch {
+        return undefined; // malformed escape: no usable cookie
+      }
+    }
   }
   return undefined;
 }
@@ -39,21 +43,34 @@ function upgradeToken(req: IncomingMessage): string | undefined {
  */
 export function wsMmUpgrade(deps: Deps, opts: { maxPayload: number }): UpgradeHandler {
   const hub = getHub(deps);
-  getPresence(deps);
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, clientTracking: false, perMessageDeflate: false });
-  const open = upgradeOpener(wss, (ws, auth, resume) => new MmSocket(deps, hub, mmSerializer, ws, auth, resume));
+  const open = upgradeOpener(
+    deps,
+    wss,
+    (ws, auth, resume, release) => new MmSocket(deps, hub, mmSerializer, ws, auth, resume, release),
+    (socket) => {
+      const body = { id: 'api.web_socket.connect.too_many_unauthenticated.app_error', message: 'Too many connections from this address are waiting to authenticate; retry later', detailed_error: '', request_id: '', status_code: 429 };
+      rejectUpgrade(socket, 429, 'Too Many Requests', JSON.stringify(body), { 'Retry-After': String(UNAUTHENTICATED_RETRY_AFTER_S) });
+    },
+  );
   // Nothing created here outlives the upgrade (see destroyOnError).
   return (req, socket, head) => {
     socket.on('error', destroyOnError);
     const resume = resumeParams(new URL(req.url ?? '/', 'http://localhost'));
-    const token = upgradeToken(req);
-    if (!token) return open(req, socket, head, undefined, resume);
-    authenticate(deps, token).then(
+    const found = upgradeToken(req);
+    if (!found) return open(req, socket, head, undefined, resume);
+    // A socket the cookie alone would authenticate must be opened by a page of this site
+    // (cross-site WebSocket hijacking; http/ws-origin.ts). Token upgrades are not affected.
+    if (found.fromCookie && !upgradeOriginAllowed(req, deps.config.server.site_url)) {
+      const body = { id: 'api.web_socket.connect.origin.app_error', message: 'WebSocket connections authenticated by the session cookie must come from a page of this site (Origin does not match server.site_url)', detailed_error: '', request_id: '', status_code: 403 };
+      return rejectUpgrade(socket, 403, 'Forbidden', JSON.stringify(body));
+    }
+    authenticate(deps, found.token).then(
       (auth) => open(req, socket, head, auth, resume),
       (e) => {
         const id = 'api.web_socket.connect.upgrade.app_error';
         const message = e instanceof AppError ? e.message : 'Authentication failed';
-        rejectUpgrade(socket as Duplex, 401, 'Unauthorized', JSON.stringify({ id, message, detailed_error: '', request_id: '', status_code: 401 }));
+        rejectUpgrade(socket, 401, 'Unauthorized', JSON.stringify({ id, message, detailed_error: '', request_id: '', status_code: 401 }));
       },
     );
   };

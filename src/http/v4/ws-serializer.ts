@@ -1,12 +1,16 @@
 import type { AppEvent, Broadcast, EventMap, EventName } from '../../contract/events.ts';
 import type { Post, Preference } from '../../contract/objects.ts';
-import { HeadPrepared, type HelloInfo, type Serializer } from '../../realtime/serializer.ts';
+import type { HelloInfo, Serializer } from '../../realtime/serializer.ts';
+import { SharedFrame } from '../../realtime/frame.ts';
 import {
   presentMmChannel,
+  presentMmChannelMember,
+  presentMmEmoji,
   presentMmPost,
   presentMmPreference,
   presentMmReaction,
   presentMmTeam,
+  presentMmThread,
   presentMmUser,
 } from './presenters.ts';
 import { versionId } from './respond.ts';
@@ -29,13 +33,11 @@ export type MmTranslations = { [K in EventName]: (d: EventMap[K], ev: AppEvent<K
 
 const s = (v: unknown) => JSON.stringify(v);
 
-/** Native post (presentPost) → Mattermost post, with its files and reactions as metadata. */
-const mmPost = (p: Post) => presentMmPost(p, { files: p.metadata.files, reactions: p.metadata.reactions });
 // Mattermost has no pin events: a pin is an edit of is_pinned.
-const postEdited = (d: { post: Post }): Translated => ({ event: 'post_edited', data: { post: s(mmPost(d.post)) } });
+const postEdited = (d: { post: Post }): Translated => ({ event: 'post_edited', data: { post: s(presentMmPost(d.post)) } });
 const reaction = (name: 'reaction_added' | 'reaction_removed') => (d: EventMap[typeof name]): Translated => ({
   event: name,
-  data: { reaction: s(presentMmReaction({ channel_id: d.channel_id, ...d.reaction })) },
+  data: { reaction: s(presentMmReaction(d.reaction, d.channel_id)) },
 });
 const preferences = (name: 'preferences_changed' | 'preferences_deleted') => (d: { preferences: Preference[] }): Translated => ({
   event: name,
@@ -48,7 +50,7 @@ export const mmTranslations = {
       channel_display_name: d.channel_display_name,
       channel_name: d.channel_name,
       channel_type: d.channel_type,
-      post: s(mmPost(d.post)),
+      post: s(presentMmPost(d.post)),
       sender_name: d.sender_name,
       set_online: true,
       team_id: d.team_id,
@@ -60,7 +62,8 @@ export const mmTranslations = {
   post_pinned: postEdited,
   post_unpinned: postEdited,
   // Mattermost's delete_by names an admin who deleted someone else's post; RustChat sends ''.
-  post_deleted: (d) => ({ event: 'post_deleted', data: { post: s(mmPost(d.post)), delete_by: '' } }),
+  post_deleted: (d) => ({ event: 'post_deleted', data: { post: s(presentMmPost(d.post)), delete_by: '' } }),
+  ephemeral_message: (d) => ({ event: 'ephemeral_message', data: { post: s(presentMmPost(d.post)) } }),
   reaction_added: reaction('reaction_added'),
   reaction_removed: reaction('reaction_removed'),
   typing: (d) => ({ event: 'typing', data: { parent_id: d.root_id, user_id: d.user_id } }),
@@ -88,10 +91,47 @@ export const mmTranslations = {
   team_deleted: (d) => ({ event: 'delete_team', data: { team: s(presentMmTeam(d.team)) } }),
   user_updated: (d) => ({ event: 'user_updated', data: { user: presentMmUser(d.user) } }),
   channel_viewed: (d) => ({ event: 'multiple_channels_viewed', data: { channel_times: { [d.channel_id]: d.last_viewed_at } } }),
-  // Mattermost derives unread counts from posted / channel viewed; nothing to send.
-  unread_updated: () => null,
+  // Mattermost derives unread counts from posted / channel viewed; only a mark-unread from a post
+  // (post_id set) has an event of its own, with the member's new counts.
+  unread_updated: (d) =>
+    d.post_id
+      ? {
+          event: 'post_unread',
+          data: {
+            channel_id: d.channel_id,
+            team_id: d.team_id,
+            post_id: d.post_id,
+            msg_count: d.member.msg_count,
+            msg_count_root: d.member.msg_count_root,
+            mention_count: d.member.mention_count,
+            mention_count_root: d.member.mention_count_root,
+            urgent_mention_count: 0,
+            last_viewed_at: d.member.last_viewed_at,
+          },
+        }
+      : null,
+  channel_member_updated: (d) => ({ event: 'channel_member_updated', data: { channelMember: s(presentMmChannelMember(d.member)) } }),
   preferences_changed: preferences('preferences_changed'),
   preferences_deleted: preferences('preferences_deleted'),
+  // Mattermost's CRT events: the thread as a JSON string; read changes with no thread id mean
+  // "every thread of the team" (its mark-all-read).
+  thread_updated: (d) => ({ event: 'thread_updated', data: { thread: s(presentMmThread(d.thread)) } }),
+  thread_read_changed: (d) =>
+    d.thread_id
+      ? {
+          event: 'thread_read_changed',
+          data: { thread_id: d.thread_id, channel_id: d.channel_id, timestamp: d.last_viewed_at, unread_replies: d.unread_replies, unread_mentions: d.unread_mentions },
+        }
+      : { event: 'thread_read_changed', data: { timestamp: d.last_viewed_at } },
+  thread_follow_changed: (d) => ({ event: 'thread_follow_changed', data: { thread_id: d.thread_id, state: d.following, reply_count: d.thread.reply_count } }),
+  // Mattermost's sidebar events: ids for created/deleted (the apps fetch the category), the
+  // updated categories as a JSON string, the order as an array.
+  sidebar_category_created: (d) => ({ event: 'sidebar_category_created', data: { category_id: d.category.id } }),
+  sidebar_category_updated: (d) => ({ event: 'sidebar_category_updated', data: { updatedCategories: s(d.categories) } }),
+  sidebar_category_deleted: (d) => ({ event: 'sidebar_category_deleted', data: { category_id: d.category_id } }),
+  sidebar_category_order_updated: (d) => ({ event: 'sidebar_category_order_updated', data: { order: d.order } }),
+  emoji_added: (d) => ({ event: 'emoji_added', data: { emoji: s(presentMmEmoji(d.emoji)) } }),
+  emoji_deleted: () => null,
 } satisfies MmTranslations;
 
 /** Native event → Mattermost event name and data; null when Mattermost has no such event. */
@@ -119,7 +159,7 @@ export const mmSerializer: Serializer = {
   prepare(ev, now) {
     const t = translateEvent(ev);
     if (!t) return null;
-    return new HeadPrepared(`{"event":${s(t.event)},"data":${s(t.data)},"broadcast":${s(mmBroadcast(ev.broadcast))}`, now, !!ev.ephemeral);
+    return new SharedFrame(`{"event":${s(t.event)},"data":${s(t.data)},"broadcast":${s(mmBroadcast(ev.broadcast))}`, now, !!ev.ephemeral);
   },
   hello(info: HelloInfo) {
     return s({

@@ -1,10 +1,14 @@
 import { signal } from '@preact/signals';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { sendPost } from '../data.ts';
+import { loadCommands, runCommand, sendPost, teamCommands } from '../data.ts';
 import { socket } from '../session.ts';
-import { channelTitle, currentTeamId, displayName, state, typingSeen, type Channel, type User } from '../state.ts';
+import { channelTitle, currentTeamId, displayName, showToast, state, typingSeen, type Channel, type User } from '../state.ts';
 import { ComposerAttachments } from './Attachments.tsx';
 import { editingPostId } from './Message.tsx';
+import { Emoji, emojiData, loadEmojiData, noteEmojiInMessage } from '../emoji/index.tsx';
+import { EmojiPicker } from '../emoji/host.tsx';
+import type { ComponentChild } from 'preact';
+import { Icon } from './Icon.tsx';
 
 const MAX = 16000;
 const TYPING_EVERY_MS = 3000;
@@ -36,17 +40,43 @@ interface Suggestion {
   insert: string;
   label: string;
   detail?: string;
+  icon?: ComponentChild;
 }
 
-/** The word being typed before the caret, when it starts with @ or ~. */
-function trigger(text: string, caret: number): { kind: '@' | '~'; q: string; start: number } | undefined {
+type TriggerKind = '@' | '~' | '/' | ':';
+
+/**
+ * The word being typed before the caret, when it starts with @ or ~ (or a command name at the
+ * start), or an emoji name after `:` with at least two characters (as Mattermost).
+ */
+function trigger(text: string, caret: number): { kind: TriggerKind; q: string; start: number } | undefined {
+  const cmd = /^\/([a-z0-9._-]*)$/i.exec(text.slice(0, caret));
+  if (cmd) return { kind: '/', q: cmd[1]!.toLowerCase(), start: 0 };
+  const emo = /(^|[\s(]):([a-z0-9_+-]{2,64})$/i.exec(text.slice(0, caret));
+  if (emo) return { kind: ':', q: emo[2]!.toLowerCase(), start: caret - emo[2]!.length - 1 };
   const m = /(^|\s)([@~])([a-z0-9._-]*)$/i.exec(text.slice(0, caret));
   if (!m) return undefined;
   return { kind: m[2] as '@' | '~', q: m[3]!.toLowerCase(), start: caret - m[3]!.length - 1 };
 }
 
-function suggestions(kind: '@' | '~', q: string, channelId: string): Suggestion[] {
+/** Emoji whose names match what follows `:` (custom ones first, then standard: name starts, then contains, then keywords). */
+function emojiSuggestions(q: string): Suggestion[] {
+  const custom = Object.keys(state.value.customEmoji)
+    .filter((n) => n.includes(q))
+    .sort((a, b) => Number(!a.startsWith(q)) - Number(!b.startsWith(q)) || a.localeCompare(b));
+  const standard = emojiData.value?.searchSystemEmoji(q, 10).map((e) => e.names.find((n) => n.includes(q)) ?? e.names[0]!) ?? [];
+  return [...new Set([...custom, ...standard])].slice(0, 8).map((name) => ({ key: `:${name}`, insert: `:${name}: `, label: `:${name}:`, icon: <Emoji name={name} /> }));
+}
+
+function suggestions(kind: TriggerKind, q: string, channelId: string): Suggestion[] {
   const s = state.value;
+  if (kind === ':') return emojiSuggestions(q);
+  if (kind === '/') {
+    return (teamCommands.value[currentTeamId.value] ?? [])
+      .filter((c) => c.trigger.toLowerCase().startsWith(q))
+      .slice(0, 10)
+      .map((c) => ({ key: `/${c.trigger}`, insert: `/${c.trigger} `, label: `/${c.trigger}${c.hint ? ' ' + c.hint : ''}`, detail: c.description }));
+  }
   if (kind === '@') {
     const ids = s.channelMembers[channelId] ?? Object.keys(s.users);
     const users = ids.map((id) => s.users[id]).filter((u): u is User => !!u && !u.delete_at);
@@ -87,7 +117,13 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
     el.style.height = Math.min(el.scrollHeight, 240) + 'px';
   }, [text]);
 
+  useEffect(() => loadCommands(currentTeamId.value), [currentTeamId.value]);
+  const [picking, setPicking] = useState(false);
   const trig = dismissed ? undefined : trigger(text, caret);
+  // The standard emoji arrive with their lazy chunk; the first `:` asks for it.
+  useEffect(() => {
+    if (trig?.kind === ':' && !emojiData.value) void loadEmojiData().catch(() => {});
+  }, [trig?.kind]);
   const list = trig ? suggestions(trig.kind, trig.q, channelId) : [];
 
   function complete(sug: Suggestion) {
@@ -105,10 +141,39 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
     const msg = text.trim();
     if (!msg && !fileIds.length) return;
     if (msg.length > MAX) return;
-    void sendPost(channelId, msg, rootId, undefined, fileIds);
+    // `/command` runs a slash command; `//text` posts "/text" (as in Mattermost).
+    if (msg.startsWith('/') && !msg.startsWith('//') && !fileIds.length) {
+      runCommand(channelId, msg, rootId, currentTeamId.value).catch((e) => {
+        setText((cur) => cur || msg);
+        showToast((e as Error).message || 'The command failed');
+      });
+      setText('');
+      lastTyping.current = 0;
+      return;
+    }
+    noteEmojiInMessage(msg);
+    void sendPost(channelId, msg.startsWith('//') ? msg.slice(1) : msg, rootId, undefined, fileIds);
     setText('');
     setFileIds([]);
     lastTyping.current = 0;
+  }
+
+  /** Inserts `:name: ` at the caret (the picker's choice). */
+  function insertEmoji(name: string) {
+    setPicking(false);
+    const el = ta.current;
+    const at = el ? el.selectionStart : text.length;
+    const end = el ? el.selectionEnd : text.length;
+    const before = text.slice(0, at);
+    const insert = `${before && !/\s$/.test(before) ? ' ' : ''}:${name}: `;
+    const next = before + insert + text.slice(end);
+    setText(next);
+    const pos = at + insert.length;
+    requestAnimationFrame(() => {
+      ta.current?.focus();
+      ta.current?.setSelectionRange(pos, pos);
+      setCaret(pos);
+    });
   }
 
   function onKeyDown(e: KeyboardEvent) {
@@ -118,7 +183,9 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
         setSel((sel + (e.key === 'ArrowDown' ? 1 : list.length - 1)) % list.length);
         return;
       }
-      if (e.key === 'Enter' || e.key === 'Tab') {
+      // Enter on a command typed in full runs it; otherwise Enter or Tab completes.
+      const typedInFull = e.key === 'Enter' && trig?.kind === '/' && list.some((x) => x.key === `/${trig.q}`);
+      if ((e.key === 'Enter' && !typedInFull) || e.key === 'Tab') {
         e.preventDefault();
         complete(list[Math.min(sel, list.length - 1)]!);
         return;
@@ -176,6 +243,7 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
         <ul class="autocomplete" role="listbox" aria-label="Suggestions">
           {list.map((sug, i) => (
             <li key={sug.key} role="option" aria-selected={i === sel} class={i === sel ? 'sel' : ''} onMouseDown={(e) => (e.preventDefault(), complete(sug))}>
+              {sug.icon && <span class="sug-icon">{sug.icon}</span>}
               <strong>{sug.label}</strong> <span class="muted">{sug.detail}</span>
             </li>
           ))}
@@ -194,6 +262,10 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
           onClick={(e) => setCaret(e.currentTarget.selectionStart)}
           onKeyUp={(e) => ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key) && setCaret(e.currentTarget.selectionStart)}
         />
+        <button type="button" class="icon-btn emoji-btn" title="Emoji" aria-label="Emoji" aria-expanded={picking} data-emoji-toggle onClick={() => setPicking(!picking)}>
+          <Icon name="smile" />
+        </button>
+        {picking && <EmojiPicker label="Insert an emoji" class="composer-picker" onPick={insertEmoji} onClose={() => setPicking(false)} />}
         <button type="button" class="btn primary send-btn" onClick={send} disabled={(!text.trim() && !fileIds.length) || over} aria-label="Send">
           Send
         </button>

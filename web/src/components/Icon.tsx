@@ -15,6 +15,14 @@ const PATHS: Record<string, string> = {
   back: 'M15 18l-6-6 6-6',
   list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
   plus: 'M12 5v14M5 12h14',
+  star: 'M12 3l2.8 5.7 6.2.9-4.5 4.4 1.1 6.2L12 17.3 6.4 20.2l1.1-6.2L3 9.6l6.2-.9z',
+  more: 'M5 12h.01M12 12h.01M19 12h.01',
+  chevron: 'M6 9l6 6 6-6',
+  bookmark: 'M6 3h12v18l-6-4-6 4z',
+  file: 'M14 3H6v18h12V7zM14 3v4h4',
+  threads: 'M21 12a8 8 0 0 1-11.6 7.1L4 21l1.9-5.4A8 8 0 1 1 21 12M8 10h8M8 14h5',
+  bell: 'M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9M10.3 21a1.9 1.9 0 0 0 3.4 0',
+  'bell-off': 'M8.7 3A6 6 0 0 1 18 8c0 2.8.5 4.8 1.2 6.2M17 17H3s3-2 3-9a6 6 0 0 1 .3-1.9M10.3 21a1.9 1.9 0 0 0 3.4 0M2 2l20 20',
 };
 
 export function Icon({ name, label }: { name: keyof typeof PATHS | string; label?: string }) {

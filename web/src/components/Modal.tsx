@@ -1,18 +1,25 @@
 import { signal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import { createPortal } from 'preact/compat';
+import { linkClick } from '../router.ts';
 
 /** How many modals are open (Esc goes to the top one, not to "mark read"). */
 export const modalOpen = signal(0);
 
 export function Modal({ title, onClose, children, wide }: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // A layout effect: Esc and the focus trap work from the first frame (a plain effect runs up to
+  // 100 ms after paint, and an Esc pressed meanwhile was lost).
+  useLayoutEffect(() => {
     modalOpen.value++;
     const before = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('[autofocus], input, textarea, select, button:not(.modal-close)');
     first?.focus();
     const onKey = (e: KeyboardEvent) => {
+      // Keys belong to the top dialog (a confirmation opened from a dialog sits above it).
+      const open = document.querySelectorAll('.modal');
+      if (open[open.length - 1] !== ref.current) return;
       if (e.key === 'Escape') {
         e.stopPropagation();
         onClose();
@@ -37,8 +44,9 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
       before?.focus?.();
     };
   }, []);
-  return (
-    <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+  // At the document root, never inside the sidebar: dialogs must not inherit its colours.
+  return createPortal(
+    <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()} onClick={linkClick}>
       <div class={`modal card${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-label={title} ref={ref}>
         <div class="modal-head">
           <h2>{title}</h2>
@@ -48,7 +56,8 @@ export function Modal({ title, onClose, children, wide }: { title: string; onClo
         </div>
         {children}
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
 

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { del, get, items, patch, post } from '../api.ts';
-import { me, mergeUsers, showToast, type User } from '../state.ts';
+import { del, get, items, post, type Page } from '../api.ts';
+import { me, showToast } from '../state.ts';
 import { setTheme, theme, type ThemeChoice } from '../theme.ts';
 import { fullDate } from '../util.ts';
 import { TwoFactor } from './Mfa.tsx';
+import { NotificationSettings } from './NotificationSettings.tsx';
+import { ProfileSettings } from './ProfileSettings.tsx';
 
 interface Session {
   id: string;
@@ -26,7 +28,7 @@ export function Settings() {
         </a>
         <h1>Account settings</h1>
       </header>
-      <Profile user={user} />
+      <ProfileSettings user={user} />
       <Password />
       <TwoFactor />
       <section class="card page-section" aria-labelledby="theme-h">
@@ -39,53 +41,9 @@ export function Settings() {
           ))}
         </div>
       </section>
+      <NotificationSettings />
       <Sessions />
     </div>
-  );
-}
-
-function Profile({ user }: { user: User }) {
-  const [error, setError] = useState('');
-  async function submit(e: Event) {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget as HTMLFormElement);
-    setError('');
-    try {
-      const v = (k: string) => String(f.get(k) ?? '').trim();
-      const u = await patch<User>(`/users/${user.id}`, { display_name: v('display_name'), nickname: v('nickname'), position: v('position') });
-      mergeUsers([u]);
-      showToast('Profile saved', 'info');
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
-  return (
-    <form class="card page-section form" onSubmit={submit} aria-labelledby="profile-h">
-      <h2 id="profile-h">Profile</h2>
-      <label>
-        Full name
-        <input name="display_name" defaultValue={String(user.display_name ?? '')} maxLength={64} />
-      </label>
-      <label>
-        Nickname
-        <input name="nickname" defaultValue={String(user.nickname ?? '')} maxLength={64} />
-      </label>
-      <label>
-        Position
-        <input name="position" defaultValue={String(user.position ?? '')} maxLength={128} />
-      </label>
-      <p class="muted small">
-        Username @{user.username} · email {String(user.email ?? '')} (an admin can change these from the command line)
-      </p>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <button class="btn primary" type="submit">
-        Save profile
-      </button>
-    </form>
   );
 }
 
@@ -130,7 +88,7 @@ function Password() {
 function Sessions() {
   const [list, setList] = useState<Session[] | null>(null);
   const load = () =>
-    get('/auth/sessions')
+    get<Page<Session>>('/auth/sessions')
       .then((r) => setList(items<Session>(r)))
       .catch((e) => showToast(e.message));
   useEffect(() => void load(), []);

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { get, items, qs } from '../api.ts';
+import { get, items, qs, type Page } from '../api.ts';
 import { createChannel, joinChannel, openDirect } from '../data.ts';
 import { channelPath, navigate } from '../router.ts';
 import { currentTeam, displayName, mergeUsers, state, type Channel, type User } from '../state.ts';
@@ -61,11 +61,15 @@ export function BrowseChannels({ onClose }: { onClose: () => void }) {
   const [filter, setFilter] = useState('');
   const [error, setError] = useState('');
   useEffect(() => {
-    get(`/teams/${team.id}/channels/browse`)
+    get<Page<Channel>>(`/teams/${team.id}/channels/browse`)
       .then((r) => setList(items<Channel>(r)))
       .catch((e) => setError(e.message));
   }, [team.id]);
-  const shown = (list ?? []).filter((c) => (c.display_name || c.name).toLowerCase().includes(filter.toLowerCase()));
+  const match = (c: Channel) => (c.display_name || c.name).toLowerCase().includes(filter.toLowerCase());
+  const shown = (list ?? []).filter(match);
+  // Archived channels I belong to are not in the sidebar; they stay readable from here.
+  const s = state.value;
+  const archived = Object.values(s.channels).filter((c) => c.team_id === team.id && c.delete_at && s.members[c.id] && match(c));
   async function join(c: Channel) {
     try {
       await joinChannel(c.id);
@@ -102,6 +106,21 @@ export function BrowseChannels({ onClose }: { onClose: () => void }) {
           ))}
         </ul>
       )}
+      {archived.length > 0 && (
+        <>
+          <h3 class="small muted">Archived channels</h3>
+          <ul class="pick-list" aria-label="Archived channels">
+            {archived.map((c) => (
+              <li key={c.id}>
+                <strong>{c.display_name || c.name}</strong>
+                <a class="btn" href={channelPath(team.name, c.name)} onClick={onClose}>
+                  View
+                </a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </Modal>
   );
 }
@@ -116,7 +135,7 @@ export function useUserSearchResults(q: string, teamId?: string): { users: User[
   useEffect(() => {
     const ctl = new AbortController();
     const t = setTimeout(() => {
-      get(`/users${qs({ q, team_id: teamId, limit: 20 })}`, ctl.signal)
+      get<Page<User>>(`/users${qs({ q, team_id: teamId, limit: 20 })}`, ctl.signal)
         .then((r) => {
           const list = items<User>(r);
           mergeUsers(list);
@@ -184,34 +203,40 @@ export function NewDirect({ onClose }: { onClose: () => void }) {
   );
 }
 
-export function InvitePeople({ onClose }: { onClose: () => void }) {
-  const team = currentTeam.value!;
-  const link = `${location.origin}/invite/${team.id}/${String(team.invite_id ?? '')}`;
-  const [copied, setCopied] = useState(false);
+/** Asks for a category name (new category, or renaming one). */
+export function CategoryName({ title, initial = '', action, onSubmit, onClose }: { title: string; initial?: string; action: string; onSubmit: (name: string) => Promise<unknown>; onClose: () => void }) {
+  const [name, setName] = useState(initial);
+  const [error, setError] = useState('');
+  async function submit(e: Event) {
+    e.preventDefault();
+    try {
+      await onSubmit(name.trim());
+      onClose();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
   return (
-    <Modal title={`Invite people to ${team.display_name || team.name}`} onClose={onClose}>
-      {team.invite_id ? (
-        <>
-          <p>Share this link. Anyone with it can join the team.</p>
-          <input readOnly value={link} aria-label="Invite link" class="invite-link" onFocus={(e) => e.currentTarget.select()} />
-          <div class="modal-actions">
-            <button
-              type="button"
-              class="btn primary"
-              onClick={() =>
-                navigator.clipboard?.writeText(link).then(
-                  () => setCopied(true),
-                  () => {},
-                )
-              }
-            >
-              {copied ? 'Copied' : 'Copy link'}
-            </button>
-          </div>
-        </>
-      ) : (
-        <p class="muted">Only team admins can see the invite link.</p>
-      )}
+    <Modal title={title} onClose={onClose}>
+      <form onSubmit={submit} class="form">
+        <label>
+          Category name
+          <input name="category_name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={64} autoFocus />
+        </label>
+        {error && (
+          <p class="form-error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="modal-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" disabled={!name.trim()}>
+            {action}
+          </button>
+        </div>
+      </form>
     </Modal>
   );
 }

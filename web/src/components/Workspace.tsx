@@ -1,10 +1,12 @@
-import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { get, type Page } from '../api.ts';
-import { joinChannel, joinTeam, loadChannels, loadPost, loadPosts, loadStatuses, loadThread, markRead } from '../data.ts';
+import { acceptInvite, joinChannel, joinTeam, loadChannels, loadPost, loadPosts, loadThread, markRead } from '../data.ts';
 import { channelPath, navigate, route } from '../router.ts';
-import { connection, currentChannelId, currentTeamId, focusPostId, rightPanel, showToast, state, type Channel } from '../state.ts';
+import { connection, currentChannelId, currentTeamId, focusPostId, mobilePane, rightPanel, showToast, state, type Channel } from '../state.ts';
 import { ChannelView } from './ChannelView.tsx';
+import { lazy, Suspense } from 'preact/compat';
+import { loadThreads } from '../threads.ts';
+import { loadSaved } from '../saved.ts';
 import { QuickSwitcher, switcherOpen } from './QuickSwitcher.tsx';
 import { RightPanel } from './RightPanel.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -12,8 +14,8 @@ import { TeamBar } from './TeamBar.tsx';
 import { cx } from '../util.ts';
 import { modalOpen } from './Modal.tsx';
 
-/** Phone width: which single column shows. */
-export const mobilePane = signal<'sidebar' | 'channel'>('channel');
+// The Threads view loads on first use (the app shell stays small).
+const ThreadsView = lazy(() => import('./ThreadsView.tsx').then((m) => m.ThreadsView));
 
 /** Finds a channel of a team by its URL name (DMs are found by name in any team). */
 function channelByName(teamId: string, name: string): Channel | undefined {
@@ -36,11 +38,21 @@ export function Workspace() {
         });
       return;
     }
+    if (r.name === 'invite_token') {
+      // An emailed invitation opened (or logged in through) while signed in: join its team.
+      acceptInvite(r.token)
+        .then((t) => navigate(channelPath(t.name, 'town-square'), true))
+        .catch((e) => {
+          showToast(`Could not join the team: ${e.message}`);
+          navigate('/', true);
+        });
+      return;
+    }
     if (!teams.length) {
       navigate('/create-team', true);
       return;
     }
-    const name = r.name === 'channel' || r.name === 'permalink' ? r.team : '';
+    const name = r.name === 'channel' || r.name === 'permalink' || r.name === 'threads' ? r.team : '';
     const team = teams.find((t) => t.name === name);
     if (!team) {
       navigate(channelPath(teams[0]!.name, 'town-square'), true);
@@ -48,7 +60,10 @@ export function Workspace() {
     }
     if (currentTeamId.value !== team.id) {
       currentTeamId.value = team.id;
-      loadChannels(team.id).catch((e) => showToast(e.message));
+      // Threads and saved posts of channels not held are left out: channels first.
+      loadChannels(team.id)
+        .then(() => Promise.all([loadThreads(team.id), loadSaved()]))
+        .catch((e) => showToast(e.message));
     }
   }, [r, teams.length]);
 
@@ -59,6 +74,15 @@ export function Workspace() {
     if (!team) return;
     if (r.name === 'permalink') {
       void openPermalink(team.name, r.postId);
+      return;
+    }
+    if (r.name === 'threads' && r.team === team.name) {
+      const prev = currentChannelId.value;
+      if (prev) {
+        currentChannelId.value = '';
+        void markRead(prev);
+      }
+      mobilePane.value = 'channel';
       return;
     }
     if (r.name !== 'channel' || r.team !== team.name) return;
@@ -75,6 +99,7 @@ export function Workspace() {
         const found = res.items.find((c) => c.name === r.channel);
         if (found) return joinChannel(found.id).then(switchTo);
         if (r.channel !== 'town-square') navigate(channelPath(team.name, 'town-square'), true);
+        return undefined;
       })
       .catch(() => navigate(channelPath(team.name, 'town-square'), true));
   }, [r, team?.id, Object.keys(s.channels).length]);
@@ -86,25 +111,14 @@ export function Workspace() {
         e.preventDefault();
         switcherOpen.value = true;
       } else if (e.key === 'Escape' && !switcherOpen.value && !modalOpen.value) {
-        if (currentChannelId.value) void markRead(currentChannelId.value);
+        if (currentChannelId.value) void markRead(currentChannelId.value, true);
       }
     };
     addEventListener('keydown', onKey);
     return () => removeEventListener('keydown', onKey);
   }, []);
 
-  // Presence is polled (status_change only reaches the user's own sockets, as in Mattermost).
-  useEffect(() => {
-    const t = setInterval(() => {
-      if (document.visibilityState !== 'visible') return;
-      const st = state.value;
-      const ids = new Set<string>(st.channelMembers[currentChannelId.value] ?? []);
-      for (const c of Object.values(st.channels)) if (c.type === 'D') for (const id of c.name.split('__')) ids.add(id);
-      ids.delete(st.me);
-      void loadStatuses([...ids].slice(0, 200));
-    }, 60_000);
-    return () => clearInterval(t);
-  }, []);
+  // Presence of the people on screen is live: see presence-watch.ts (no polling).
 
   const conn = connection.value;
   return (
@@ -117,7 +131,13 @@ export function Workspace() {
       )}
       <TeamBar teams={teams} />
       <Sidebar />
-      <ChannelView />
+      {r.name === 'threads' ? (
+        <Suspense fallback={<main class="chan empty" aria-label="Threads" />}>
+          <ThreadsView />
+        </Suspense>
+      ) : (
+        <ChannelView />
+      )}
       <RightPanel />
       <QuickSwitcher />
     </div>
@@ -128,7 +148,7 @@ function switchTo(ch: Channel) {
   const prev = currentChannelId.value;
   currentChannelId.value = ch.id;
   mobilePane.value = 'channel';
-  if (rightPanel.value && rightPanel.value.kind !== 'thread' && rightPanel.value.kind !== 'search') rightPanel.value = null;
+  if (rightPanel.value && rightPanel.value.kind !== 'thread' && rightPanel.value.kind !== 'search' && rightPanel.value.kind !== 'saved') rightPanel.value = null;
   if (prev) void markRead(prev);
   loadPosts(ch.id)
     .then(() => markRead(ch.id))

@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser } from 'playwright-core';
-import { browserUnavailable, ensureWebBuilt, launch, openClient, signUp, startServer, type Client } from '../../test/harness.ts';
+import { browserUnavailable, contrastProblems, ensureWebBuilt, launch, openClient, signUp, startServer, type Client } from '../../test/harness.ts';
 import type { ServerProcess } from '../../../test/process.ts';
 
 const skip = browserUnavailable();
@@ -65,6 +65,12 @@ if (skip) {
     // The viewer.
     await post.locator('.post-image').click();
     await A.page.locator('.image-viewer img').waitFor();
+    for (const scheme of ['light', 'dark'] as const) {
+      await A.page.emulateMedia({ colorScheme: scheme });
+      await A.page.waitForFunction((t) => document.documentElement.dataset.theme === t, scheme);
+      assert.equal(await contrastProblems(A.page, '[role=dialog]'), [], `viewer text readable (${scheme})`);
+    }
+    await A.page.emulateMedia({ colorScheme: 'light' });
     await A.page.keyboard.press('Escape');
     await A.page.locator('.image-viewer').waitFor({ state: 'detached' });
   });

@@ -169,7 +169,8 @@ function PostImage({ file, onOpen }: { file: FileInfo; onOpen: () => void }) {
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     let live = true;
-    fileBlobUrl(file.id, true).then(
+    // The preview (≤ 1920 × 1080): sharp in the 360 × 280 box on any screen, far smaller than a photo.
+    fileBlobUrl(file.id, 'preview').then(
       (u) => live && setSrc(u),
       () => live && setFailed(true),
     );
@@ -206,7 +207,8 @@ function FileCard({ file }: { file: FileInfo }) {
   );
 }
 
-function Viewer({ file, onClose }: { file: FileInfo; onClose: () => void }) {
+/** An image in a dialog: the original file (animated GIFs move), with its size and a download button. */
+export function ImageViewer({ file, onClose }: { file: FileInfo; onClose: () => void }) {
   const [src, setSrc] = useState('');
   useEffect(() => {
     void fileBlobUrl(file.id).then(setSrc, () => {});
@@ -229,7 +231,7 @@ function Viewer({ file, onClose }: { file: FileInfo; onClose: () => void }) {
 }
 
 export function PostAttachments({ post }: { post: Post }) {
-  const files = ((post as any).metadata?.files ?? (post as any).files ?? []) as FileInfo[];
+  const files = (post.metadata?.files ?? []) as FileInfo[];
   const [open, setOpen] = useState<FileInfo | null>(null);
   if (!Array.isArray(files) || !files.length) return null;
   const images = files.filter(isPreviewable);
@@ -246,7 +248,7 @@ export function PostAttachments({ post }: { post: Post }) {
       {others.map((f) => (
         <FileCard key={f.id} file={f} />
       ))}
-      {open && <Viewer file={open} onClose={() => setOpen(null)} />}
+      {open && <ImageViewer file={open} onClose={() => setOpen(null)} />}
     </div>
   );
 }

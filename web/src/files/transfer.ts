@@ -13,6 +13,7 @@ export interface FileInfo {
   width: number;
   height: number;
   extension?: string;
+  has_preview_image?: boolean;
 }
 
 export interface Upload {
@@ -30,13 +31,14 @@ export function uploadFile(channelId: string, file: File, onProgress: (fraction:
     if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
-      let body: any = null;
+      type Answer = { items?: FileInfo[]; error?: { message?: string } } | null;
+      let body: Answer = null;
       try {
-        body = JSON.parse(xhr.responseText);
+        body = JSON.parse(xhr.responseText) as Answer;
       } catch {
         /* not JSON */
       }
-      if (xhr.status === 201 && body?.items?.[0]) resolve(body.items[0] as FileInfo);
+      if (xhr.status === 201 && body?.items?.[0]) resolve(body.items[0]);
       else reject(new Error(body?.error?.message ?? `Upload failed (${xhr.status})`));
     };
     xhr.onerror = () => reject(new Error('Cannot reach the server'));
@@ -51,12 +53,15 @@ export function uploadFile(channelId: string, file: File, onProgress: (fraction:
 
 const blobs = new Map<string, Promise<string>>();
 
-/** A blob: URL of a file's bytes (or its thumbnail), fetched once per page with the token. */
-export function fileBlobUrl(id: string, thumbnail = false): Promise<string> {
-  const key = `${id}:${thumbnail ? 't' : 'f'}`;
+/**
+ * A blob: URL of a file's bytes, or of its rendered thumbnail (≤ 120 × 100) or preview
+ * (≤ 1920 × 1080), fetched once per page with the token.
+ */
+export function fileBlobUrl(id: string, variant: 'file' | 'thumbnail' | 'preview' = 'file'): Promise<string> {
+  const key = `${id}:${variant}`;
   let p = blobs.get(key);
   if (!p) {
-    p = fetch(`/api/v1/files/${id}${thumbnail ? '/thumbnail' : ''}`, { headers: { Authorization: `Bearer ${getToken()}` } }).then(async (res) => {
+    p = fetch(`/api/v1/files/${id}${variant === 'file' ? '' : `/${variant}`}`, { headers: { Authorization: `Bearer ${getToken()}` } }).then(async (res) => {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       return URL.createObjectURL(await res.blob());
     });
@@ -80,9 +85,9 @@ export async function downloadFile(f: { id: string; name: string }): Promise<voi
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** The image types the server serves inline (it confirms them from the bytes). */
-export const isPreviewable = (f: { mime_type?: string; width?: number }) =>
-  !!f.width && ['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(f.mime_type ?? '');
+/** Images the server has (or will render) a preview of; the type check covers older servers' answers. */
+export const isPreviewable = (f: { mime_type?: string; width?: number; has_preview_image?: boolean }) =>
+  f.has_preview_image ?? (!!f.width && ['image/png', 'image/jpeg', 'image/gif', 'image/webp'].includes(f.mime_type ?? ''));
 
 export function formatSize(n: number): string {
   if (n < 1024) return `${n} B`;
