@@ -334,6 +334,32 @@ if (skip) {
     assert.ok((await inDom(page)) * 2 < (await loaded(page)));
   });
 
+  test('a scroll and a channel switch in the same frame: the scroll event after the list is gone logs no error', async () => {
+    const page = A.page;
+    await page.click('a[data-channel="history"]');
+    await page.waitForURL('**/long/channels/history');
+    await page.locator('.messages .post[data-post-id]').first().waitFor();
+    await frames(page);
+    const before = A.problems.length;
+    // The switch unmounts the list from an effect that runs after the next frame; a scroll in
+    // that frame (the reader's wheel, or the list keeping its bottom) is dispatched with the frame
+    // after, to a list that is gone.
+    for (let i = 0; i < 3; i++) {
+      await page.evaluate(`(() => {
+        const m = document.querySelector('.messages');
+        document.querySelector('a[data-channel="town-square"]').click();
+        requestAnimationFrame(() => (m.scrollTop = Math.max(0, m.scrollTop - 300)));
+      })()`);
+      await page.waitForURL('**/long/channels/town-square');
+      await frames(page);
+      await frames(page);
+      await page.click('a[data-channel="history"]');
+      await page.locator('.messages .post[data-post-id]').first().waitFor();
+      await frames(page);
+    }
+    assert.equal(A.problems.slice(before), []);
+  });
+
   test('no page logged an error', () => {
     assert.equal(A.problems, []);
   });

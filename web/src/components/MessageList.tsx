@@ -426,7 +426,10 @@ export function MessageList({ channelId }: { channelId: string }) {
   useEffect(checkUnreadAbove);
 
   async function onScroll() {
-    const el = scroller.current!;
+    // A scroll in the frame before a channel switch is dispatched after the list is unmounted
+    // (the browser still delivers it to the detached element).
+    const el = scroller.current;
+    if (!el) return;
     const v = view.current;
     const gap = el.scrollHeight - el.scrollTop - el.clientHeight;
     // Stuck to the bottom and not scrolled up since: the gap is content that grew below (a post
