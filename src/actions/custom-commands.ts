@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
-import { AppError, badRequest, conflict, isUniqueViolation, notFound } from '../errors.ts';
+import { badRequest, conflict, isUniqueViolation, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import { inTx } from './tx.ts';
 import { audit } from './audit.ts';
 import { accessChannel, checkInput } from './access.ts';
-import { accessIntegrations, actAs, assertIntegrationEnabled, mayManage } from './integration-access.ts';
+import { accessIntegrations, accessManaged, actAs, assertIntegrationEnabled } from './integration-access.ts';
 import { integrationSettings } from './integration-settings.ts';
 import { createPost } from './posts.ts';
 import { integrationProps } from './outgoing-webhooks.ts';
@@ -104,19 +104,9 @@ export async function createCommand(deps: Deps, auth: Auth, raw: unknown, ip: st
   }
 }
 
-async function accessCommand(deps: Deps, auth: Auth, id: string): Promise<CommandRow> {
-  if (!isId(id)) throw badRequest('invalid_id', 'command id is not a valid id');
-  const cmd = await store.getCommand(deps.db, id);
-  const missing = () => notFound('command_not_found', 'Command not found');
-  if (!cmd) throw missing();
-  try {
-    const a = await accessIntegrations(deps, deps.db, auth, cmd.team_id);
-    if (!mayManage(auth, a, cmd.creator_id)) throw missing();
-  } catch (e) {
-    if (e instanceof AppError && e.status === 403) throw missing();
-    throw e;
-  }
-  return cmd;
+/** A command the caller may manage; 404 for any other (ids are secrets: never confirm one). */
+function accessCommand(deps: Deps, auth: Auth, id: string): Promise<CommandRow> {
+  return accessManaged(deps, auth, id, { noun: 'command', load: store.getCommand, missing: () => notFound('command_not_found', 'Command not found') });
 }
 
 export async function getCommand(deps: Deps, auth: Auth, id: string): Promise<PresentedCommand> {

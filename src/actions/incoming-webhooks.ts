@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Deps } from '../deps.ts';
-import { AppError, badRequest, forbidden, notFound } from '../errors.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import { inTx } from './tx.ts';
 import { audit } from './audit.ts';
 import { accessChannel, checkInput } from './access.ts';
-import { accessIntegrations, actAs, assertMayPostAs, assertIntegrationEnabled, mayManage, WEBHOOK_PAGE_MAX } from './integration-access.ts';
+import { accessIntegrations, accessManaged, actAs, assertMayPostAs, assertIntegrationEnabled, WEBHOOK_PAGE_MAX } from './integration-access.ts';
 import { assertUnderLimit, rateLimitStore } from './rate-limit.ts';
 import { createPost, MAX_MESSAGE_CHARS, type CreatedPost } from './posts.ts';
 import { getOrCreateDirect } from './channels.ts';
@@ -79,20 +79,9 @@ export async function createIncomingWebhook(deps: Deps, auth: Auth, raw: unknown
   return presentIncomingWebhook(row);
 }
 
-/** A hook the caller may manage; 404 for any other (hook ids are secrets: never confirm one). */
-async function accessHook(deps: Deps, auth: Auth, id: string): Promise<IncomingWebhookRow> {
-  if (!isId(id)) throw badRequest('invalid_id', 'hook id is not a valid id');
-  const hook = await store.getIncomingWebhook(deps.db, id);
-  const missing = () => notFound('webhook_not_found', 'Webhook not found');
-  if (!hook) throw missing();
-  try {
-    const a = await accessIntegrations(deps, deps.db, auth, hook.team_id);
-    if (!mayManage(auth, a, hook.creator_id)) throw missing();
-  } catch (e) {
-    if (e instanceof AppError && e.status === 403) throw missing();
-    throw e;
-  }
-  return hook;
+/** A hook the caller may manage; 404 for any other (ids are secrets: never confirm one). */
+function accessHook(deps: Deps, auth: Auth, id: string): Promise<IncomingWebhookRow> {
+  return accessManaged(deps, auth, id, { noun: 'hook', load: store.getIncomingWebhook, missing: () => notFound('webhook_not_found', 'Webhook not found') });
 }
 
 export async function getIncomingWebhook(deps: Deps, auth: Auth, id: string): Promise<PresentedIncomingWebhook> {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
-import { AppError, forbidden } from '../errors.ts';
+import { AppError, badRequest, forbidden } from '../errors.ts';
+import { isId } from '../ids.ts';
 import { accessTeam, isTeamAdmin, type TeamAccess } from './access.ts';
 import { integrationSettings, type IntegrationSettings } from './integration-settings.ts';
 import type { Auth, AuthUser } from './tokens.ts';
@@ -44,6 +45,30 @@ export async function accessIntegrations(deps: Deps, q: Queryable, auth: Auth, t
 /** Whether the caller may manage an integration a given user created. */
 export function mayManage(auth: Auth, a: IntegrationAccess, creatorId: string): boolean {
   return a.manageOthers || creatorId === auth.user.id;
+}
+
+/**
+ * An integration (hook or command) the caller may manage, loaded by id; 404 with `missing` for
+ * any other, also when the caller may not manage the team's integrations at all (ids are
+ * secrets: never confirm one). A malformed id is 400 `invalid_id`.
+ */
+export async function accessManaged<T extends { team_id: string; creator_id: string }>(
+  deps: Deps,
+  auth: Auth,
+  id: string,
+  what: { noun: string; load: (q: Queryable, id: string) => Promise<T | undefined>; missing: () => AppError },
+): Promise<T> {
+  if (!isId(id)) throw badRequest('invalid_id', `${what.noun} id is not a valid id`);
+  const row = await what.load(deps.db, id);
+  if (!row) throw what.missing();
+  try {
+    const a = await accessIntegrations(deps, deps.db, auth, row.team_id);
+    if (!mayManage(auth, a, row.creator_id)) throw what.missing();
+  } catch (e) {
+    if (e instanceof AppError && e.status === 403) throw what.missing();
+    throw e;
+  }
+  return row;
 }
 
 /**

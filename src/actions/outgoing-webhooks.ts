@@ -6,7 +6,7 @@ import { isId, newId } from '../ids.ts';
 import { inTx } from './tx.ts';
 import { audit } from './audit.ts';
 import { accessChannel, checkInput, type ChannelRow } from './access.ts';
-import { accessIntegrations, actAs, assertIntegrationEnabled, assertMayPostAs, mayManage } from './integration-access.ts';
+import { accessIntegrations, accessManaged, actAs, assertIntegrationEnabled, assertMayPostAs } from './integration-access.ts';
 import { integrationSettings, type IntegrationSettings } from './integration-settings.ts';
 import { processSlackAttachments, processSlackText, withoutNulls } from './slack.ts';
 import type { Auth } from './tokens.ts';
@@ -115,19 +115,9 @@ export async function createOutgoingWebhook(deps: Deps, auth: Auth, raw: unknown
   return presentOutgoingWebhook(row);
 }
 
-async function accessHook(deps: Deps, auth: Auth, id: string): Promise<OutgoingWebhookRow> {
-  if (!isId(id)) throw badRequest('invalid_id', 'hook id is not a valid id');
-  const hook = await store.getOutgoingWebhook(deps.db, id);
-  const missing = () => notFound('webhook_not_found', 'Webhook not found');
-  if (!hook) throw missing();
-  try {
-    const a = await accessIntegrations(deps, deps.db, auth, hook.team_id);
-    if (!mayManage(auth, a, hook.creator_id)) throw missing();
-  } catch (e) {
-    if (e instanceof AppError && e.status === 403) throw missing();
-    throw e;
-  }
-  return hook;
+/** A hook the caller may manage; 404 for any other (ids are secrets: never confirm one). */
+function accessHook(deps: Deps, auth: Auth, id: string): Promise<OutgoingWebhookRow> {
+  return accessManaged(deps, auth, id, { noun: 'hook', load: store.getOutgoingWebhook, missing: () => notFound('webhook_not_found', 'Webhook not found') });
 }
 
 export async function getOutgoingWebhook(deps: Deps, auth: Auth, id: string): Promise<PresentedOutgoingWebhook> {
