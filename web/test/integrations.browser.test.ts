@@ -203,6 +203,90 @@ if (skip) {
     assert.is(await page.locator('button:has-text("Add incoming webhook")').count(), 0);
   });
 
+  test('an attachment-only webhook post renders its Slack attachments (colour bar, links, markdown, fields, image as a link)', async () => {
+    const hook = await api('alice', 'POST', '/hooks/incoming', { channel_id: townSquare, display_name: 'Alerts' });
+    assert.is(hook.status, 201, JSON.stringify(hook.body));
+    const ts = 1_700_000_000;
+    const payload = {
+      attachments: [
+        {
+          fallback: 'Build #43 failed',
+          color: 'danger',
+          pretext: 'CI says: *attention*',
+          author_name: 'ci-bot',
+          author_link: 'https://ci.example.com/bot',
+          author_icon: 'https://ci.example.com/bot.png',
+          title: 'Build #43 failed',
+          title_link: 'https://ci.example.com/builds/43',
+          text: 'The **main** branch is red',
+          fields: [
+            { title: 'Branch', value: 'main', short: true },
+            { title: 'Duration', value: '3m 12s', short: true },
+            { title: 'Failed tests', value: 'auth.test.ts, posts.test.ts', short: false },
+          ],
+          image_url: 'https://ci.example.com/graph.png',
+          footer: 'CI pipeline',
+          footer_icon: 'https://ci.example.com/icon.png',
+          ts,
+        },
+        { color: 'red; background: url(https://evil.example/x)', title: 'Sneaky title', title_link: 'javascript:alert(1)', text: 'second one' },
+      ],
+    };
+    const res = await fetch(`${server.url}/hooks/${hook.body.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+    assert.is(res.status, 200);
+    const stored = (await api('alice', 'GET', `/channels/${townSquare}/posts`)).body.items.find((x: any) => x.props?.attachments);
+    assert.is(stored.message, '', 'attachment-only');
+
+    const page = A.page;
+    await page.goto('/hooks/channels/town-square');
+    const post = page.locator('.post', { has: page.locator('.slack-atts') });
+    await post.waitFor();
+    const att = post.locator('.slack-att').first();
+    await att.locator('.slack-att-pretext em', { hasText: 'attention' }).waitFor();
+    const title = att.locator('.slack-att-title a');
+    assert.is(await title.innerText(), 'Build #43 failed');
+    assert.is(await title.getAttribute('href'), 'https://ci.example.com/builds/43');
+    assert.is(await title.getAttribute('target'), '_blank');
+    assert.is(await title.getAttribute('rel'), 'noopener noreferrer');
+    assert.is(await att.locator('.slack-att-author a').getAttribute('href'), 'https://ci.example.com/bot');
+    assert.is(await att.locator('.slack-att-text strong').innerText(), 'main');
+    assert.is(await att.locator('.slack-att-text').innerText(), 'The main branch is red');
+    assert.equal(await att.locator('.slack-att-field-title').allInnerTexts(), ['Branch', 'Duration', 'Failed tests']);
+    assert.equal(await att.locator('.slack-att-field-value').allInnerTexts(), ['main', '3m 12s', 'auth.test.ts, posts.test.ts']);
+    // Short fields share a row; the long one takes the next.
+    const boxes = await att.locator('.slack-att-field').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => [Math.round(r.top), Math.round(r.left)]));
+    assert.is(boxes[0]![0], boxes[1]![0], 'two short fields on one row');
+    assert.ok(boxes[1]![1] > boxes[0]![1], 'side by side');
+    assert.ok(boxes[2]![0] > boxes[0]![0], 'the long field below');
+    const bar = (i: number) => post.locator('.slack-att-bar').nth(i).evaluate((e) => getComputedStyle(e).backgroundColor);
+    assert.is(await bar(0), 'rgb(163, 2, 0)', 'danger is red');
+    const grey = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--muted').trim());
+    assert.is(grey, '#5f6776');
+    assert.is(await bar(1), 'rgb(95, 103, 118)', 'an invalid colour falls back to grey');
+    // The CSP loads no external images: the image is a link, and no <img> is drawn for any URL.
+    const image = att.locator('a.slack-att-image');
+    assert.is(await image.getAttribute('href'), 'https://ci.example.com/graph.png');
+    assert.match(await image.innerText(), /Image.*ci\.example\.com/);
+    assert.is(await post.locator('.slack-atts img').count(), 0);
+    assert.match(await att.locator('.slack-att-footer').innerText(), /^CI pipeline · /);
+    // A javascript: link is plain text.
+    const second = post.locator('.slack-att').nth(1);
+    assert.is(await second.locator('.slack-att-title').innerText(), 'Sneaky title');
+    assert.is(await second.locator('.slack-att-title a').count(), 0);
+    assert.is(await post.locator('a[href^="javascript"]').count(), 0);
+    assert.equal(await contrastProblems(page, '.slack-atts'), [], 'attachments: contrast (light)');
+
+    // Dark theme: same contrast check.
+    const D = await openClient(browser, server.url, undefined, 'dark');
+    await logIn(D.page, 'bob', PW);
+    await D.page.waitForURL('**/hooks/channels/town-square');
+    await D.page.locator('.post .slack-att-title', { hasText: 'Build #43 failed' }).waitFor();
+    assert.equal(await contrastProblems(D.page, '.slack-atts'), [], 'attachments: contrast (dark)');
+    assert.equal(D.problems, []);
+    await D.ctx.close();
+    assert.equal(A.problems, []);
+  });
+
   test('bots (system admin): create with a token shown once, add to the team, post, tokens, disable', async () => {
     // root is a member of no team yet: join so the team's page is theirs.
     assert.is((await api('root', 'POST', `/teams/${teamId}/join`, { invite_id: inviteId })).status, 201);

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { deletePost, discardPending, editPost, loadThread, retryPending, setPin, toggleReaction } from '../data.ts';
 import { Emoji, emojiNode } from '../emoji/index.tsx';
 import { EmojiPicker } from '../emoji/host.tsx';
-import { renderMarkdown } from '../markdown.ts';
+import { renderMarkdown, type MarkdownOptions } from '../markdown.ts';
 import { channelPath, permalinkPath } from '../router.ts';
 import { currentTeam, displayName, me, rightPanel, showToast, state, type PendingPost, type Post, type Reaction } from '../state.ts';
 import { cx, fullDate, timeOf } from '../util.ts';
@@ -14,6 +14,7 @@ import { Icon } from './Icon.tsx';
 import { confirmDialog } from './Modal.tsx';
 import { Edited } from './EditHistory.tsx';
 import { PostMenu } from './PostMenu.tsx';
+import { SlackAttachments } from './SlackAttachments.tsx';
 import { markThreadRead } from '../threads.ts';
 
 /** The post being edited inline (Up arrow in the composer sets it). */
@@ -50,15 +51,15 @@ export const Message = memo(function Message({ post, grouped, inThread }: { post
   const editing = editingPostId.value === post.id;
   const myUsername = me.value?.username;
   const teamName = team?.name;
-  const body = useMemo(
-    () =>
-      renderMarkdown(post.message, {
-        myUsername,
-        channelHref: teamName ? (n: string) => channelPath(teamName, n) : undefined,
-        emoji: emojiNode,
-      }),
-    [post.message, myUsername, teamName],
+  const md = useMemo<MarkdownOptions>(
+    () => ({
+      myUsername,
+      channelHref: teamName ? (n: string) => channelPath(teamName, n) : undefined,
+      emoji: emojiNode,
+    }),
+    [myUsername, teamName],
   );
+  const body = useMemo(() => renderMarkdown(post.message, md), [post.message, md]);
 
   const react = (name: string) => {
     setPicker(false);
@@ -124,6 +125,7 @@ export const Message = memo(function Message({ post, grouped, inThread }: { post
             <Edited post={post} />
           </div>
         )}
+        <SlackAttachments props={post.props} md={md} />
         <PostAttachments post={post} />
         {byEmoji.size > 0 && (
           <div class="reactions">
