@@ -82,6 +82,35 @@ if (skip) {
     assert.equal(B.problems, []);
   });
 
+  test('text typed into the composer right after a channel switch is kept, not replaced by the stored draft', async () => {
+    const page = A.page;
+    for (const [from, to] of [
+      ['town-square', 'off-topic'],
+      ['off-topic', 'town-square'],
+    ] as const) {
+      await page.click(`a[data-channel="${from}"]`);
+      await page.locator(`main.chan[data-channel="${from}"]`).waitFor();
+      // Types the moment the new channel's composer is in the DOM: before the effects of its
+      // first render, which run after the next paint.
+      const kept = await page.evaluate(`new Promise((resolve) => {
+        const sel = 'main.chan[data-channel="${to}"] textarea[aria-label="Write a message"]';
+        const mo = new MutationObserver(() => {
+          const ta = document.querySelector(sel);
+          if (!ta) return;
+          mo.disconnect();
+          ta.value = 'typed at once';
+          ta.dispatchEvent(new Event('input', { bubbles: true }));
+          const settle = () => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => resolve(document.querySelector(sel).value), 100)));
+          setTimeout(settle, 0);
+        });
+        mo.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-channel'] });
+        document.querySelector('a[data-channel="${to}"]').click();
+      })`);
+      assert.is(kept, 'typed at once', `switching from ${from} to ${to}`);
+      await page.fill(`main.chan[data-channel="${to}"] textarea[aria-label="Write a message"]`, '');
+    }
+  });
+
   test('search results mark the matched words', async () => {
     await sendMessage(A.page, 'The deployment of the gateway finished; deploying again tomorrow');
     await B.page.fill('input[aria-label="Search messages"]', 'gateway');

@@ -104,9 +104,17 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
   const ta = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
 
+  // The draft was read when the composer mounted (it is keyed by channel and thread); read it
+  // again only when the key changes under a mounted composer. Reading it in the mount effect,
+  // which runs after the first paint, threw away what was typed in between (a fast typist right
+  // after a channel switch, or a test filling the box).
+  const draftShown = useRef(key);
   useEffect(() => {
-    setText(readDraft(key));
-    setFileIds([]);
+    if (draftShown.current !== key) {
+      draftShown.current = key;
+      setText(readDraft(key));
+      setFileIds([]);
+    }
     if (!rootId) ta.current?.focus();
   }, [key]);
   useEffect(() => writeDraft(key, text), [key, text]);
