@@ -197,6 +197,28 @@ test('channels: create, browse, get by name, members add/remove, stats', async (
   assert.is((await B.getChannelMember(eng.id, 'me')).roles, 'channel_user');
 });
 
+test('a system admin adds a user and a bot to channels of a team it is not in, without joining', async () => {
+  const A: Client = S.c_alice; // system admin
+  const B: Client = S.c_bob;
+  const C: Client = S.c_carol;
+  const side = await B.createTeam({ name: 'side', display_name: 'Side', type: 'O' } as any);
+  await C.addToTeam(side.id, S.carol.id);
+  const pub = await B.createChannel({ team_id: side.id, name: 'side-pub', display_name: 'Side pub', type: 'O' } as any);
+  const priv = await B.createChannel({ team_id: side.id, name: 'side-priv', display_name: 'Side priv', type: 'P' } as any);
+  const bot = await A.createBot({ username: 'sidebot', display_name: 'Side bot' } as any);
+  const loose = await A.createBot({ username: 'loosebot', display_name: 'Not in the team' } as any);
+  await A.addToTeam(side.id, bot.user_id);
+
+  await expectError(C.addToChannel(S.carol.id, priv.id), 403);
+  await expectError(C.addToChannel(bot.user_id, pub.id), 403);
+  assert.is((await A.addToChannel(S.carol.id, pub.id)).user_id, S.carol.id);
+  assert.is((await A.addToChannel(bot.user_id, pub.id)).user_id, bot.user_id);
+  assert.is((await A.addToChannel(bot.user_id, priv.id)).user_id, bot.user_id);
+  assert.equal((await B.getChannelMembers(priv.id)).map((m: any) => m.user_id).sort(), [S.bob.id, bot.user_id].sort(), 'the admin did not join');
+  assert.is((await B.getChannelStats(pub.id)).member_count, 3);
+  await expectError(A.addToChannel(loose.user_id, priv.id), 400);
+});
+
 test('DM and group DM are idempotent', async () => {
   const A: Client = S.c_alice;
   const dm1 = await A.createDirectChannel([S.alice.id, S.bob.id]);

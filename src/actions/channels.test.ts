@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { testApp, type TestContext } from '../../test/app.ts';
-import { fxUser, type FxUser } from '../../test/fixtures.ts';
+import { fxChannel, fxTeam, fxUser, type FxUser } from '../../test/fixtures.ts';
+import { authenticate } from './tokens.ts';
+import { addChannelMember } from './channels.ts';
+import { createBot } from './bots.ts';
 import { applyEvents, emptyState, type ClientState } from '../realtime/reducer.ts';
 import type { AppEvent } from '../contract/events.ts';
 
@@ -109,6 +112,58 @@ test('team, channel, DM, group and unread actions keep every client in step thro
   const admin = await fxUser(t.deps, { admin: true });
   await verify('delete team', () => call(admin, 'DELETE', `/api/v1/teams/${team.id}`));
   assert.equal(Object.keys(states[0].teams), [], 'the deleted team is gone');
+});
+
+async function rejects(fn: () => Promise<unknown>, status: number, code: string, msg: string) {
+  try {
+    await fn();
+  } catch (e: any) {
+    assert.is(`${e.status} ${e.code}`, `${status} ${code}`, msg);
+    return;
+  }
+  assert.unreachable(`${msg}: should have been refused`);
+}
+
+test('addChannelMember: a system admin adds people and bots to public and private channels without joining; non-members still may not', async () => {
+  const [admin, owner, other, outsider, stranger] = await Promise.all([fxUser(t.deps, { admin: true }), fxUser(t.deps), fxUser(t.deps), fxUser(t.deps), fxUser(t.deps)]);
+  const team = await fxTeam(t.deps, owner, { members: [other, outsider] }); // the admin is not in the team
+  const pub = await fxChannel(t.deps, team.id, owner, { type: 'O' });
+  const priv = await fxChannel(t.deps, team.id, owner, { type: 'P' });
+  const adminAuth = await authenticate(t.deps, admin.token);
+  const outsiderAuth = await authenticate(t.deps, outsider.token);
+  const bot = await createBot(t.deps, adminAuth, { username: `bot${Date.now().toString(36)}` }, '127.0.0.1');
+  await t.deps.db.query(`insert into team_members (team_id, user_id, role, create_at) values ($1, $2, 'team_user', $3)`, [team.id, bot.user_id, t.deps.now()]);
+  const memberIds = async (id: string) => (await t.deps.db.query<{ user_id: string }>('select user_id from channel_members where channel_id = $1 order by user_id', [id])).map((r) => r.user_id);
+  t.takeEvents();
+
+  // Ordinary non-members: the same 403 as before, for a public channel of their team and a private one.
+  for (const ch of [pub, priv]) await rejects(() => addChannelMember(t.deps, outsiderAuth, ch.id, { user_id: other.id }), 403, 'forbidden', 'a non-member');
+  assert.equal(await memberIds(priv.id), [owner.id]);
+  assert.is(t.takeEvents().length, 0, 'no event for a refusal');
+
+  const r1 = await addChannelMember(t.deps, adminAuth, pub.id, { user_id: other.id });
+  assert.ok(r1.created);
+  let ev = t.takeEvents();
+  assert.equal(ev.map((e) => e.event), ['user_added']);
+  assert.equal([...ev[0].broadcast.user_ids].sort(), [owner.id, other.id].sort(), 'the members hear it, the admin is not one');
+  const r2 = await addChannelMember(t.deps, adminAuth, priv.id, { user_id: bot.user_id });
+  assert.ok(r2.created);
+  assert.is(r2.member.user_id, bot.user_id);
+  ev = t.takeEvents();
+  assert.equal(ev.map((e) => e.event), ['user_added']);
+  assert.equal([...ev[0].broadcast.user_ids].sort(), [owner.id, bot.user_id].sort());
+  assert.not.ok((await memberIds(pub.id)).includes(admin.id), 'the admin did not join');
+  assert.not.ok((await memberIds(priv.id)).includes(admin.id), 'the admin did not join');
+  assert.not.ok((await addChannelMember(t.deps, adminAuth, priv.id, { user_id: bot.user_id })).created, 'idempotent');
+
+  // The added user must still be in the team; archived channels and DMs stay closed.
+  await rejects(() => addChannelMember(t.deps, adminAuth, priv.id, { user_id: stranger.id }), 400, 'user_not_in_team', 'a user outside the team');
+  await t.deps.db.query('update channels set delete_at = $2 where id = $1', [pub.id, t.deps.now()]);
+  await rejects(() => addChannelMember(t.deps, adminAuth, pub.id, { user_id: outsider.id }), 403, 'channel_archived', 'an archived channel');
+  await t.deps.db.query('update channels set delete_at = 0 where id = $1', [pub.id]);
+  const dm = await t.req('POST', '/api/v1/channels/direct', { token: owner.token, body: { user_id: other.id } });
+  await rejects(() => addChannelMember(t.deps, adminAuth, dm.body.id, { user_id: outsider.id }), 403, 'forbidden', 'a DM of others');
+  assert.is(t.takeEvents().filter((e) => e.event === 'user_added').length, 0);
 });
 
 test.run();

@@ -302,12 +302,19 @@ export async function joinChannel(deps: Deps, auth: Auth, channelId: string): Pr
   });
 }
 
-/** Adds an active team member to a public or private channel; the caller must be a member. */
+/**
+ * Adds an active team member to a public or private channel. The caller must be a member, or a
+ * system admin (who need not join first, as in Mattermost: an admin adds a bot to a channel).
+ */
 export async function addChannelMember(deps: Deps, auth: Auth, channelId: string, raw: z.input<typeof userIdSchema>): Promise<{ member: ChannelMemberRow; created: boolean }> {
   checkId(channelId);
   const userId = checkId(checkInput(userIdSchema, raw).user_id, 'user_id');
   return inTx(deps, async (tx, emit) => {
-    const { channel } = await accessChannel(tx, auth, channelId, { mode: 'write', lock: true });
+    // 'read' access first (a system admin reads any channel but DMs and groups), then the member
+    // rule of 'write' for everyone else, with its errors in its order.
+    const { channel, member } = await accessChannel(tx, auth, channelId, { lock: true, allowArchived: true });
+    if (!member && !auth.isSystemAdmin) throw forbidden('forbidden', 'You are not a member of this channel');
+    if (channel.delete_at !== 0) throw forbidden('channel_archived', 'This channel is archived');
     if (channel.type === 'D' || channel.type === 'G') throw badRequest('invalid_channel_type', 'Members cannot be added to direct or group channels');
     await assertActiveUser(tx, userId);
     if (!(await getTeamMember(tx, channel.team_id, userId))) throw badRequest('user_not_in_team', 'That user is not a member of the channel\'s team');

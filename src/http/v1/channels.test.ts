@@ -320,6 +320,28 @@ test('members: add to private (members only, team members only), remove others (
   assert.is((await t.req('DELETE', `/api/v1/channels/${pub.id}/members/${c.id}`, { token: a.token })).status, 200);
 });
 
+test('members: a system admin adds to public and private channels without joining; the user must be in the team', async () => {
+  const admin = await fxUser(t.deps, { admin: true });
+  const owner = await fxUser(t.deps);
+  const c = await fxUser(t.deps);
+  const stranger = await fxUser(t.deps);
+  const tm = await team(owner, [c]); // the admin is not in the team
+  const pub = await channel(owner, tm.id, 'public');
+  const priv = await channel(owner, tm.id, 'private');
+
+  assert.is((await t.req('POST', `/api/v1/channels/${pub.id}/members`, { token: c.token, body: { user_id: c.id } })).status, 403, 'plain non-members still may not');
+  const add = await t.req('POST', `/api/v1/channels/${pub.id}/members`, { token: admin.token, body: { user_id: c.id } });
+  assert.is(add.status, 201, JSON.stringify(add.body));
+  assert.is(add.body.user_id, c.id);
+  const addPriv = await t.req('POST', `/api/v1/channels/${priv.id}/members`, { token: admin.token, body: { user_id: c.id } });
+  assert.is(addPriv.status, 201, JSON.stringify(addPriv.body));
+  assert.is((await t.req('POST', `/api/v1/channels/${priv.id}/members`, { token: admin.token, body: { user_id: c.id } })).status, 200);
+  assert.equal(await memberIds(priv.id), sorted([owner.id, c.id]), 'the admin did not join');
+  const notInTeam = await t.req('POST', `/api/v1/channels/${priv.id}/members`, { token: admin.token, body: { user_id: stranger.id } });
+  assert.is(notInTeam.status, 400);
+  assert.is(notInTeam.body.error.code, 'user_not_in_team');
+});
+
 test('direct channels: get-or-create, name and members, outsiders denied, self-DM allowed', async () => {
   const a = await fxUser(t.deps);
   const b = await fxUser(t.deps);
