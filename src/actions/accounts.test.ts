@@ -87,8 +87,12 @@ test('deactivate and delete: user_updated to everyone sharing a team or channel;
   assert.is(r.password!.length, 20);
   assert.equal(controls.map((c) => (c as any).session_ids), [[s2.sessionId]]);
 
+  // Her access token goes with her; its id is announced with her sessions, so a socket opened
+  // with it closes (the hub knows token sockets by the token's id).
+  await t.deps.db.query(`insert into access_tokens (id, user_id, token_hash, create_at) values ('ginatokenid0000000000000000', $1, 'h', 0)`, [gina.id]);
   controls.length = 0;
   await deleteUser(t.deps, CLI_ACTOR, gina.id);
+  assert.ok(controls.some((c) => (c as any).session_ids.includes('ginatokenid0000000000000000')), 'the token is announced revoked');
   const all = t.takeEvents();
   // Member lists everywhere learn it first: her team, and the private channel of a team she is
   // not in (the fixture team has no channels of its own; team removal is tested in teams).

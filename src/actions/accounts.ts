@@ -16,6 +16,7 @@ import { inTx, type Emit } from './tx.ts';
 import type { Auth } from './tokens.ts';
 import { isSystemAdminRoles, presentUser, userUpdatedEvent } from './users.ts';
 import { revokeUserSessions } from '../store/sessions.ts';
+import { accessTokenIdsOfUser } from '../store/access-tokens.ts';
 import { listUserTeams } from '../store/teams.ts';
 import { channelMemberIds } from '../store/members.ts';
 import { removeUserFromTeam } from './teams.ts';
@@ -397,20 +398,29 @@ export async function setRole(deps: Deps, actor: Actor, userId: string, role: Sy
   });
 }
 
-/** Deactivation revokes every session and blocks login; activation lets the user log in again. */
+/**
+ * Deactivation revokes every session and blocks login; activation lets the user log in again.
+ * The user's access tokens stop authenticating (authenticateAccessToken reads delete_at), and
+ * their ids are announced with the sessions so that sockets opened with them close too: the hub
+ * knows a token socket only by the token's id, and would otherwise keep delivering events.
+ */
 export async function setActive(deps: Deps, actor: Actor, userId: string, active: boolean) {
   let revoked: string[] = [];
+  let tokenIds: string[] = [];
   const row = await inTx(deps, async (tx, emit) => {
     const user = await lockUser(tx, userId);
     if ((Number(user.delete_at) === 0) === active) return user;
     if (!active) await assertNotLastAdmin(tx, user, 'deactivate');
     const row = (await setDeleteAt(tx, user.id, active ? 0 : deps.now(), deps.now()))!;
-    if (!active) revoked = await revokeUserSessions(tx, user.id, deps.now());
+    if (!active) {
+      revoked = await revokeUserSessions(tx, user.id, deps.now());
+      tokenIds = await accessTokenIdsOfUser(tx, user.id);
+    }
     await audit(tx, deps.now(), actor, active ? 'user_activate' : 'user_deactivate', { target_type: 'user', target_id: user.id, details: active ? {} : { sessions_revoked: revoked.length } });
     emit(await userUpdatedEvent(tx, row));
     return row;
   });
-  announceRevoked(deps, userId, revoked);
+  announceRevoked(deps, userId, [...revoked, ...tokenIds]);
   return row;
 }
 
@@ -424,7 +434,8 @@ export async function deleteUser(deps: Deps, actor: Actor, userId: string) {
   const user = await inTx(deps, async (tx, emit: Emit) => {
     const user = await lockUser(tx, userId);
     await assertNotLastAdmin(tx, user, 'delete');
-    sessionIds = await revokeUserSessions(tx, user.id, deps.now());
+    // Sessions and access tokens both: sockets opened with either close (see setActive).
+    sessionIds = [...(await revokeUserSessions(tx, user.id, deps.now())), ...(await accessTokenIdsOfUser(tx, user.id))];
     const recipients = await usersSharingWith(tx, user.id);
     // Every client that lists the user as a member hears they are gone: `user_removed` per channel
     // and `leave_team` per team (as a removal by the actor would), before the row and its

@@ -239,5 +239,28 @@ test('audit log: newest first, filters, cursor paging, login failures with the a
   }
 });
 
+test("deactivation closes the user's sockets opened with a personal access token (they would keep reading every channel's events)", async () => {
+  const gina = await reg('gina');
+  const made = await t.req('POST', `/api/v1/users/${gina.id}/tokens`, { token: admin.token, body: { description: 'a script' } });
+  assert.is(made.status, 201);
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve({ fetch: t.server.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server)) as Server;
+  });
+  t.server.injectWebSocket(server);
+  try {
+    const { c } = await connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, made.body.token);
+    const r = await t.req('PATCH', `/api/v1/admin/users/${gina.id}`, { token: admin.token, body: { active: false } });
+    assert.is(r.status, 200);
+    const closed = await Promise.race([c.closed, new Promise<null>((res) => setTimeout(() => res(null), 2000))]);
+    assert.ok(closed, 'the token socket of a deactivated user is still open');
+    assert.is(closed.code, 4003);
+    assert.is((await t.req('GET', '/api/v1/auth/me', { token: made.body.token })).status, 401);
+  } finally {
+    t.server.closeSockets();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 test.after(() => t.close());
 test.run();
