@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
-import { accessChannel, checkInput } from './access.ts';
+import { accessChannel, accessTeam, checkInput } from './access.ts';
 import { inTx } from './tx.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import type { AppEvent } from '../contract/events.ts';
@@ -135,13 +135,12 @@ export interface UserListQuery {
 
 /**
  * Lists active users, by username. With team_id the caller must be in the team (or a system
- * admin); with channel_id the caller must be able to read the channel. Cursor: the last username.
+ * admin; an archived or unknown team is 404 for all, as accessTeam answers); with channel_id
+ * the caller must be able to read the channel. Cursor: the last username.
  */
 export async function searchUsers(deps: Deps, auth: Auth, query: UserListQuery) {
-  if (query.team_id && !auth.isSystemAdmin) {
-    const rows = await deps.db.query('select 1 from team_members where team_id = $1 and user_id = $2', [query.team_id, auth.user.id]);
-    if (!rows.length) throw forbidden('forbidden', 'You are not a member of this team');
-  }
+  // accessTeam, as GET /teams/:id/members: an archived or unknown team is 404 for everyone.
+  if (query.team_id) await accessTeam(deps.db, auth, query.team_id, 'member');
   if (query.channel_id) await accessChannel(deps.db, auth, query.channel_id);
   if (query.not_in_channel_id) await accessChannel(deps.db, auth, query.not_in_channel_id);
   const rows = await listUsers(deps.db, {

@@ -91,6 +91,14 @@ test('team and channel filters require access', async () => {
   );
   const outsider = await get(`/api/v1/users?team_id=${team.id}`, dan);
   assert.is(outsider.status, 403);
+  // An archived team is gone for its members too (as GET /teams/:id/members answers): no list.
+  await t.deps.db.query('update teams set delete_at = 1 where id = $1', [team.id]);
+  for (const path of [`/api/v1/users?team_id=${team.id}`, `/api/v4/users?in_team=${team.id}`, `/api/v4/users/autocomplete?in_team=${team.id}&name=a`]) {
+    const gone = await get(path, bob);
+    assert.is(gone.status, 404, path);
+  }
+  assert.is((await get(`/api/v1/teams/${team.id}/members`, bob)).status, 404);
+  await t.deps.db.query('update teams set delete_at = 0 where id = $1', [team.id]);
   assert.equal(
     (await get(`/api/v1/users?channel_id=${secret.id}`, alice)).body.items.map((u: any) => u.username),
     ['alice', 'carol'],
