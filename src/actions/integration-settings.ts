@@ -2,6 +2,7 @@ import type { Deps } from '../deps.ts';
 import type { Queryable } from '../db/driver.ts';
 import { KEYS, fieldSchema, type Config, type KeySpec } from '../config.ts';
 import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
+import { accessTokenOwners } from '../store/access-tokens.ts';
 import { badRequest, forbidden } from '../errors.ts';
 import { inTx } from './tx.ts';
 import { audit } from './audit.ts';
@@ -110,13 +111,28 @@ export async function adminGetIntegrationSettings(deps: Deps) {
   };
 }
 
-/** Changes integration settings (system admins; null resets one to the file's value); audited with old and new values. */
+/**
+ * Changes integration settings (system admins; null resets one to the file's value); audited with
+ * old and new values. Turning personal access tokens off (or bot accounts, whose tokens then stop
+ * working) also ends the sockets opened with those tokens: authentication refuses the tokens at
+ * once, but an open socket is never authenticated again and would keep receiving events.
+ */
 export async function adminPatchIntegrationSettings(deps: Deps, auth: Auth, patch: Partial<Record<string, unknown>>, ip: string) {
   if (!auth.isSystemAdmin) throw forbidden('forbidden', 'System admin only');
-  await inTx(deps, async (tx) => {
+  const changes = await inTx(deps, async (tx) => {
     const { changes } = await updateIntegrationSettings(deps, tx, patch);
     await audit(tx, deps.now(), { id: auth.user.id, ip, via: 'api' }, 'settings_update', { target_type: 'integrations', details: { changes } });
+    return changes;
   });
   forgetIntegrationSettings(deps);
+  const tokensOff = changes.personal_access_tokens?.to === 'off';
+  if (tokensOff || changes.enable_bot_accounts?.to === false) await closeTokenSockets(deps, { botsOnly: !tokensOff });
   return adminGetIntegrationSettings(deps);
+}
+
+/** `sessions_revoked` for tokens (one message per user, as the hub scans by user): their sockets close on every process. */
+async function closeTokenSockets(deps: Deps, o: { botsOnly: boolean }): Promise<void> {
+  const byUser = new Map<string, string[]>();
+  for (const t of await accessTokenOwners(deps.db, o)) byUser.set(t.user_id, [...(byUser.get(t.user_id) ?? []), t.id]);
+  for (const [userId, ids] of byUser) deps.bus.publish({ control: 'sessions_revoked', session_ids: ids, user_id: userId });
 }

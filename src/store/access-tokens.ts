@@ -50,6 +50,13 @@ export async function deleteAccessToken(q: Queryable, id: string): Promise<boole
   return (await q.query('delete from access_tokens where id = $1 returning id', [id])).length > 0;
 }
 
+/** Every token's id and user, or only bots' (to close their sockets when a setting turns them off). */
+export async function accessTokenOwners(q: Queryable, o: { botsOnly?: boolean } = {}): Promise<{ id: string; user_id: string }[]> {
+  return q.query<{ id: string; user_id: string }>(
+    `select t.id, t.user_id from access_tokens t ${o.botsOnly ? 'join users u on u.id = t.user_id and u.is_bot' : ''} order by t.user_id, t.id`,
+  );
+}
+
 /** Ids of a user's tokens (to close their sockets when the user or bot is disabled). */
 export async function accessTokenIdsOfUser(q: Queryable, userId: string): Promise<string[]> {
   return (await q.query<{ id: string }>('select id from access_tokens where user_id = $1', [userId])).map((r) => r.id);

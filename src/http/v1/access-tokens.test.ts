@@ -12,6 +12,7 @@ import { fxUser } from '../../../test/fixtures.ts';
 import { authenticate } from '../../actions/tokens.ts';
 import { createMemoryBus } from '../../realtime/bus.ts';
 import { withServices } from '../../boot.ts';
+import { isControl } from '../../contract/events.ts';
 
 let skew = 0;
 let pinned: number | undefined;
@@ -188,6 +189,28 @@ test('without the bus message, revocation still takes effect within 1 s (cache b
   assert.is((await authenticate(isolated, r.body.token)).user.id, admin.id, 'may be served from the cache…');
   skew = 1000;
   await rejects(() => authenticate(isolated, r.body.token), (e) => e.status === 401); // …but not after 1 s
+});
+
+test('turning tokens off (or bot accounts) closes the sockets opened with them: sessions_revoked for those tokens', async () => {
+  const controls: { session_ids: string[]; user_id: string }[] = [];
+  const unsub = t.deps.bus.subscribe((m) => void (isControl(m) && m.control === 'sessions_revoked' && controls.push(m)));
+  const person = await t.req('POST', '/api/v1/users/me/tokens', { token: admin.token, body: { description: 'script' } });
+  const bot = await t.req('POST', '/api/v1/bots', { token: admin.token, body: { username: 'sockbot' } });
+  const botTok = await t.req('POST', `/api/v1/users/${bot.body.user_id}/tokens`, { token: admin.token, body: { description: 'bot' } });
+  assert.is(botTok.status, 201);
+  const revoked = () => controls.flatMap((c) => c.session_ids.map((id) => `${c.user_id}:${id}`));
+
+  await t.req('PATCH', '/api/v1/admin/integration-settings', { token: admin.token, body: { enable_bot_accounts: false } });
+  assert.equal(revoked(), [`${bot.body.user_id}:${botTok.body.id}`], 'bots off: only bot tokens');
+  controls.length = 0;
+  await t.req('PATCH', '/api/v1/admin/integration-settings', { token: admin.token, body: { personal_access_tokens: 'off' } });
+  assert.ok(revoked().includes(`${admin.id}:${person.body.id}`), 'tokens off: every token');
+  assert.ok(revoked().includes(`${bot.body.user_id}:${botTok.body.id}`));
+  controls.length = 0;
+  // Turning them back on announces nothing.
+  await t.req('PATCH', '/api/v1/admin/integration-settings', { token: admin.token, body: { personal_access_tokens: null, enable_bot_accounts: null } });
+  assert.equal(controls, []);
+  unsub();
 });
 
 test.after(() => t.close());
