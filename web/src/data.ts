@@ -4,6 +4,7 @@ import { batch, signal } from '@preact/signals';
 import { loadSidebar as loadSidebarState, reduce, type SidebarCategories, type SidebarCategory } from '../../src/realtime/reducer.ts';
 import type { Team as WireTeam, Channel as WireChannel, ChannelMember, Post as WirePost, Reaction, Status, TeamMember } from '../../src/contract/objects.ts';
 import type { MyChannel, MyTeam, MyTeamChannels, ReadResult, Thread } from '../../src/contract/api.ts';
+import type { ClientEvent } from '../../src/contract/events.ts';
 import { navigate, route } from './router.ts';
 import { statusesNewerThanEvents, statusTick } from './presence-watch.ts';
 import { del, get, items, patch, post, put, qs, type Page } from './api.ts';
@@ -19,6 +20,7 @@ import {
   mergeUsers,
   pending,
   rightPanel,
+  eventsDuring,
   setChannelMembers,
   setMember,
   setPinned,
@@ -118,9 +120,11 @@ export async function loadPosts(channelId: string, before?: string) {
 }
 
 export async function loadPost(id: string): Promise<Post | undefined> {
+  // An edit, reaction or deletion heard meanwhile wins over the answer (see mergePosts).
+  const atFetch = state.value;
   const p = await get<Post>(`/posts/${id}`);
   await usersOfPosts([p]);
-  mergePosts(p.channel_id, [p], { holdOnly: true });
+  mergePosts(p.channel_id, [p], { holdOnly: true, before: atFetch });
   return p;
 }
 
@@ -141,23 +145,33 @@ export async function loadThread(rootId: string) {
 }
 
 export async function loadPinned(channelId: string) {
-  const list = items(await get<Page<WirePost>>(`/channels/${channelId}/pinned`));
-  await usersOfPosts(list);
-  setPinned(channelId, list);
+  // Pins, unpins, edits and deletions heard while the answer is on its way go over it (setPinned).
+  const before = state.value;
+  const pins = (ev: ClientEvent) => (ev.event === 'post_pinned' || ev.event === 'post_unpinned' || ev.event === 'post_edited' || ev.event === 'post_deleted') && ev.data.post.channel_id === channelId;
+  const { answer: list, events } = await eventsDuring(pins, async () => {
+    const list = items(await get<Page<WirePost>>(`/channels/${channelId}/pinned`));
+    await usersOfPosts(list);
+    return list;
+  });
+  if (!state.value.channels[channelId]) return; // left meanwhile
+  setPinned(channelId, list, { before, events });
 }
 
 export async function loadChannelMembers(channelId: string) {
   const before = state.value.channelMembers[channelId];
-  const list = items(await get<Page<ChannelMember>>(`/channels/${channelId}/members${qs({ limit: 200 })}`));
+  const joins = (ev: ClientEvent) => (ev.event === 'user_added' || ev.event === 'user_removed') && ev.data.channel_id === channelId && ev.data.user_id !== state.value.me;
+  const { answer: list, events } = await eventsDuring(joins, () => get<Page<ChannelMember>>(`/channels/${channelId}/members${qs({ limit: 200 })}`).then(items));
+  if (!state.value.channels[channelId]) return; // left meanwhile
   let ids = list.map((m) => m.user_id);
-  // Members added or removed while the answer was on its way (user_added / user_removed kept the
-  // loaded list current) stay so.
+  // Members added or removed here while the answer was on its way (this page's add or remove kept
+  // the loaded list current) stay so; so do those heard over the socket (events, below).
   const now = state.value.channelMembers[channelId];
   if (before && now && now !== before) {
     const gone = before.filter((id) => !now.includes(id));
     ids = [...ids.filter((id) => !gone.includes(id)), ...now.filter((id) => !before.includes(id) && !ids.includes(id))];
   }
-  setChannelMembers(channelId, ids);
+  setChannelMembers(channelId, ids, events);
+  ids = state.value.channelMembers[channelId] ?? ids;
   await loadMissingUsers(ids);
   await loadStatuses(ids);
 }

@@ -47,9 +47,31 @@ export const typingSeen = signal<Record<string, Record<string, number>>>({});
 export const siteInfo = signal<{ site_name?: string; open_signup?: boolean; enable_open_signup?: boolean; version?: string; [k: string]: unknown }>({});
 export const toast = signal<{ text: string; kind?: 'error' | 'info' } | null>(null);
 
+/** Events being kept while requests are in flight (see eventsDuring). */
+const recorders = new Set<{ pick: (ev: ClientEvent) => boolean; events: ClientEvent[] }>();
+
+/**
+ * Runs `request`, keeping the socket events `pick` selects until it settles: its answer and
+ * those events, oldest first. For lists the reducer keeps current only once loaded (an event
+ * about a list never loaded changes nothing): a loader applies the events that came while its
+ * request was on its way over its answer, so a join or a pin heard meanwhile is not lost
+ * whichever the server read first (the handlers are idempotent: an event the answer already
+ * reflects changes nothing).
+ */
+export async function eventsDuring<T>(pick: (ev: ClientEvent) => boolean, request: () => Promise<T>): Promise<{ answer: T; events: ClientEvent[] }> {
+  const rec = { pick, events: [] as ClientEvent[] };
+  recorders.add(rec);
+  try {
+    return { answer: await request(), events: rec.events };
+  } finally {
+    recorders.delete(rec);
+  }
+}
+
 /** Applies one socket event through the shared reducer. */
 export function dispatch(ev: ClientEvent) {
   state.value = applyEvent(state.value, ev);
+  for (const rec of recorders) if (rec.pick(ev)) rec.events.push(ev);
   if (ev.event === 'typing' && ev.data.user_id) {
     const key = ev.data.root_id ? `${ev.data.channel_id}:${ev.data.root_id}` : ev.data.channel_id;
     typingSeen.value = { ...typingSeen.value, [key]: { ...typingSeen.value[key], [ev.data.user_id]: Date.now() } };
@@ -242,13 +264,41 @@ export function mergeSidebar(before: R.SidebarCategories | undefined, now: R.Sid
   return { categories, order: categories.map((c) => c.id) };
 }
 
-export function setPinned(channelId: string, list: Post[]) {
-  state.value = R.loadPinned(state.value, channelId, list);
+/**
+ * A channel's pinned posts (GET /channels/:id/pinned). Pass `meanwhile`: the state when the
+ * request left (`before`) and the pin, unpin, edit and delete events of the channel heard since
+ * (`eventsDuring`). What changed while the answer was on its way wins over it: a post edited,
+ * reacted to, unpinned or deleted meanwhile keeps its held state (`newerOf`), and the events are
+ * applied over the answer in order, so a pin heard while no list was loaded (the reducer then
+ * had no list to put it in) is listed, and an answer that lands after a newer one does not bring
+ * back what that one dropped.
+ */
+export function setPinned(channelId: string, list: Post[], meanwhile?: { before: ClientState; events: ClientEvent[] }) {
+  const s = state.value;
+  if (meanwhile) {
+    const byId = new Map(list.flatMap((p) => newerOf(s, meanwhile.before, p).filter((x) => x.is_pinned)).map((p) => [p.id, p]));
+    for (const ev of meanwhile.events) {
+      if (ev.event === 'post_deleted') byId.delete(ev.data.post.id);
+      else if (ev.event === 'post_pinned' || ev.event === 'post_unpinned' || ev.event === 'post_edited') {
+        const p = ev.data.post;
+        if (p.is_pinned && !p.delete_at) byId.set(p.id, p);
+        else byId.delete(p.id);
+      }
+    }
+    list = [...byId.values()];
+  }
+  state.value = R.loadPinned(s, channelId, list);
 }
 
-export function setChannelMembers(channelId: string, userIds: string[]) {
+/**
+ * A channel's member list (GET /channels/:id/members), then the `user_added` and `user_removed`
+ * events of the channel heard while it was on its way (`eventsDuring`): the reducer keeps only
+ * loaded lists, so a join heard before the first list landed would otherwise be lost. Applying
+ * them again changes nothing when the answer already has them.
+ */
+export function setChannelMembers(channelId: string, userIds: string[], heard: ClientEvent[] = []) {
   const s = state.value;
-  state.value = { ...s, channelMembers: { ...s.channelMembers, [channelId]: userIds } };
+  state.value = R.applyEvents({ ...s, channelMembers: { ...s.channelMembers, [channelId]: userIds } }, heard);
 }
 
 export function setStatuses(list: { user_id: string; status: string; manual?: boolean }[]) {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import * as assert from 'uvu/assert';
 import { spawnServer, type ServerProcess, BINARY } from '../../test/process.ts';
 
@@ -194,4 +194,38 @@ export async function eventually(what: string, check: () => Promise<boolean>, ms
   }
   if (await check()) return;
   assert.unreachable(`never true: ${what}`);
+}
+
+/**
+ * Holds the answers of requests matching `url`: each is fetched from the server at once (so it is
+ * a snapshot of now) and reaches the page only after `release()`. With `first`, only the first
+ * that many are held; later ones pass at once (an older answer landing after a newer one).
+ */
+export async function hold(page: Page, url: RegExp, first = Infinity) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const h = { held: 0, delivered: 0, release: () => release() };
+  let seen = 0;
+  const handler = async (route: Route) => {
+    if (++seen > first) return route.continue();
+    const res = await route.fetch();
+    h.held++;
+    await gate;
+    await route.fulfill({ response: res });
+    h.delivered++;
+  };
+  await page.route(url, handler);
+  return {
+    ...h,
+    get held() {
+      return h.held;
+    },
+    get delivered() {
+      return h.delivered;
+    },
+    async done() {
+      release();
+      await page.unroute(url, handler);
+    },
+  };
 }

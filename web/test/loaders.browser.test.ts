@@ -7,8 +7,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser, Page, Route } from 'playwright-core';
-import { browserUnavailable, type Client, ensureWebBuilt, eventually, launch, logIn, openClient, startServer } from './harness.ts';
+import type { Browser, Page } from 'playwright-core';
+import { browserUnavailable, type Client, ensureWebBuilt, eventually, hold, launch, logIn, openClient, startServer } from './harness.ts';
 import type { ServerProcess } from '../../test/process.ts';
 import { createPgDatabase, TEST_REDIS_URL } from '../../test/db.ts';
 
@@ -45,37 +45,6 @@ const postAs = async (who: string, channelId: string, message: string, rootId?: 
   return r.body as { id: string; create_at: number };
 };
 const postEl = (page: Page, scope: string, id: string) => page.locator(`${scope} .post[data-post-id="${id}"]`);
-
-/**
- * Holds the answers of requests matching `url`: each is fetched from the server at once (so it is
- * a snapshot of now) and reaches the page only after `release()`.
- */
-async function hold(page: Page, url: RegExp) {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const h = { held: 0, delivered: 0, release: () => release() };
-  const handler = async (route: Route) => {
-    const res = await route.fetch();
-    h.held++;
-    await gate;
-    await route.fulfill({ response: res });
-    h.delivered++;
-  };
-  await page.route(url, handler);
-  return {
-    ...h,
-    get held() {
-      return h.held;
-    },
-    get delivered() {
-      return h.delivered;
-    },
-    async done() {
-      release();
-      await page.unroute(url, handler);
-    },
-  };
-}
 
 test.before(async () => {
   if (skip) return;

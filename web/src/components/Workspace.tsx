@@ -156,8 +156,15 @@ function switchTo(ch: Channel) {
 }
 
 async function openPermalink(teamName: string, postId: string) {
+  // Another place opened while this one loads (a channel clicked, another link) wins: an answer
+  // landing after it must not switch the channel back or rewrite the address.
+  const left = () => {
+    const r = route.value;
+    return r.name !== 'permalink' || r.postId !== postId;
+  };
   try {
     const p = await loadPost(postId);
+    if (left()) return;
     if (!p) throw new Error('Message not found');
     const ch = state.value.channels[p.channel_id];
     if (!ch) throw new Error('That message is in a channel you are not a member of');
@@ -169,18 +176,21 @@ async function openPermalink(teamName: string, postId: string) {
     // Load older pages until the root is in the list (a few pages at most).
     for (let i = 0; i < 10 && !(state.value.postsInChannel[ch.id] ?? []).includes(rootId); i++) {
       const list = state.value.postsInChannel[ch.id] ?? [];
-      if (!list.length) break;
+      if (!list.length || left()) break;
       await loadPosts(ch.id, list[0]);
     }
+    if (left()) return;
     focusPostId.value = rootId;
     if (p.root_id) {
       rightPanel.value = { kind: 'thread', postId: p.root_id };
       await loadThread(p.root_id);
+      if (left()) return;
     }
     history.replaceState(null, '', channelPath(teamName, ch.name));
     route.value = { name: 'channel', team: teamName, channel: ch.name };
     void markRead(ch.id);
   } catch (e) {
+    if (left()) return;
     showToast((e as Error).message);
     navigate(channelPath(teamName, 'town-square'), true);
   }

@@ -1,0 +1,202 @@
+/**
+ * The right panel's lists and permalinks under answers that land late (loaders.browser.test.ts
+ * does the same for posts, threads, channels, the sidebar and saved posts): the pinned list and
+ * the member list keep what socket events changed while their answer was on its way, even when
+ * no list was loaded yet, and a permalink whose post answers after another place was opened does
+ * not take the page back. Skipped (one "[skip]" line) without chromium.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Browser, Page } from 'playwright-core';
+import { browserUnavailable, type Client, ensureWebBuilt, eventually, hold, launch, logIn, openClient, startServer } from './harness.ts';
+import type { ServerProcess } from '../../test/process.ts';
+import { createPgDatabase, TEST_REDIS_URL } from '../../test/db.ts';
+
+const skip = browserUnavailable();
+
+let server: ServerProcess;
+let browser: Browser;
+let pg: Awaited<ReturnType<typeof createPgDatabase>>;
+const PW = 'correct-horse-battery';
+const tokens: Record<string, string> = {};
+let teamId = '';
+let inviteId = '';
+let A: Client; // alice
+
+async function api(who: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens[who]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as any };
+}
+async function register(username: string) {
+  const res = await fetch(`${server.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `${username}@example.com`, username, password: PW }) });
+  const body = (await res.json()) as any;
+  assert.is(res.status, 201, JSON.stringify(body));
+  tokens[username] = body.token;
+}
+const postAs = async (who: string, channelId: string, message: string) => {
+  const r = await api(who, 'POST', `/channels/${channelId}/posts`, { message });
+  assert.is(r.status, 201, JSON.stringify(r.body));
+  return r.body as { id: string };
+};
+const pin = async (who: string, postId: string, on: boolean) => assert.is((await api(who, on ? 'POST' : 'DELETE', `/posts/${postId}/pin`)).status, 200);
+/** A public channel alice made and bob joined. */
+async function channel(name: string) {
+  const ch = (await api('alice', 'POST', '/channels', { team_id: teamId, name, display_name: name, type: 'public' })).body;
+  assert.is((await api('bob', 'POST', `/channels/${ch.id}/join`)).status, 201);
+  return ch as { id: string };
+}
+async function open(page: Page, name: string) {
+  await page.locator(`.ch-item[data-channel="${name}"]`).click();
+  await page.locator(`main.chan[data-channel="${name}"]`).waitFor();
+}
+const postEl = (page: Page, id: string) => page.locator(`.messages .post[data-post-id="${id}"]`);
+const pinnedItem = (page: Page, text: string) => page.locator('.rpanel .results li', { hasText: text });
+
+test.before(async () => {
+  if (skip) return;
+  try {
+    await ensureWebBuilt();
+    pg = await createPgDatabase();
+    server = await startServer({
+      env: {
+        ...(pg ? { RUSTCHAT_DATABASE_URL: pg.url, RUSTCHAT_JWT_SECRET: 'panel-loaders-secret-'.padEnd(48, 'x') } : {}),
+        ...(TEST_REDIS_URL ? { RUSTCHAT_REDIS_URL: TEST_REDIS_URL } : {}),
+      },
+    });
+    browser = await launch();
+    for (const u of ['alice', 'bob']) await register(u);
+    const team = await api('alice', 'POST', '/teams', { type: 'O', name: 'ops', display_name: 'Ops' });
+    teamId = team.body.id;
+    inviteId = team.body.invite_id;
+    assert.is((await api('bob', 'POST', `/teams/${teamId}/join`, { invite_id: inviteId })).status, 201);
+    A = await openClient(browser, server.url);
+    await logIn(A.page, 'alice', PW);
+    await A.page.waitForURL('**/ops/channels/town-square');
+  } catch (e) {
+    console.error('setup failed', e);
+    throw e;
+  }
+});
+
+test.after(async () => {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  await pg?.drop();
+});
+
+if (skip) {
+  console.log(`[skip] panel loaders browser suite skipped: ${skip}`);
+} else {
+  test('pinned: a first list older than a pin and an unpin keeps both', async () => {
+    const page = A.page;
+    const ch = await channel('pins');
+    const first = await postAs('bob', ch.id, 'pinned before');
+    const second = await postAs('bob', ch.id, 'pinned meanwhile');
+    await pin('bob', first.id, true);
+    await open(page, 'pins');
+    await postEl(page, second.id).waitFor();
+    const h = await hold(page, new RegExp(`/api/v1/channels/${ch.id}/pinned`));
+    try {
+      await page.click('button[title="Pinned messages"]');
+      await eventually('the pinned list answered by the server', async () => h.held === 1);
+      await pin('bob', second.id, true);
+      await pin('bob', first.id, false);
+      await page.locator(`.messages .post.pinned[data-post-id="${second.id}"]`).waitFor();
+      await page.locator(`.messages .post.pinned[data-post-id="${first.id}"]`).waitFor({ state: 'detached' });
+      h.release();
+      await eventually('the pinned list delivered', async () => h.delivered === 1);
+      await pinnedItem(page, 'pinned meanwhile').waitFor();
+      await page.waitForTimeout(300);
+      assert.is(await pinnedItem(page, 'pinned before').count(), 0, 'the post unpinned meanwhile is not listed');
+      assert.is(await page.locator(`.messages .post.pinned[data-post-id="${first.id}"]`).count(), 0, 'nor shown pinned in the channel');
+    } finally {
+      await h.done();
+      await page.click('button[aria-label="Close panel"]');
+    }
+  });
+
+  test('pinned: an answer landing after a newer one does not drop a pin', async () => {
+    const page = A.page;
+    const ch = await channel('pins2');
+    const p = await postAs('bob', ch.id, 'pinned between the two answers');
+    await open(page, 'pins2');
+    await postEl(page, p.id).waitFor();
+    const h = await hold(page, new RegExp(`/api/v1/channels/${ch.id}/pinned`), 1);
+    try {
+      await page.click('button[title="Pinned messages"]');
+      await eventually('the first pinned list answered by the server', async () => h.held === 1);
+      await page.click('button[aria-label="Close panel"]');
+      await pin('bob', p.id, true);
+      await page.locator(`.messages .post.pinned[data-post-id="${p.id}"]`).waitFor();
+      // Opened again: the second answer (with the pin) lands first.
+      await page.click('button[title="Pinned messages"]');
+      await pinnedItem(page, 'pinned between the two answers').waitFor();
+      h.release();
+      await eventually('the first pinned list delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await pinnedItem(page, 'pinned between the two answers').count(), 1, 'still listed');
+    } finally {
+      await h.done();
+      await page.click('button[aria-label="Close panel"]');
+    }
+  });
+
+  test('members: a join heard while the first member list is on its way is listed', async () => {
+    const page = A.page;
+    const ch = (await api('alice', 'POST', '/channels', { team_id: teamId, name: 'crew', display_name: 'crew', type: 'public' })).body;
+    // Never opened in this page: no member list is loaded while the first one is on its way.
+    const h = await hold(page, new RegExp(`/api/v1/channels/${ch.id}/members\\?`));
+    try {
+      await open(page, 'crew');
+      await eventually('the member list answered by the server', async () => h.held >= 1);
+      assert.is((await api('bob', 'POST', `/channels/${ch.id}/join`)).status, 201);
+      // Events reach the page in order: bob's post shows after his user_added was applied.
+      const after = await postAs('bob', ch.id, 'bob is here');
+      await postEl(page, after.id).waitFor();
+      h.release();
+      await eventually('the member lists delivered', async () => h.delivered === h.held);
+      await page.waitForTimeout(300);
+      assert.is(await page.locator('button[title="Members"] > span').first().innerText(), '2', 'the header counts bob');
+      await page.click('button[title="Members"]');
+      await page.locator('.member-list li[data-username="alice"]').waitFor();
+      assert.is(await page.locator('.member-list li[data-username="bob"]').count(), 1, 'bob is listed');
+    } finally {
+      await h.done();
+      await page.click('button[aria-label="Close panel"]').catch(() => {});
+    }
+  });
+
+  test('permalink: a post answering after another channel was opened does not switch back', async () => {
+    const page = A.page;
+    const ch = await channel('linked');
+    const target = await postAs('bob', ch.id, 'the linked message');
+    await open(page, 'town-square');
+    const h = await hold(page, new RegExp(`/api/v1/posts/${target.id}$`));
+    try {
+      await page.evaluate((path) => {
+        history.pushState(null, '', path);
+        dispatchEvent(new PopStateEvent('popstate'));
+      }, `/ops/pl/${target.id}`);
+      await eventually('the post answered by the server', async () => h.held === 1);
+      await open(page, 'pins');
+      await page.waitForURL('**/ops/channels/pins');
+      h.release();
+      await eventually('the post delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(500);
+      assert.match(page.url(), /\/ops\/channels\/pins$/, 'the address stays');
+      assert.is(await page.locator('main.chan[data-channel="pins"]').count(), 1, 'the channel stays');
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('no page logged an error', () => {
+    assert.equal(A.problems, []);
+  });
+}
+
+test.run();
