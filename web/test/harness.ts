@@ -206,13 +206,19 @@ export async function hold(page: Page, url: RegExp, first = Infinity) {
   const gate = new Promise<void>((r) => (release = r));
   const h = { held: 0, delivered: 0, release: () => release() };
   let seen = 0;
+  let busy = 0;
   const handler = async (route: Route) => {
     if (++seen > first) return route.continue();
-    const res = await route.fetch();
-    h.held++;
-    await gate;
-    await route.fulfill({ response: res });
-    h.delivered++;
+    busy++;
+    try {
+      const res = await route.fetch();
+      h.held++;
+      await gate;
+      await route.fulfill({ response: res });
+      h.delivered++;
+    } finally {
+      busy--;
+    }
   };
   await page.route(url, handler);
   return {
@@ -225,6 +231,9 @@ export async function hold(page: Page, url: RegExp, first = Infinity) {
     },
     async done() {
       release();
+      // A request still on its way through the handler would be let go by unroute, and its
+      // fulfil would then throw ("Route is already handled").
+      while (busy) await new Promise((r) => setTimeout(r, 20));
       await page.unroute(url, handler);
     },
   };
