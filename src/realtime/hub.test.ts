@@ -167,6 +167,25 @@ test('heartbeat: pings, reaps a socket that did not answer, closes revoked sessi
   assert.equal(c.closed, { code: CLOSE.sessionRevoked, reason: 'session revoked' });
 });
 
+test("heartbeat: a socket opened with an access token closes once the token is disabled or deleted or its user deactivated (the bus message lost)", async () => {
+  for (const end of ['disable', 'delete', 'deactivate'] as const) {
+    const dora = await fxUser(ctx.deps);
+    const tokenId = `tok${end}`.padEnd(26, '0');
+    await ctx.deps.db.query(`insert into access_tokens (id, user_id, token_hash, create_at) values ($1, $2, $3, 0)`, [tokenId, dora.id, `hash-${end}`]);
+    const d = new FakeWs();
+    hub.attach(d as unknown as WebSocket, { userId: dora.id, sessionId: tokenId, sessionExpiresAt: Number.MAX_SAFE_INTEGER, serializer: v1Serializer });
+    d.emit('pong');
+    await hub.heartbeat();
+    assert.is(d.closed, null, `${end}: a live token's socket stays`);
+    if (end === 'disable') await ctx.deps.db.query('update access_tokens set is_active = false where id = $1', [tokenId]);
+    if (end === 'delete') await ctx.deps.db.query('delete from access_tokens where id = $1', [tokenId]);
+    if (end === 'deactivate') await ctx.deps.db.query('update users set delete_at = 1 where id = $1', [dora.id]);
+    d.emit('pong');
+    await hub.heartbeat();
+    assert.equal(d.closed, { code: CLOSE.sessionRevoked, reason: 'session revoked' }, end);
+  }
+});
+
 test('the heartbeat timer spreads pings over its period: each socket once, not all in one tick', async () => {
   // 6 s period in 100 ticks of 60 ms: three new connections fall in three consecutive slots.
   const spread = new Hub(ctx.deps, { heartbeatMs: 6000 });

@@ -454,10 +454,17 @@ export class Hub {
       sessionIds.add(c.sessionId);
     }
     // Revocations normally arrive on the bus within milliseconds; this catches any the bus lost.
+    // A socket opened with a personal access token has the token's id as its session id: it ends
+    // when the token was deleted (an id in neither table) or disabled, or its user deactivated.
     if (sessionIds.size) {
       try {
-        const rows = await this.deps.db.query<{ id: string; user_id: string; expires_at: number }>(
-          'select id, user_id, expires_at from sessions where id = any($1::text[]) and (revoked_at <> 0 or expires_at <= $2)',
+        const rows = await this.deps.db.query<{ id: string }>(
+          `select x.id from unnest($1::text[]) x(id)
+             left join sessions s on s.id = x.id
+             left join access_tokens t on s.id is null and t.id = x.id
+             left join users u on u.id = t.user_id
+            where case when s.id is not null then s.revoked_at <> 0 or s.expires_at <= $2
+                       else t.id is null or not t.is_active or u.delete_at is distinct from 0 end`,
           [[...sessionIds], now],
         );
         if (rows.length) this.revokeSessions(rows.map((r) => r.id));
