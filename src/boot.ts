@@ -8,15 +8,16 @@ import { openPostgres } from './db/postgres.ts';
 import { lockDataDir, type DataDirLock } from './db/lock.ts';
 import { createMemoryBus, type Bus } from './realtime/bus.ts';
 import { Hub } from './realtime/hub.ts';
-import { Presence } from './actions/presence.ts';
-import { createRateLimitStore, type RateLimitStore } from './actions/rate-limit.ts';
-import { createSessionCache, type SessionCache } from './actions/tokens.ts';
-import { createAccessTokenCache, type AccessTokenCache } from './actions/access-tokens.ts';
+import { PresenceTracker } from './actions/presence.ts';
+import { createRateLimitStore } from './actions/rate-limit.ts';
+import { createSessionCache } from './actions/tokens.ts';
+import { createAccessTokenCache } from './actions/access-tokens.ts';
 import { createMetricsRegistry } from './http/metrics.ts';
 import { createLogger, type Logger } from './log.ts';
 import { openStorage } from './files/open.ts';
 import { registerStorageCheck } from './files/readiness.ts';
-import { createPushSender, type PushSender } from './push/sender.ts';
+import { createPushSender } from './push/sender.ts';
+import type { AccessTokenCache, Presence, PushSender, RateLimitStore, SessionCache } from './services.ts';
 
 export interface Opened {
   deps: Deps;
@@ -142,7 +143,7 @@ function createServices(deps: () => Deps): Services {
       return (hub ??= new Hub(deps()));
     },
     get presence() {
-      return (presence ??= new Presence(deps(), services.hub));
+      return (presence ??= new PresenceTracker(deps(), services.hub));
     },
     get push() {
       return (push ??= createPushSender(deps()));

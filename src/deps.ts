@@ -4,18 +4,8 @@ import type { Bus } from './realtime/bus.ts';
 import type { Hub } from './realtime/hub.ts';
 import type { Logger } from './log.ts';
 import type { Storage } from './files/storage.ts';
-import type { ReadinessCheck } from './readiness.ts';
-import type { AuthSettings } from './actions/auth-settings.ts';
-import type { AccessTokenCache } from './actions/access-tokens.ts';
-import type { IntegrationSettings } from './actions/integration-settings.ts';
-import type { Presence } from './actions/presence.ts';
-import type { RateLimitStore } from './actions/rate-limit.ts';
-import type { SessionCache } from './actions/tokens.ts';
-import type { MetricsRegistry } from './http/metrics.ts';
-import type { OutboxWorker } from './mail/worker.ts';
-import type { NotificationSender } from './actions/notification-sender.ts';
-import type { PushSender } from './push/sender.ts';
-import type { PeerWatch } from './actions/peers.ts';
+import type { AuthSettings, IntegrationSettings } from './runtime-settings.ts';
+import type { AccessTokenCache, MetricsRegistry, NotificationSender, OutboxWorker, PeerWatch, Presence, PushSender, RateLimitStore, ReadinessCheck, SessionCache } from './services.ts';
 
 /**
  * Everything the application needs from the outside, passed explicitly (never module globals),
@@ -109,7 +99,7 @@ export interface ProcessCaches {
   /** http/ws-socket.ts: unauthenticated WebSocket connections open per client address bucket. */
   wsUnauthenticated?: Map<string, number>;
   /** push/keys.ts: the server id and push signing key (stored once in site_settings). */
-  pushKeys?: Promise<import('./push/keys.ts').PushKeys>;
+  pushKeys?: Promise<import('./push/proxy.ts').PushKeys>;
   /** actions/push-devices.ts: recent answers of the push proxy check per device (system/ping). */
   pushChecks?: { inFlight: number; answers: Map<string, { at: number; answer: Promise<string> }> };
   /** client-address.ts: server.trusted_proxies (plus loopback with trust_proxy) parsed. */

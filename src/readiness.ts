@@ -1,21 +1,7 @@
 import type { Deps } from './deps.ts';
+import type { CheckState, ReadinessCheck } from './services.ts';
 
-/**
- * A check's state. Anything but 'ok' is reported as degraded (200) unless the check throws ('down'):
- * 'degraded' a dependency is away but the node serves (Redis reconnecting), 'full' writes fail
- * for want of disk space (reads work), 'isolated' the bus reaches no other process sharing the
- * database (events of other servers are missed).
- */
-export type CheckState = 'ok' | 'degraded' | 'full' | 'isolated';
-
-/** What `/health/ready` checks besides the database; subsystems register here at start. */
-export interface ReadinessCheck {
-  name: string;
-  /** Resolves its state, or throws when the component is down. */
-  check(): Promise<CheckState>;
-  /** A failing required check makes /ready answer 503; optional ones only report. */
-  required: boolean;
-}
+export type { CheckState, ReadinessCheck };
 
 /** The database check, then whatever subsystems registered: what /health/ready runs. */
 export function allReadinessChecks(deps: Deps): ReadinessCheck[] {

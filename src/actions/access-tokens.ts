@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Deps } from '../deps.ts';
+import type { AccessTokenCache } from '../services.ts';
 import { AppError, badRequest, forbidden, notFound, unauthorized } from '../errors.ts';
 import { isId, newId } from '../ids.ts';
 import { isControl } from '../contract/events.ts';
@@ -7,7 +8,7 @@ import { inTx } from './tx.ts';
 import { audit, type Actor } from './audit.ts';
 import { integrationSettings } from './integration-settings.ts';
 import { authSettings, mfaEnrolmentDue } from './auth-settings.ts';
-import type { Auth, AuthUser } from './auth.ts';
+import type { Auth, AuthUser } from '../auth.ts';
 import type { SessionRow } from '../store/sessions.ts';
 import * as store from '../store/access-tokens.ts';
 import type { AccessTokenRow } from '../store/access-tokens.ts';
@@ -30,17 +31,10 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export const MAX_DESCRIPTION = 255;
 export const TOKEN_PAGE_MAX = 200;
 
-interface CacheEntry {
-  auth: Auth;
-  at: number;
-  /** A bot's or an SSO account's token: never held for MFA enrolment. */
-  mfaExempt: boolean;
-}
 const CACHE_MS = 1000;
 const TOUCH_MS = 60_000;
 
-/** Verified access tokens of this process (deps.services.accessTokens). */
-export type AccessTokenCache = Map<string, CacheEntry>;
+export type { AccessTokenCache };
 
 /** The process's access-token cache, cleared by `sessions_revoked` on the bus (made once, by boot.ts). */
 export function createAccessTokenCache(deps: Pick<Deps, 'bus'>): AccessTokenCache {

@@ -4,6 +4,9 @@ import { ConfigError, KEYS, checkAuthRules, fieldSchema, splitList, type Config,
 import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
 import { badRequest } from '../errors.ts';
 import type { Limit } from './rate-limit.ts';
+import { AUTH_SETTING_KEYS, type AuthSettingKey, type AuthSettings } from '../runtime-settings.ts';
+
+export { AUTH_SETTING_KEYS, type AuthSettingKey, type AuthSettings };
 
 /**
  * The authentication settings an admin manages (docs/auth.md): MFA mode, password policy,
@@ -12,25 +15,6 @@ import type { Limit } from './rate-limit.ts';
  * admin can override at runtime; overrides live in `site_settings` under the key's path and
  * win until reset (null). Validation is the configuration's own (type, range, cross-key rules).
  */
-export const AUTH_SETTING_KEYS = [
-  'mfa',
-  'password_min_length',
-  'password_require_lowercase',
-  'password_require_uppercase',
-  'password_require_number',
-  'password_require_symbol',
-  'password_check_breached',
-  'session_lifetime_days',
-  'session_lifetime_mobile_days',
-  'session_idle_timeout_minutes',
-  'signup_email_domains',
-  'lockout_account_attempts',
-  'lockout_address_attempts',
-  'lockout_window_minutes',
-] as const;
-export type AuthSettingKey = (typeof AUTH_SETTING_KEYS)[number];
-export type AuthSettings = Pick<Config['auth'], AuthSettingKey>;
-
 const SPECS = new Map<AuthSettingKey, KeySpec>(AUTH_SETTING_KEYS.map((k) => [k, KEYS.find((s) => s.path === `auth.${k}`)!]));
 const storedKey = (k: AuthSettingKey) => `auth.${k}`;
 

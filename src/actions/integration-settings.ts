@@ -6,7 +6,10 @@ import { accessTokenOwners } from '../store/access-tokens.ts';
 import { badRequest, forbidden } from '../errors.ts';
 import { inTx } from './tx.ts';
 import { audit } from './audit.ts';
-import type { Auth } from './tokens.ts';
+import type { Auth } from '../auth.ts';
+import { INTEGRATION_SETTING_KEYS, type IntegrationSettingKey, type IntegrationSettings } from '../runtime-settings.ts';
+
+export { INTEGRATION_SETTING_KEYS, type IntegrationSettingKey, type IntegrationSettings };
 
 /**
  * The integration switches an admin manages at runtime (docs/integrations.md). Each is a
@@ -14,20 +17,6 @@ import type { Auth } from './tokens.ts';
  * `site_settings` under the key's path and wins until reset (null). The network limits
  * (allowed_internal_hosts, timeouts, sizes) are file-only: they are read once at start.
  */
-export const INTEGRATION_SETTING_KEYS = [
-  'enable_incoming_webhooks',
-  'enable_outgoing_webhooks',
-  'enable_commands',
-  'members_manage_integrations',
-  'enable_post_username_override',
-  'enable_post_icon_override',
-  'personal_access_tokens',
-  'enable_bot_accounts',
-  'incoming_webhook_rate_per_minute',
-] as const;
-export type IntegrationSettingKey = (typeof INTEGRATION_SETTING_KEYS)[number];
-export type IntegrationSettings = Pick<Config['integrations'], IntegrationSettingKey>;
-
 const SPECS = new Map<IntegrationSettingKey, KeySpec>(INTEGRATION_SETTING_KEYS.map((k) => [k, KEYS.find((s) => s.path === `integrations.${k}`)!]));
 const storedKey = (k: IntegrationSettingKey) => `integrations.${k}`;
 

@@ -1,14 +1,9 @@
 import type { Deps } from '../deps.ts';
+import type { NotificationSender } from '../services.ts';
 import { notificationEmailPass, USERS_PER_PASS, type NotificationPassResult } from './notification-emails.ts';
 import { nextNotificationDue } from '../store/notifications.ts';
 
-export interface NotificationSender {
-  /** Looks for due batches soon (after a post queued a notification): at once, or when the gap since the last pass is over. */
-  kick(): void;
-  /** One pass; resolves with the number of emails queued. */
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
+export type { NotificationSender };
 
 export interface NotificationSenderOptions {
   /** Longest sleep between looks (rows written by other processes are found on the next one). */

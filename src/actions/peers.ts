@@ -1,9 +1,17 @@
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.ts';
+import type { PeerWatch } from '../services.ts';
 import { newId } from '../ids.ts';
 import { isControl } from '../contract/events.ts';
 import { buildInfo } from '../version.ts';
 import { beatServerNode, removeServerNode, type PeerRow } from '../store/server-nodes.ts';
+
+export type { PeerWatch };
+
+export const PEER_INTERVAL_MS = 5000;
+const REPEAT_LOG_MS = 5 * 60_000;
+/** Rows not refreshed for this long (crashed processes) are removed. */
+const STALE_MS = 60 * 60_000;
 
 /**
  * Finds server processes that share this PostgreSQL database but not this process's bus: several
@@ -25,22 +33,6 @@ import { beatServerNode, removeServerNode, type PeerRow } from '../store/server-
  * taking every node out of rotation would turn missed events into an outage) and by
  * `rustchat_bus_isolated`; `rustchat_server_nodes` counts the live processes on the database.
  */
-export interface PeerWatch {
-  /** 'isolated' while some live process on the database cannot be heard over the bus. */
-  state(): 'ok' | 'isolated';
-  /** Live server processes on this database, this one included (as of the last heartbeat). */
-  nodes(): number;
-  /** One heartbeat now (tests); resolves when its checks are done. */
-  beat(): Promise<void>;
-  /** Stops the heartbeats and removes this process's row. */
-  stop(): Promise<void>;
-}
-
-export const PEER_INTERVAL_MS = 5000;
-const REPEAT_LOG_MS = 5 * 60_000;
-/** Rows not refreshed for this long (crashed processes) are removed. */
-const STALE_MS = 60 * 60_000;
-
 export function startPeerWatch(deps: Deps, opts: { intervalMs?: number } = {}): PeerWatch {
   const interval = opts.intervalMs ?? PEER_INTERVAL_MS;
   const log = deps.log.child({ component: 'peers' });

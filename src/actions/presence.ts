@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.ts';
+import type { Presence } from '../services.ts';
 import { badRequest } from '../errors.ts';
 import { newId, isId } from '../ids.ts';
 import { getHub, type Conn, type Hub } from '../realtime/hub.ts';
@@ -9,6 +10,7 @@ import { existingUserIds, getStatus, getStatuses, upsertStatus, type StatusRow }
 import { STATUSES, type Status, type StatusName } from '../contract/objects.ts';
 
 export { STATUSES, type StatusName };
+export type { Presence };
 
 export interface PresenceOptions {
   /** After the user's last socket on every process closes, wait this long before "offline". */
@@ -33,7 +35,7 @@ const present = (r: StatusRow): PresentedStatus => ({ user_id: r.user_id, status
  * every socket. The Mattermost socket keeps Mattermost's behaviour (own sockets only; its apps
  * poll POST /users/status/ids).
  */
-export class Presence {
+export class PresenceTracker implements Presence {
   readonly node = newId();
   /** user id -> process id -> last announcement time, for other processes. */
   private remote = new Map<string, Map<string, number>>();

@@ -3,6 +3,9 @@ import type { createClient } from 'redis';
 import type { Deps } from '../deps.ts';
 import { tooMany } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import type { RateLimitStore, WindowState } from '../services.ts';
+
+export type { RateLimitStore, WindowState };
 
 /**
  * Sliding-window counters for rate limits (login failures per account and per address).
@@ -10,21 +13,6 @@ import type { Logger } from '../log.ts';
  * counts. Both implementations keep the timestamps of the hits inside the window, so "10 failures
  * in 15 minutes" means exactly that, and Retry-After is when the oldest hit leaves the window.
  */
-export interface WindowState {
-  /** Hits inside the window (including the one just recorded, for `hit`). */
-  count: number;
-  /** Time of the oldest hit inside the window, ms; 0 when there is none. */
-  oldest: number;
-}
-
-export interface RateLimitStore {
-  readonly kind: 'memory' | 'redis';
-  peek(key: string, windowMs: number, now: number): Promise<WindowState>;
-  hit(key: string, windowMs: number, now: number): Promise<WindowState>;
-  reset(key: string): Promise<void>;
-  close(): Promise<void>;
-}
-
 export function createMemoryRateLimitStore(): RateLimitStore {
   const buckets = new Map<string, { windowMs: number; hits: number[] }>();
   const prune = (key: string, windowMs: number, now: number) => {

@@ -1,10 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Deps } from '../deps.ts';
+import type { CachedAuth, SessionCache } from '../services.ts';
 import { forbidden, unauthorized } from '../errors.ts';
 import { authSettings, mfaEnrolmentDue, sessionLifetimeMs } from './auth-settings.ts';
 import { getSession, touchSession } from '../store/sessions.ts';
-import type { Auth, AuthUser } from './auth.ts';
+import type { Auth, AuthUser } from '../auth.ts';
 import { isControl } from '../contract/events.ts';
 import { authenticateAccessToken, isAccessTokenShape } from './access-tokens.ts';
 
@@ -21,7 +22,8 @@ export async function signSessionToken(deps: Deps, sessionId: string, userId: st
     .sign(deps.jwtKey);
 }
 
-export type { Auth, AuthUser } from './auth.ts';
+export type { Auth, AuthUser } from '../auth.ts';
+export type { SessionCache };
 
 export interface AuthenticateOptions {
   /** The route is one a session waiting for MFA enrolment may use. */
@@ -30,11 +32,6 @@ export interface AuthenticateOptions {
 
 /** What a session waiting for MFA enrolment gets everywhere else (403). */
 export const mfaSetupRequiredError = () => forbidden('mfa_setup_required', 'This server requires multi-factor authentication: set it up before continuing');
-
-interface CacheEntry {
-  auth: Auth;
-  at: number;
-}
 
 // Sessions are cached for at most this long; revocation also clears the cache on every process
 // through the bus, so a revoked token stops working within this bound even if the bus is down.
@@ -49,19 +46,19 @@ const TOUCH_MS = 60_000;
  * used to keep up to 10,000 stale entries, ~0.7 KB each — after a reconnect storm, one per
  * connected socket for as long as the process lived.)
  */
-export class SessionCache {
-  readonly map = new Map<string, CacheEntry>();
+class ExpiringSessionCache implements SessionCache {
+  readonly map = new Map<string, CachedAuth>();
   private timer: NodeJS.Timeout | undefined;
   unsubscribe: (() => void) | undefined;
   constructor(private now: () => number) {}
 
-  get(sid: string): CacheEntry | undefined {
+  get(sid: string): CachedAuth | undefined {
     return this.map.get(sid);
   }
   delete(sid: string) {
     this.map.delete(sid);
   }
-  set(sid: string, e: CacheEntry) {
+  set(sid: string, e: CachedAuth) {
     this.map.delete(sid);
     this.map.set(sid, e);
     this.sweep();
@@ -95,7 +92,7 @@ export class SessionCache {
 
 /** The process's session cache (deps.services.sessions), cleared by `sessions_revoked` on the bus. */
 export function createSessionCache(deps: Deps): SessionCache {
-  const cache = new SessionCache(deps.now);
+  const cache = new ExpiringSessionCache(deps.now);
   cache.unsubscribe = deps.bus.subscribe((m) => {
     if (isControl(m) && m.control === 'sessions_revoked') for (const id of m.session_ids) cache.delete(id);
   });

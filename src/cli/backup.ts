@@ -32,7 +32,7 @@ const count = (v: string) => {
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
-/** What `backup.snapshot` answers (src/backup/ops.ts). */
+/** What `backup.snapshot` answers (src/admin/backup-ops.ts). */
 interface SnapshotAnswer {
   dir: string;
   bytes: number;

@@ -1,9 +1,11 @@
 import type { Deps } from '../deps.ts';
+import type { MetricsRegistry } from '../services.ts';
 import { buildInfo } from '../version.ts';
 import { family } from './exposition.ts';
 import { dependencyFamilies, processFamilies } from './metrics-runtime.ts';
 
 export { family };
+export type { HttpStats, MetricsRegistry, MetricsSource } from '../services.ts';
 
 /**
  * Prometheus metrics for /metrics and /api/v1/health/metrics (text exposition format 0.0.4;
@@ -14,21 +16,6 @@ export { family };
 // Upper bounds of the request-duration histogram, in seconds.
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
-
-export interface HttpStats {
-  inFlight: number;
-  byClass: Map<string, { count: number; sum: number; buckets: number[] }>;
-}
-
-/** A subsystem's own metric lines (already formatted, with HELP/TYPE), added to the output. */
-export type MetricsSource = () => string;
-
-/** A process's metrics (deps.services.metrics). */
-export interface MetricsRegistry {
-  http: HttpStats;
-  /** Metric sources registered by subsystems (e.g. the WebSocket hub's connection count). */
-  sources: MetricsSource[];
-}
 
 export function createMetricsRegistry(): MetricsRegistry {
   return {

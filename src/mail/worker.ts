@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import type { Mailer } from './mailer.ts';
+import type { OutboxWorker } from '../services.ts';
 import { claimDueEmails, markEmailFailed, markEmailSent, nextDueAt, type OutboxRow } from '../store/outbox.ts';
 
 export interface OutboxWorkerOptions {
@@ -16,13 +17,7 @@ export interface OutboxWorkerOptions {
   batch?: number;
 }
 
-export interface OutboxWorker {
-  /** Looks at the outbox now (called after a transaction that queued email commits). */
-  kick(): void;
-  /** One pass over due emails; resolves with how many it tried. */
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
+export type { OutboxWorker };
 
 /** The backoff before try number `attempts + 1`: base, 2×base, 4×base… capped at max. */
 export function retryDelay(attempts: number, baseMs: number, maxMs: number): number {

@@ -9,6 +9,21 @@ import type { AddressPolicy } from '../outbound/address-policy.ts';
  * `POST {proxy}/api/v1/ack` with what the app acknowledged.
  */
 
+/**
+ * What identifies this installation to the push proxy and to the apps, made once and kept in the
+ * database (site_settings) so every process and every restart uses the same:
+ * - `serverId`: Mattermost's server id (the proxy requires one; the apps match it to the server);
+ * - `key`: a P-256 key that signs each push (ES256 over its ack id and device token); the apps
+ *   read the public half from the client configuration (AsymmetricSigningPublicKey, base64 DER)
+ *   and drop pushes whose signature does not verify.
+ */
+export interface PushKeys {
+  serverId: string;
+  key: KeyObject;
+  /** Base64 of the public key's DER SubjectPublicKeyInfo. */
+  publicKey: string;
+}
+
 /** Mattermost's PushNotification (server/public/model/push_notification.go), as sent. */
 export interface PushMessage {
   ack_id: string;

@@ -1,36 +1,11 @@
 import type { Deps } from '../deps.ts';
+import type { PushJob, PushSender, PushStats } from '../services.ts';
 import { newId } from '../ids.ts';
 import { removeDevice } from '../store/push.ts';
 import { pushKeys } from './keys.ts';
-import { proxyClient, ProxyUnreachable, signPush, splitDeviceId, type PushContent, type PushMessage, type ProxyClient } from './proxy.ts';
+import { proxyClient, ProxyUnreachable, signPush, splitDeviceId, type PushMessage, type ProxyClient } from './proxy.ts';
 
-/** One push to one device. */
-export interface PushJob {
-  userId: string;
-  sessionId: string;
-  /** The session's device id, "platform:token". */
-  deviceId: string;
-  content: PushContent;
-}
-
-export interface PushStats {
-  sent: Map<string, number>;
-  failed: Map<string, number>;
-  removed: number;
-  retried: number;
-  dropped: number;
-}
-
-export interface PushSender {
-  /** Queues pushes; returns at once (never waits for the proxy). Jobs beyond the queue's bound are dropped and counted. */
-  enqueue(jobs: PushJob[]): void;
-  /** Runs work that decides and queues pushes, in the background (errors are logged); idle() waits for it too. */
-  run(what: string, task: () => Promise<void>): void;
-  /** Resolves once nothing is being decided, queued, waiting for a retry or in flight (tests, shutdown). */
-  idle(): Promise<void>;
-  readonly stats: PushStats;
-  stop(): Promise<void>;
-}
+export type { PushJob, PushSender, PushStats };
 
 /** Pushes sent to the proxy at once by one process. */
 export const PUSH_CONCURRENCY = 8;

@@ -1,5 +1,8 @@
 import type { WebSocket } from 'ws';
-import type { Deps } from '../deps.ts';
+import type { Config } from '../config.ts';
+import type { Queryable } from '../db/driver.ts';
+import type { Logger } from '../log.ts';
+import type { Bus } from './bus.ts';
 import { newId } from '../ids.ts';
 import { isControl, type AppEvent, type BusMessage } from '../contract/events.ts';
 import type { Prepared, Serializer } from './serializer.ts';
@@ -16,6 +19,18 @@ export const CLOSE = {
   tooManySockets: 4008,
   rateLimited: 4029,
 } as const;
+
+/**
+ * What the hub uses of Deps. The hub takes no services, so it names these instead of Deps and
+ * imports nothing above it: deps.ts can then name the Hub class itself without an import loop.
+ */
+export interface HubDeps {
+  config: Config;
+  db: Queryable;
+  bus: Bus;
+  log: Logger;
+  now: () => number;
+}
 
 export interface HubOptions {
   /** Ping period; a socket that has not answered the previous ping is dropped. */
@@ -115,7 +130,7 @@ export class Hub {
   readonly stats = { delivered: 0, slowDropped: 0, resumed: 0, resumeFailed: 0, reaped: 0, evicted: 0 };
 
   constructor(
-    private deps: Deps,
+    private deps: HubDeps,
     opts: HubOptions = {},
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 30_000;
@@ -496,5 +511,5 @@ export class Hub {
   }
 }
 
-/** The process's hub (deps.services.hub). */
-export const getHub = (deps: Deps): Hub => deps.services.hub;
+/** The process's hub (deps.services.hub; any Deps will do). */
+export const getHub = (deps: { services: { hub: Hub } }): Hub => deps.services.hub;

@@ -1,8 +1,9 @@
-import type { SessionRow } from '../store/sessions.ts';
+import type { SessionRow } from './store/sessions.ts';
 
 /**
- * Who is calling: what authentication (tokens.ts: sessions, access-tokens.ts: personal access
- * tokens) hands every action. Its own module because both of those build it.
+ * Who is calling: what authentication (actions/tokens.ts: sessions, actions/access-tokens.ts:
+ * personal access tokens) hands every action. Its own module because both of those build it and
+ * the caches in services.ts hold it.
  */
 export interface AuthUser {
   id: string;

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { registerAdminOp, AdminStream } from '../admin/socket.ts';
+import { registerAdminOp, AdminStream } from './socket.ts';
 import { storageOf } from '../actions/files.ts';
 import { AppError } from '../errors.ts';
 import type { PgliteDb } from '../db/pglite.ts';
-import { backupFileName } from './format.ts';
+import { backupFileName } from '../backup/format.ts';
 
 /**
  * `backup.create` on the admin socket: a running server streams a backup of its own database and
@@ -16,7 +16,7 @@ import { backupFileName } from './format.ts';
  * `backup.snapshot` instead and falls back to this one only when that is not possible.
  */
 registerAdminOp('backup.create', async ({ deps, args }) => {
-  const { backupStream } = await import('./create.ts'); // loaded on first use: keeps start-up lean
+  const { backupStream } = await import('../backup/create.ts'); // loaded on first use: keeps start-up lean
   const files = args.files !== false;
   const storage = files ? await storageOf(deps) : undefined;
   const now = deps.now();
