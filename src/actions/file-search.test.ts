@@ -14,6 +14,7 @@ import { fxUser, type FxUser } from '../../test/fixtures.ts';
 import { multipart } from '../../test/files.ts';
 import { extractText, MAX_CONTENT_BYTES } from '../files/text.ts';
 import { termWords } from './file-search.ts';
+import { newId } from '../ids.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rustchat-file-search-'));
 const HOUR = 3_600_000;
@@ -195,7 +196,17 @@ test("an archived team's files leave every result, as its channels do (members i
   assert.is((await ctx.req('GET', `/api/v1/files/${id}/info`, { token: bob.token })).status, 404, 'the file itself is gone with its team');
   assert.equal(await search(bob, 'zebra'), [], 'so search does not name it either');
   assert.equal(await search(alice, 'zebra'), [], 'nor to its uploader');
-  assert.equal(await search(bob, 'ext:txt', `&team_id=${team.id}`), []);
+  assert.equal(await status(bob, `q=ext:txt&team_id=${team.id}`), { status: 404, code: 'team_not_found' }, 'naming the team is 404, as its other reads');
+});
+
+test('team_id: a team the caller is not in is 403 (system admins may), an unknown one 404', async () => {
+  const outsider = await fxUser(ctx.deps);
+  assert.equal(await status(outsider, `q=rep&team_id=${teamId}`), { status: 403, code: 'forbidden' });
+  assert.equal(await status(outsider, `channel_id=${pub.id}&team_id=${teamId}`), { status: 403, code: 'forbidden' });
+  assert.equal(await status(outsider, `q=rep&team_id=${newId()}`), { status: 404, code: 'team_not_found' });
+  assert.equal(await status(outsider, 'q=rep'), { status: 200, code: undefined }, 'without a team: every channel one is in (none)');
+  const admin = await fxUser(ctx.deps, { admin: true });
+  assert.equal(await search(admin, 'rep', `&team_id=${teamId}`), [], 'an admin outside the team: allowed, and still only their own channels');
 });
 
 test('bad and hostile input: stable codes, literal text', async () => {

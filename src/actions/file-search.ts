@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Auth } from './tokens.ts';
-import { accessChannel } from './access.ts';
+import { accessChannel, accessTeam } from './access.ts';
 import { dateWindow, MAX_CLAUSES, MAX_QUERY_CHARS, parseQuery } from './search.ts';
 import { badRequest } from '../errors.ts';
 import { isId } from '../ids.ts';
@@ -37,7 +37,8 @@ export function termWords(term: string): string[] {
 
 /**
  * Searches files attached to live posts in channels the caller is a member of now, by name
- * (word prefixes), text content, `ext:`, `from:`, `in:` and dates; newest upload first.
+ * (word prefixes), text content, `ext:`, `from:`, `in:` and dates; newest upload first. With
+ * team_id the caller must be in the team (or a system admin), as for post search (accessTeam).
  */
 export async function searchFiles(deps: Deps, auth: Auth, input: FileSearchInput): Promise<FileSearchResult> {
   const q = typeof input.q === 'string' ? input.q : '';
@@ -63,6 +64,7 @@ export async function searchFiles(deps: Deps, auth: Auth, input: FileSearchInput
   // Words made only of punctuation (`%`, `--`) find nothing, as in post search.
   const unmatchable = !words.length && p.terms.length + p.prefixes.length + p.phrases.length > 0;
   if (!filtered && !input.channel_id && !unmatchable) throw badRequest('invalid_query', 'q has no terms or filters');
+  if (input.team_id !== undefined) await accessTeam(deps.db, auth, input.team_id, 'member');
   if (input.channel_id) await accessChannel(deps.db, auth, input.channel_id);
   if (unmatchable) return { items: [], next_cursor: null };
 

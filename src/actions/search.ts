@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { Auth } from './tokens.ts';
 import { loadViews, type Page, type PostView } from './posts.ts';
+import { accessTeam } from './access.ts';
 import { badRequest } from '../errors.ts';
 import { isId } from '../ids.ts';
 import * as store from '../store/search.ts';
@@ -173,7 +174,11 @@ export interface SearchResult extends Page<PostView> {
   terms: string[];
 }
 
-/** Searches posts in channels the caller is a member of now; newest first, paged by post id. */
+/**
+ * Searches posts in channels the caller is a member of now; newest first, paged by post id. With
+ * team_id the caller must be in the team (or a system admin): 403, and 404 for an archived or
+ * unknown team, as accessTeam answers for the team's other reads.
+ */
 export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): Promise<SearchResult> {
   if (typeof input.q !== 'string' || !input.q.trim()) throw badRequest('invalid_query', 'q is required');
   if (input.q.length > MAX_QUERY_CHARS) throw badRequest('query_too_long', `q is longer than ${MAX_QUERY_CHARS} characters`);
@@ -186,6 +191,7 @@ export async function searchPosts(deps: Deps, auth: Auth, input: SearchInput): P
   const clauses = p.terms.length + p.prefixes.length + p.phrases.length + p.excludedTerms.length + p.excludedPhrases.length + p.from.length + p.in.length;
   if (clauses > MAX_CLAUSES) throw badRequest('query_too_complex', `At most ${MAX_CLAUSES} terms and filters`);
   if (!clauses && !p.before && !p.after && !p.on) throw badRequest('invalid_query', 'q has no terms or filters');
+  if (input.team_id !== undefined) await accessTeam(deps.db, auth, input.team_id, 'member');
 
   const { afterMs, beforeMs } = await dateWindow(deps, auth, p, input.time_zone);
 

@@ -155,7 +155,21 @@ test("a deleted (archived) team's posts leave search, as its channels do, for me
   assert.is((await t.req('GET', `/api/v1/posts/${ids.okapi}`, { token: bob.token })).status, 404, 'the post itself is gone with its team');
   assert.equal(await found(bob, 'okapi'), [], 'so search does not show it either');
   assert.equal(await found(carol, 'okapi'), [], 'nor to its author');
-  assert.equal(await found(carol, 'okapi', `&team_id=${team3.id}`), []);
+  const scoped = await search(carol, 'okapi', `&team_id=${team3.id}`);
+  assert.equal([scoped.status, scoped.body.error?.code], [404, 'team_not_found'], 'naming the team is 404, as its other reads');
+});
+
+test('team_id: a team the caller is not in is 403 (system admins may), an unknown one 404', async () => {
+  const outsider = await fxUser(t.deps);
+  const code = async (extra: string) => {
+    const r = await search(outsider, 'fox', extra);
+    return [r.status, r.body.error?.code];
+  };
+  assert.equal(await code(`&team_id=${team.id}`), [403, 'forbidden']);
+  assert.equal(await code(`&team_id=${newId()}`), [404, 'team_not_found']);
+  assert.equal(await found(outsider, 'fox'), [], 'without a team: every channel one is in (none)');
+  const root = await fxUser(t.deps, { admin: true });
+  assert.equal(await found(root, 'fox', `&team_id=${team.id}`), [], 'an admin outside the team: allowed, and still only their own channels');
 });
 
 test("hostile strings are literal: ' OR 1=1--, %, _, \\ match only what they say", async () => {
