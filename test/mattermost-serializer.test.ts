@@ -12,7 +12,7 @@ const post = samplePost({ client_msg_id: 'pend' });
 const str = (v: unknown) => JSON.parse(String(v));
 
 test('frames: envelope with broadcast block and seq', () => {
-  const p = mmSerializer.prepare(ev('posted', { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: '', mentions: [B], sender_name: 'alice' }), 5)!;
+  const p = mmSerializer.prepare(ev('posted', { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: '', mentions: [B], sender_name: 'alice', total_msg_count: 1, total_msg_count_root: 1 }), 5)!;
   const f = JSON.parse(p.frame(7));
   assert.is(f.event, 'posted');
   assert.is(f.seq, 7);

@@ -114,7 +114,7 @@ export function sampleData(): EventMap {
   const member = sampleMember();
   const team = sampleTeam();
   return {
-    posted: { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: T, mentions: [], sender_name: 'alice' },
+    posted: { post, channel_id: C, channel_type: 'O', channel_name: 'eng', channel_display_name: 'Eng', team_id: T, mentions: [], sender_name: 'alice', total_msg_count: 1, total_msg_count_root: 1 },
     post_edited: { post, channel_id: C },
     post_deleted: { post: { ...post, delete_at: 2, message: '' }, channel_id: C, deleted_reply_count: 0 },
     ephemeral_message: { post: { ...post, id: 'e'.repeat(26), type: 'system_ephemeral' }, channel_id: C },

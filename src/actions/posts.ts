@@ -357,6 +357,7 @@ function postedEvent(auth: Auth, channel: ChannelRow, created: store.InsertedPos
       team_id: channel.team_id,
       mentions: created.mentionedIds,
       sender_name: auth.user.username,
+      ...created.channelTotals,
     },
     broadcast: { user_ids: memberIds, channel_id: channel.id, team_id: channel.team_id || undefined },
   };

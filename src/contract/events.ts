@@ -28,6 +28,13 @@ export interface PostedData {
    */
   mentions: string[];
   sender_name: string;
+  /**
+   * The channel's `total_msg_count` and `total_msg_count_root` with this post counted: they
+   * number the post in its channel (posts count one at a time), so a client whose copy of the
+   * channel counts as many already counts this post (a list read after it committed).
+   */
+  total_msg_count: number;
+  total_msg_count_root: number;
 }
 
 export interface PostChangedData {

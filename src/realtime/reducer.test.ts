@@ -10,7 +10,8 @@ const me = 'm'.repeat(26);
 const other = 'o'.repeat(26);
 const member = sampleMember({ channel_id: ch.id, user_id: me });
 const post = (id: string, user: string, at: number, extra: Partial<Post> = {}) => samplePost({ id: id.padEnd(26, '0'), channel_id: ch.id, user_id: user, message: id, create_at: at, update_at: at, ...extra });
-const posted = (p: Post, mentions: string[] = []): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, mentions } });
+// Without the channel's totals (the handler then counts a post it does not hold), as a REST reply is applied.
+const posted = (p: Post, mentions: string[] = []): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, mentions, total_msg_count: undefined as unknown as number, total_msg_count_root: undefined as unknown as number } });
 const deleted = (p: Post): ClientEvent => ({ event: 'post_deleted', data: { post: { ...p, delete_at: 12 }, channel_id: ch.id, deleted_reply_count: 0 } });
 
 function base(): ClientState {
@@ -75,6 +76,35 @@ test('post_deleted drops a root with its replies and lowers reply_count for a re
   s = applyEvent(s, deleted(root));
   assert.equal(s.postsInChannel[ch.id], []);
   assert.equal(s.posts, {});
+});
+
+test('posted: a channel answer that already counts the post (read after it committed, landed before its event) is not counted again', () => {
+  // The channel list was read after post `a` committed: its totals and my mention count include it.
+  const a = post('a', other, 10);
+  const s0 = loadMyChannels(emptyState(me), [{ ...ch, total_msg_count: 1, total_msg_count_root: 1, last_post_at: 10, member: { ...member, msg_count: 0, mention_count: 1, msg_count_root: 0, mention_count_root: 1 } }]);
+  const ev = (p: Post, total: number, mentions: string[] = []): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, mentions, total_msg_count: total, total_msg_count_root: total } });
+  const s = applyEvent(s0, ev(a, 1, [me]));
+  assert.is(s.channels[ch.id].total_msg_count, 1, 'counted once');
+  assert.is(s.channels[ch.id].total_msg_count_root, 1);
+  assert.is(s.members[ch.id].mention_count, 1, 'one mention');
+  assert.is(s.members[ch.id].mention_count_root, 1);
+  // A post the answer did not count still is.
+  const t = applyEvent(s, ev(post('b', other, 20), 2, [me]));
+  assert.is(t.channels[ch.id].total_msg_count, 2);
+  assert.is(t.members[ch.id].mention_count, 2);
+});
+
+test('posted: my post answered over REST before the event of a post committed just before it leaves both counted once', () => {
+  const s0 = base();
+  const bob = post('b', other, 10);
+  const mine = post('m', me, 11);
+  const ev = (p: Post, total: number): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, mentions: [], total_msg_count: total, total_msg_count_root: total } });
+  // The reply to my send lands first (it knows nothing of bob's post), then both events in order.
+  const s = applyEvents(reduce.posted(s0, { post: mine }), [ev(bob, 1), ev(mine, 2)]);
+  assert.is(s.channels[ch.id].total_msg_count, 2);
+  assert.is(s.channels[ch.id].total_msg_count_root, 2);
+  assert.is(s.members[ch.id].msg_count, 2, 'read: I posted last');
+  assert.equal(s.postsInChannel[ch.id], [bob.id, mine.id]);
 });
 
 test('a REST reply applied through its event handler equals the event (the socket copy is then ignored)', () => {

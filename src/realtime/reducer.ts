@@ -175,20 +175,41 @@ function upsertPost(s: ClientState, raw: Post): ClientState {
  * time); for everybody else `mention_count` rises when `mentions` names them (the server lists
  * every other member for @channel/@all/@here). A reply raises its root's `reply_count` and
  * `last_reply_at`.
+ *
+ * The event numbers the post in its channel (`total_msg_count`, the channel's totals once it
+ * counted): a channel copy that counts as many already counts it — a list answer read after the
+ * post committed and landed before this event, or a replay — and its counters are left alone.
+ * Otherwise the channel takes the event's totals (exact even when a REST reply to my own later
+ * post was counted first). Without them (a REST reply applied with this handler) the post counts
+ * when it is not held yet.
  */
-function posted(s: ClientState, d: { post: WirePost; mentions?: string[] }): ClientState {
+function posted(s: ClientState, d: { post: WirePost; mentions?: string[]; total_msg_count?: number; total_msg_count_root?: number }): ClientState {
   const post = d.post;
   if (!s.channels[post.channel_id]) return s;
-  if (s.posts[post.id] && s.posts[post.id].update_at >= post.update_at) return s; // already held (e.g. the REST reply)
-  const next = upsertPost(s, post);
+  const held = !!s.posts[post.id] && s.posts[post.id].update_at >= post.update_at; // e.g. the REST reply
+  const ch = s.channels[post.channel_id];
+  const counted = d.total_msg_count === undefined ? held : ch.total_msg_count >= d.total_msg_count;
+  if (held && counted) return s;
   const chId = post.channel_id;
-  next.postsInChannel = put(next.postsInChannel, chId, insertOrdered(next.postsInChannel[chId], post.id, next.posts));
   const isRoot = !post.root_id;
-  const ch = s.channels[chId];
+  let next: ClientState = s;
+  if (!held) {
+    next = upsertPost(s, post);
+    next.postsInChannel = put(next.postsInChannel, chId, insertOrdered(next.postsInChannel[chId], post.id, next.posts));
+    if (!isRoot) {
+      const root = next.posts[post.root_id];
+      // A root with no replies so far has a fully known (empty) thread: start it.
+      const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
+      next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
+      if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: root.reply_count + 1, last_reply_at: Math.max(root.last_reply_at, post.create_at) });
+    }
+  }
+  if (counted) return next;
+  next = { ...next };
   const channel: Channel = {
     ...ch,
-    total_msg_count: ch.total_msg_count + 1,
-    total_msg_count_root: ch.total_msg_count_root + (isRoot ? 1 : 0),
+    total_msg_count: d.total_msg_count ?? ch.total_msg_count + 1,
+    total_msg_count_root: d.total_msg_count_root ?? ch.total_msg_count_root + (isRoot ? 1 : 0),
     last_post_at: Math.max(ch.last_post_at, post.create_at),
     last_root_post_at: isRoot ? Math.max(ch.last_root_post_at, post.create_at) : ch.last_root_post_at,
   };
@@ -209,13 +230,6 @@ function posted(s: ClientState, d: { post: WirePost; mentions?: string[] }): Cli
       if (mentioned && isRoot && m.mention_count_root !== undefined) member.mention_count_root = m.mention_count_root + 1;
     }
     if (member !== m) next.members = put(next.members, chId, member);
-  }
-  if (!isRoot) {
-    const root = next.posts[post.root_id];
-    // A root with no replies so far has a fully known (empty) thread: start it.
-    const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
-    next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
-    if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: root.reply_count + 1, last_reply_at: Math.max(root.last_reply_at, post.create_at) });
   }
   return next;
 }

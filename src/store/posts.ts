@@ -137,7 +137,8 @@ export function insertPostStatement(p: NewPost): Statement {
      )
      select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids,
             (select coalesce(jsonb_agg(m.user_id order by m.user_id), '[]'::jsonb) from mentioned m) as mentioned_ids,
-            (select count(*)::int from email_notify) as email_notified
+            (select count(*)::int from email_notify) as email_notified,
+            (select total_msg_count from ch) as channel_total, (select total_msg_count_root from ch) as channel_total_root
        from ins`,
     params: [
       p.id,
@@ -165,13 +166,18 @@ export interface InsertedPost {
   mentionedIds: string[];
   /** How many offline notification emails the post queued (email_notifications rows). */
   emailNotified: number;
+  /**
+   * The channel's total_msg_count and total_msg_count_root with the post counted. Posts count one
+   * at a time under the channel's row lock, so these number the post in its channel.
+   */
+  channelTotals: { total_msg_count: number; total_msg_count_root: number };
 }
 
 /** What insertPostStatement returned: the post and its recipients, or undefined if nothing was inserted. */
 export function insertedPost(rows: readonly unknown[]): InsertedPost | undefined {
   if (!rows[0]) return undefined;
-  const { member_ids, mentioned_ids, email_notified, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number };
-  return { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified) };
+  const { member_ids, mentioned_ids, email_notified, channel_total, channel_total_root, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number; channel_total: number; channel_total_root: number };
+  return { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified), channelTotals: { total_msg_count: Number(channel_total), total_msg_count_root: Number(channel_total_root) } };
 }
 
 export async function insertPost(q: Queryable, p: NewPost): Promise<InsertedPost | undefined> {

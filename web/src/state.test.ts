@@ -98,6 +98,22 @@ test('a channel list older than a read and a new post keeps both; a channel left
   assert.is(s.channels[c.id], undefined, 'c stays left');
 });
 
+test('a channel list read after a post committed and landing before its event counts the post once (then a read leaves it read)', () => {
+  const me = 'u'.repeat(26);
+  const ch = (total: number) => ({ id: CH, team_id: 't', type: 'O', name: 'c', display_name: 'C', total_msg_count: total, total_msg_count_root: total, last_post_at: 1000 + total, last_root_post_at: 1000 + total }) as unknown as Channel;
+  const member = (read: number) => ({ channel_id: CH, user_id: me, last_viewed_at: 0, msg_count: read, mention_count: 0, msg_count_root: read, mention_count_root: 0 });
+  state.value = emptyState(me);
+  mergeChannels([{ channel: ch(2), member: member(2) }]);
+  const before = state.value;
+  // Post 3 commits; the list answer is read after it (it counts 3), and lands before the event.
+  mergeChannels([{ channel: ch(3), member: member(2) }], { team: 't', before });
+  state.value = applyEvent(state.value, { event: 'posted', data: { post: post(3, { user_id: 'v'.repeat(26) }), channel_id: CH, mentions: [], total_msg_count: 3, total_msg_count_root: 3 }, seq: 1 } as any);
+  assert.is(state.value.channels[CH].total_msg_count, 3, 'counted once');
+  // Reading the channel answers the server's member (it has read all 3): nothing stays unread.
+  setMember(member(3));
+  assert.is(unreadOf(state.value.channels[CH], state.value.members[CH]).unread, false);
+});
+
 test('a teams list older than a join keeps the new team and drops one left before it left', () => {
   const t = (n: string) => ({ id: n.repeat(26), name: n, display_name: n.toUpperCase() }) as any;
   state.value = emptyState('u'.repeat(26));

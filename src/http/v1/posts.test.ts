@@ -63,6 +63,13 @@ test('create a post: 201, presented shape, posted event to current members only'
   assert.is(ev[0].data.sender_name, alice.username);
   assert.equal(ev[0].data.mentions, []);
   assert.equal(ev[0].data.post, p);
+  // The channel's totals with the post counted (the client's reducer compares them with its copy).
+  const [c] = await t.deps.db.query<any>('select total_msg_count, total_msg_count_root from channels where id = $1', [chan.id]);
+  assert.equal([ev[0].data.total_msg_count, ev[0].data.total_msg_count_root], [Number(c.total_msg_count), Number(c.total_msg_count_root)]);
+  assert.ok(ev[0].data.total_msg_count >= 1);
+  const reply = (await post(bob, chan.id, { message: 'a reply', root_id: p.id })).body;
+  const ev2 = only(t.takeEvents(), 'posted').find((e) => e.data.post.id === reply.id)!;
+  assert.equal([ev2.data.total_msg_count, ev2.data.total_msg_count_root], [ev[0].data.total_msg_count + 1, ev[0].data.total_msg_count_root]);
 });
 
 test('props that would let a user impersonate someone are dropped', async () => {
