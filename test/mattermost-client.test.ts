@@ -454,6 +454,23 @@ test('websocket: typing reaches the other member, not the sender; status_change 
   await S.c_bob.updateStatus({ user_id: S.bob.id, status: 'online' } as any);
 });
 
+test('createPostEphemeral: an admin\'s ephemeral post reaches only the target\'s socket, in sequence; others get 403', async () => {
+  const markA = S.wsA.events.length;
+  const eph = await S.c_alice.createPostEphemeral(S.bob.id, { channel_id: S.eng.id, message: 'psst, only bob' });
+  assert.is(eph.user_id, S.alice.id);
+  assert.is(eph.type, 'system_ephemeral');
+  const ev = await S.wsB.next((e: any) => e.event === 'ephemeral_message');
+  assert.is(JSON.parse(ev.data.post).id, eph.id);
+  assert.is(JSON.parse(ev.data.post).message, 'psst, only bob');
+  const marker = await S.c_bob.createPost({ channel_id: S.eng.id, message: 'after the ephemeral' } as any);
+  await S.wsA.next((e: any) => e.event === 'posted' && JSON.parse(e.data.post).id === marker.id);
+  assert.is(S.wsA.since(markA, (e: any) => e.event === 'ephemeral_message').length, 0, 'the sender does not get it');
+  for (const s of [S.wsA, S.wsB]) s.events.forEach((e: any, i: number) => assert.is(e.seq, i));
+  const e403 = await expectError(S.c_bob.createPostEphemeral(S.alice.id, { channel_id: S.eng.id, message: 'x' }), 403);
+  assert.is(e403.server_error_id, 'api.context.permissions.app_error');
+  await expectError(S.c_alice.getPost(eph.id), 404);
+});
+
 test('websocket: forced disconnect, missed events replayed on resume without a new hello', async () => {
   const B = S.wsB;
   const hellos = B.events.filter((e: any) => e.event === 'hello').length;

@@ -82,13 +82,19 @@ export async function accessChannel(q: Queryable, auth: Auth, channelId: string,
   return { channel, member, teamRole };
 }
 
+/** Who reads: the caller's Auth, or another user judged by the same rules (the target of an ephemeral post). */
+export interface Reader {
+  user: { id: string };
+  isSystemAdmin: boolean;
+}
+
 /**
  * Of `channelIds`, the ones the caller may read, by accessChannel's 'read' rule (member; team
  * member for a public channel; system admin for anything but DMs and groups; never a channel of
  * a deleted team). One query whatever the number of channels: for reads of posts by id, which
  * may span channels. Unknown ids are simply absent.
  */
-export async function readableChannelIds(q: Queryable, auth: Auth, channelIds: readonly string[]): Promise<Set<string>> {
+export async function readableChannelIds(q: Queryable, auth: Reader, channelIds: readonly string[]): Promise<Set<string>> {
   const ids = [...new Set(channelIds)];
   if (!ids.length) return new Set();
   const rows = await q.query<{ id: string }>(

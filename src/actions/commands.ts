@@ -1,11 +1,11 @@
 import type { Deps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { isId, newId } from '../ids.ts';
+import { isId } from '../ids.ts';
 import { accessChannel, accessTeam } from './access.ts';
 import type { Auth } from './tokens.ts';
-import type { Post } from '../contract/objects.ts';
 import { builtinCommands, type BuiltinCommand } from './builtin-commands.ts';
 import { answerCommandWebhook, runCustomCommand } from './custom-commands.ts';
+import { sendEphemeral } from './ephemeral-posts.ts';
 import { listCustomCommandsForTeam, type CommandContext, type CommandResponse } from './command-common.ts';
 
 /**
@@ -18,32 +18,6 @@ import { listCustomCommandsForTeam, type CommandContext, type CommandResponse } 
 export type { CommandContext, CommandResponse } from './command-common.ts';
 
 export const MAX_COMMAND_CHARS = 4000;
-
-/** Sends a post to one user's sockets only; nothing is stored. Returns the post. */
-export function sendEphemeral(deps: Deps, userId: string, channelId: string, rootId: string, message: string, o: { props?: Record<string, unknown>; type?: string } = {}): Post {
-  const now = deps.now();
-  const post: Post = {
-    id: newId(),
-    channel_id: channelId,
-    user_id: userId,
-    root_id: rootId,
-    message,
-    type: o.type || 'system_ephemeral',
-    props: o.props ?? {},
-    file_ids: [],
-    client_msg_id: '',
-    create_at: now,
-    update_at: now,
-    edit_at: 0,
-    delete_at: 0,
-    is_pinned: false,
-    reply_count: 0,
-    last_reply_at: 0,
-    metadata: { reactions: [], files: [] },
-  };
-  deps.bus.publish({ event: 'ephemeral_message', data: { post, channel_id: channelId }, broadcast: { user_ids: [userId], channel_id: channelId } });
-  return post;
-}
 
 export interface ExecuteInput {
   command?: unknown;

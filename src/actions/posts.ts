@@ -148,7 +148,7 @@ export const RESERVED_PROPS = new Set([
   'add_channel_member',
 ]);
 
-function checkProps(props: unknown): Record<string, unknown> {
+export function checkProps(props: unknown): Record<string, unknown> {
   if (props === undefined || props === null) return {};
   if (typeof props !== 'object' || Array.isArray(props)) throw badRequest('invalid_props', 'props must be an object');
   const json = JSON.stringify(props);

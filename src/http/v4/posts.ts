@@ -6,6 +6,7 @@ import { readJson } from '../validate.ts';
 import { badRequest } from '../../errors.ts';
 import { createPost, deletePost, getPost, getPostEditHistory, getPostsByIds, getThreadPage, patchPost, listChannelPostsPage, listPostsAroundLastRead, HISTORY_MAX_LIMIT, presentPost, presentPostFile, presentView, type PostView } from '../../actions/posts.ts';
 import { setPostPinned } from '../../actions/pins.ts';
+import { createEphemeralPost, ephemeralPostSchema } from '../../actions/ephemeral-posts.ts';
 import { searchPosts, SEARCH_MAX_LIMIT } from '../../actions/search.ts';
 import { listSaved, SAVED_MAX_LIMIT } from '../../actions/saved.ts';
 import { markChannelUnreadFrom } from '../../actions/unreads.ts';
@@ -91,6 +92,12 @@ export function postRoutes() {
     const { channel_id, pending_post_id, ...rest } = body;
     const created = await createPost(deps, c.get('auth'), channel_id, { ...rest, client_msg_id: pending_post_id || undefined });
     return mmJson(c, mm(created), 201);
+  });
+
+  // Mattermost's createEphemeralPost: shown to user_id's sockets only, never stored; 201 with the post.
+  r.post('/posts/ephemeral', apiRateLimit('posts'), async (c) => {
+    const post = await createEphemeralPost(c.get('deps'), c.get('auth'), await readJson(c, ephemeralPostSchema));
+    return mmJson(c, presentMmPost(post), 201);
   });
 
   r.get('/channels/:cid/posts', async (c) => {
