@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
-import { badRequest, forbidden } from '../errors.ts';
+import { badRequest, forbidden, notFound } from '../errors.ts';
 import { isId } from '../ids.ts';
+import { channelMembersAndArchive } from '../store/members.ts';
 
 /** One typing event per user, channel and thread at most this often; the rest are dropped. */
 export const TYPING_THROTTLE_MS = 1000;
@@ -9,7 +10,9 @@ const THROTTLE_SWEEP_AT = 10_000;
 /**
  * `typing {channel_id, root_id?}` from a socket: tells the channel's other members, at most once
  * a second per user and thread. Ephemeral: no seq on the native socket and never replayed (it
- * is stale after a second). Recipients are the current members, read now.
+ * is stale after a second). Recipients are the current members, read now. Refused as a write
+ * is (accessChannel 'write'): 404 `channel_not_found` for a channel of an archived team, 403
+ * `forbidden` for a non-member, 403 `channel_archived` in an archived channel.
  */
 export async function userTyping(deps: Deps, userId: string, input: Record<string, unknown>): Promise<{ sent: boolean }> {
   const channelId = input.channel_id;
@@ -27,12 +30,12 @@ export async function userTyping(deps: Deps, userId: string, input: Record<strin
   last.set(key, now);
   let userIds: string[];
   try {
-    const rows = await deps.db.query<{ user_id: string }>(
-      `select m.user_id from channel_members m join channels c on c.id = m.channel_id where m.channel_id = $1 and c.delete_at = 0`,
-      [channelId],
-    );
-    userIds = rows.map((r) => r.user_id);
+    const found = await channelMembersAndArchive(deps.db, channelId);
+    // The channels of an archived team go with it, as accessChannel answers.
+    if (!found || found.team_delete_at) throw notFound('channel_not_found', 'Channel not found');
+    userIds = found.user_ids;
     if (!userIds.includes(userId)) throw forbidden('forbidden', 'You are not a member of this channel');
+    if (found.channel_delete_at !== 0) throw forbidden('channel_archived', 'This channel is archived');
   } catch (e) {
     // Nothing was sent: give the claim back (unless a later frame has taken it since).
     if (last.get(key) === now) {

@@ -162,6 +162,36 @@ test('posts reach members; typing reaches the others, not the typist', async () 
   await Promise.all([b.close(), cc.close(), o.close()]);
 });
 
+test('typing in an archived channel or a channel of an archived team is refused and reaches nobody (both sockets)', async () => {
+  const archivedTeam = await ok(a('POST', '/teams', { type: 'O', name: `x${Date.now().toString(36)}`, display_name: 'Gone' }, admin.token));
+  for (const u of [bob, carol]) await ok(a('POST', `/teams/${archivedTeam.id}/members`, { user_id: u.id }, admin.token));
+  const inArchivedTeam = await ok(a('POST', '/channels', { team_id: archivedTeam.id, name: `g${Date.now().toString(36)}`, display_name: 'G', type: 'public' }, admin.token));
+  const teamId = (await ok(a('GET', `/channels/${channelId}`, undefined, admin.token))).team_id;
+  const archived = await ok(a('POST', '/channels', { team_id: teamId, name: `a${Date.now().toString(36)}`, display_name: 'A', type: 'public' }, admin.token));
+  const live = await ok(a('POST', '/channels', { team_id: teamId, name: `l${Date.now().toString(36)}`, display_name: 'L', type: 'public' }, admin.token));
+  for (const ch of [inArchivedTeam, archived, live]) for (const u of [bob, carol]) await ok(a('POST', `/channels/${ch.id}/members`, { user_id: u.id }, admin.token));
+  await ok(a('DELETE', `/teams/${archivedTeam.id}`, undefined, admin.token));
+  await ok(a('DELETE', `/channels/${archived.id}`, undefined, admin.token));
+
+  const { c: b } = await connect(server.url, bob.token);
+  const { c: cc } = await connect(server.url, carol.token);
+  const v4 = new WsClient(`${wsUrl.replace('/api/v1/ws', '/api/v4/websocket')}`, { token: bob.token });
+  await v4.opened;
+  await v4.nextEvent('hello');
+  const refused = [
+    [await b.request('typing', { channel_id: inArchivedTeam.id }), 'channel_not_found'],
+    [await b.request('typing', { channel_id: archived.id }), 'channel_archived'],
+  ] as const;
+  for (const [reply, code] of refused) assert.equal([reply.status, reply.error?.code], ['FAIL', code]);
+  for (const id of [inArchivedTeam.id, archived.id]) assert.is((await v4.request('user_typing', { channel_id: id })).status, 'FAIL', 'the Mattermost socket refuses it too');
+  // Frames to carol arrive in order: her first typing frame is the one in the live channel.
+  assert.is((await b.request('typing', { channel_id: live.id })).status, 'OK');
+  const heard = await cc.nextEvent('typing');
+  assert.is(heard.data.channel_id, live.id);
+  assert.is(cc.frames.filter((f) => f.event === 'typing').length, 1);
+  await Promise.all([b.close(), cc.close(), v4.close()]);
+});
+
 test('disconnect, 50 posts, resume: exactly those 50 in order, no duplicates', async () => {
   const { c: first, hello } = await connect(server.url, bob.token);
   const warm = await ok(a('POST', `/channels/${channelId}/posts`, { message: 'before' }, admin.token));

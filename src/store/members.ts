@@ -65,6 +65,23 @@ export async function channelMemberIds(q: Queryable, channelId: string): Promise
   return (await q.query<{ user_id: string }>('select user_id from channel_members where channel_id = $1', [channelId])).map((r) => r.user_id);
 }
 
+/**
+ * A channel's member ids with the channel's and its team's archive times, in one read (typing
+ * checks and addresses with it); undefined for an unknown channel. `team_delete_at` is null for
+ * DMs and groups.
+ */
+export async function channelMembersAndArchive(q: Queryable, channelId: string): Promise<{ user_ids: string[]; channel_delete_at: number; team_delete_at: number | null } | undefined> {
+  const [row] = await q.query<{ user_ids: string[]; channel_delete_at: number; team_delete_at: number | null }>(
+    `select (select coalesce(jsonb_agg(m.user_id), '[]'::jsonb) from channel_members m where m.channel_id = c.id) as user_ids,
+            c.delete_at as channel_delete_at, t.delete_at as team_delete_at
+       from channels c
+       left join teams t on c.team_id <> '' and t.id = c.team_id
+      where c.id = $1`,
+    [channelId],
+  );
+  return row;
+}
+
 export async function countChannelMembers(q: Queryable, channelId: string): Promise<number> {
   return (await q.query<{ n: number }>('select count(*)::int8 as n from channel_members where channel_id = $1', [channelId]))[0].n;
 }
