@@ -119,7 +119,7 @@ export function withServices(base: DepsBase): Deps {
 }
 
 function createServices(deps: () => Deps): Services {
-  const caches: ProcessCaches = { typing: new Map(), warnedLoopbackLimits: false };
+  const caches: ProcessCaches = { typing: new Map(), warnedLoopbackLimits: false, settings: {} };
   let sessions: SessionCache | undefined;
   let accessTokens: AccessTokenCache | undefined;
   let rateLimits: RateLimitStore | undefined;

@@ -4,7 +4,7 @@ import type { Bus } from './realtime/bus.ts';
 import type { Hub } from './realtime/hub.ts';
 import type { Logger } from './log.ts';
 import type { Storage } from './files/storage.ts';
-import type { AuthSettings, IntegrationSettings } from './runtime-settings.ts';
+import type { RuntimeSettings } from './runtime-settings.ts';
 import type { AccessTokenCache, MetricsRegistry, NotificationSender, OutboxWorker, PeerWatch, Presence, PushSender, RateLimitStore, ReadinessCheck, SessionCache } from './services.ts';
 
 /**
@@ -68,10 +68,8 @@ export interface Services {
 
 /** Per-process caches; each field is read and written by the one module named beside it. */
 export interface ProcessCaches {
-  /** actions/auth-settings.ts: the effective settings, at most 5 s old. */
-  authSettings?: { at: number; value: Promise<AuthSettings> };
-  /** actions/integration-settings.ts: the effective integrations.* settings, at most 5 s old. */
-  integrationSettings?: { at: number; value: Promise<IntegrationSettings> };
+  /** actions/setting-group.ts: each runtime settings group's effective values (auth.*, integrations.*), at most 5 s old. */
+  settings: { [G in keyof RuntimeSettings]?: { at: number; value: Promise<RuntimeSettings[G]> } };
   /** actions/oidc-config.ts: the provider's discovery document, at most an hour old. */
   oidcDiscovery?: { at: number; config: Promise<import('openid-client').Configuration> };
   /** actions/oidc-flow.ts: the key that seals the SSO login-flow cookie. */

@@ -3,8 +3,8 @@ import type { Config } from './config.ts';
 /**
  * The configuration keys an admin may override while the server runs, by group, and the shape
  * of each group's effective values. The mechanism (stored overrides, cache, validation, audit) is
- * in actions/auth-settings.ts and actions/integration-settings.ts; the lists are here so that
- * deps.ts can type the per-process caches without importing actions.
+ * actions/setting-group.ts, used by actions/auth-settings.ts and actions/integration-settings.ts;
+ * the lists are here so that deps.ts can type the per-process cache without importing actions.
  */
 
 /** `auth.*` keys (docs/auth.md): MFA mode, password policy, session lifetimes, sign-up domains, lockout. */
@@ -41,3 +41,9 @@ export const INTEGRATION_SETTING_KEYS = [
 ] as const;
 export type IntegrationSettingKey = (typeof INTEGRATION_SETTING_KEYS)[number];
 export type IntegrationSettings = Pick<Config['integrations'], IntegrationSettingKey>;
+
+/** Each group's effective values, by configuration section (actions/setting-group.ts reads, caches and changes them). */
+export interface RuntimeSettings {
+  auth: AuthSettings;
+  integrations: IntegrationSettings;
+}

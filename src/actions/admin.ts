@@ -10,7 +10,7 @@ import { presentSession, revokeAllSessions } from './sessions.ts';
 import { createUser, resetPassword, setActive, setRole, type SystemRole } from './accounts.ts';
 import { siteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
 import { inTx } from './tx.ts';
-import { configAuthSettings, forgetAuthSettings, readAuthSettings, updateAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
+import { authSettingsForConsole, changeAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
 import { resetMfa } from './mfa.ts';
 import { ssoStatus } from './oidc-config.ts';
 import { buildInfo } from '../version.ts';
@@ -109,18 +109,13 @@ export async function adminPatchConfig(deps: Deps, auth: Auth, patch: SettingsPa
 /** The authentication settings in force, which of them override the file, the file's values, and the SSO set-up (read-only). */
 export async function adminGetAuthSettings(deps: Deps, auth: Auth) {
   assertSystemAdmin(auth);
-  const { overridden, ...settings } = await readAuthSettings(deps);
-  return { settings, overridden, defaults: configAuthSettings(deps.config), sso: ssoStatus(deps.config) };
+  return { ...(await authSettingsForConsole(deps)), sso: ssoStatus(deps.config) };
 }
 
 /** Changes authentication settings (null resets one to the file's value); audited with old and new values. */
 export async function adminPatchAuthSettings(deps: Deps, auth: Auth, patch: AuthSettingsPatch, ip: string) {
   assertSystemAdmin(auth);
-  await inTx(deps, async (tx) => {
-    const { changes } = await updateAuthSettings(deps, tx, patch);
-    await audit(tx, deps.now(), actorOf(auth, ip), 'settings_update', { target_type: 'auth', details: { changes } });
-  });
-  forgetAuthSettings(deps);
+  await changeAuthSettings(deps, actorOf(auth, ip), patch);
   return adminGetAuthSettings(deps, auth);
 }
 
