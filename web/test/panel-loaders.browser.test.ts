@@ -2,8 +2,9 @@
  * The right panel's lists and permalinks under answers that land late (loaders.browser.test.ts
  * does the same for posts, threads, channels, the sidebar and saved posts): the pinned list and
  * the member list keep what socket events changed while their answer was on its way, even when
- * no list was loaded yet, and a permalink whose post answers after another place was opened does
- * not take the page back. Skipped (one "[skip]" line) without chromium.
+ * no list was loaded yet; a permalink whose post answers after another place was opened does not
+ * take the page back; search results of an earlier text do not replace a newer search's; a
+ * profile card's details, or the invite dialog's team, do not undo a change made meanwhile. Skipped (one "[skip]" line) without chromium.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,6 +20,7 @@ let browser: Browser;
 let pg: Awaited<ReturnType<typeof createPgDatabase>>;
 const PW = 'correct-horse-battery';
 const tokens: Record<string, string> = {};
+const ids: Record<string, string> = {};
 let teamId = '';
 let inviteId = '';
 let A: Client; // alice
@@ -36,6 +38,7 @@ async function register(username: string) {
   const body = (await res.json()) as any;
   assert.is(res.status, 201, JSON.stringify(body));
   tokens[username] = body.token;
+  ids[username] = body.user.id;
 }
 const postAs = async (who: string, channelId: string, message: string) => {
   const r = await api(who, 'POST', `/channels/${channelId}/posts`, { message });
@@ -191,6 +194,81 @@ if (skip) {
       assert.is(await page.locator('main.chan[data-channel="pins"]').count(), 1, 'the channel stays');
     } finally {
       await h.done();
+    }
+  });
+
+  test('search: results of an earlier search answering after a newer one do not replace them', async () => {
+    const page = A.page;
+    const town = (await api('alice', 'GET', `/teams/${teamId}/channels`)).body.items.find((c: any) => c.name === 'town-square');
+    await postAs('bob', town.id, 'zebra crossing');
+    await postAs('bob', town.id, 'quokka smiling');
+    await open(page, 'town-square');
+    const h = await hold(page, /\/api\/v1\/search\?/, 1);
+    const search = async (text: string) => {
+      await page.fill('input[aria-label="Search messages"]', text);
+      await page.press('input[aria-label="Search messages"]', 'Enter');
+    };
+    const result = (text: string) => page.locator('.rpanel .results li', { hasText: text });
+    try {
+      await search('zebra');
+      await eventually('the first search answered by the server', async () => h.held === 1);
+      await search('quokka');
+      await result('quokka smiling').waitFor();
+      h.release();
+      await eventually('the first search delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await result('quokka smiling').count(), 1, 'the newer results stay');
+      assert.is(await result('zebra crossing').count(), 0, 'the older ones are not shown');
+    } finally {
+      await h.done();
+      await page.click('button[aria-label="Close panel"]');
+    }
+  });
+
+  test('profile card: details answering after a profile change do not undo it', async () => {
+    const page = A.page;
+    const ch = await channel('cards');
+    const p = await postAs('bob', ch.id, 'who am I');
+    await open(page, 'cards');
+    const h = await hold(page, new RegExp(`/api/v1/users/${ids.bob}$`));
+    const card = page.locator('.profile-card');
+    try {
+      await postEl(page, p.id).locator('button.author-btn').click();
+      await card.waitFor();
+      await eventually('the user answered by the server', async () => h.held === 1);
+      assert.is((await api('bob', 'PATCH', '/users/me', { position: 'Night shift' })).status, 200);
+      await card.locator('.profile-position', { hasText: 'Night shift' }).waitFor();
+      h.release();
+      await eventually('the user delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await card.locator('.profile-position', { hasText: 'Night shift' }).count(), 1, 'the new position stays');
+    } finally {
+      await h.done();
+      await page.keyboard.press('Escape');
+    }
+  });
+
+  test('invite dialog: the team answering after the link was replaced does not bring the old link back', async () => {
+    const page = A.page;
+    const h = await hold(page, new RegExp(`/api/v1/teams/${teamId}$`));
+    const dialog = page.locator('[role=dialog][aria-label^="Invite people"]');
+    try {
+      await page.click('button.team-name');
+      await page.click('[role=menuitem]:has-text("Invite people")');
+      await dialog.waitFor();
+      await eventually('the team answered by the server', async () => h.held === 1);
+      await dialog.locator('button:has-text("Replace link")').click();
+      await page.locator('[role=dialog][aria-label="Replace the invite link?"] button', { hasText: 'Replace link' }).click();
+      const now = (await api('alice', 'GET', `/teams/${teamId}`)).body.invite_id as string;
+      assert.is.not(now, inviteId);
+      await eventually('the new link shown', async () => (await dialog.locator('input[aria-label="Invite link"]').inputValue()).endsWith(`/${now}`));
+      h.release();
+      await eventually('the team delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.match(await dialog.locator('input[aria-label="Invite link"]').inputValue(), new RegExp(`/${now}$`), 'the new link stays');
+    } finally {
+      await h.done();
+      await page.keyboard.press('Escape');
     }
   });
 

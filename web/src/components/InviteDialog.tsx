@@ -47,8 +47,13 @@ export function InvitePeople({ team, onClose }: { team: Team; onClose: () => voi
   // The current invite id (another admin may have replaced it since the teams were loaded).
   useEffect(() => {
     if (!teamAdmin) return;
+    const before = state.value.teams[team.id];
     get<Team>(`/teams/${team.id}`)
-      .then((t) => mergeTeams([{ ...state.value.teams[team.id], ...t }]))
+      .then((t) => {
+        // A team changed meanwhile (the link regenerated here, a team_updated event) is newer.
+        const now = state.value.teams[team.id];
+        if (now === before) mergeTeams([{ ...now, ...t }]);
+      })
       .catch(() => {});
   }, [team.id]);
 

@@ -62,8 +62,13 @@ function ProfileCard({ userId, anchor }: { userId: string; anchor: HTMLElement }
   };
   useEffect(() => {
     // Fresh details (position, time zone) even when the user is known.
+    const before = state.value.users[userId];
     get<User>(`/users/${userId}`)
-      .then((u) => mergeUsers([u]))
+      .then((u) => {
+        // A user_updated heard meanwhile is newer than the answer: its fields win.
+        const now = state.value.users[userId];
+        mergeUsers([now && now !== before ? { ...u, ...now } : u]);
+      })
       .catch(() => {});
     // Their status, current and live while the card is open (issue 15 item 9).
     presenceShowProfile(userId);

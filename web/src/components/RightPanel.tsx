@@ -113,16 +113,21 @@ function Search({ q }: { q: string }) {
   const [matches, setMatches] = useState<Record<string, string[]>>({});
   const [error, setError] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
+  // Only the latest request's answer is shown: a search for an earlier text (or team) that
+  // answers after a newer one must not replace its results.
+  const asked = useRef(0);
   async function run(more?: string) {
+    const mine = ++asked.current;
     try {
       const r = await get<SearchResults>(`/search${qs({ q, team_id: team?.id, cursor: more })}`);
       const list = r.items;
       await loadMissingUsers(list.map((p) => p.user_id));
-      setResults(more ? [...(results ?? []), ...list] : list);
+      if (mine !== asked.current) return;
+      setResults((prev) => (more ? [...(prev ?? []), ...list] : list));
       setMatches((m) => (more ? { ...m, ...r.matches } : r.matches));
       setCursor(r.next_cursor);
     } catch (e) {
-      setError((e as Error).message);
+      if (mine === asked.current) setError((e as Error).message);
     }
   }
   useEffect(() => {

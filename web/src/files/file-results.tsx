@@ -3,7 +3,7 @@
  * list (right panel). Each row shows the thumbnail (or the extension), name, size, where and when;
  * a click opens an image in the viewer and downloads anything else.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs } from '../api.ts';
 import { channelTitle, currentTeam, state } from '../state.ts';
 import { navigate, permalinkPath } from '../router.ts';
@@ -41,13 +41,18 @@ export function FileResults({ q, teamId, channelId }: { q: string; teamId?: stri
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState('');
   const [open, setOpen] = useState<FoundFile | null>(null);
+  // Only the latest request's answer is shown: files of an earlier text or channel that answer
+  // after a newer request must not replace its results.
+  const asked = useRef(0);
   async function run(more?: string) {
+    const mine = ++asked.current;
     try {
       const r = await get<{ items: FoundFile[]; next_cursor: string | null }>(`/files/search${qs({ q, team_id: teamId, channel_id: channelId, cursor: more, limit: '30' })}`);
+      if (mine !== asked.current) return;
       setItems((prev) => (more ? [...(prev ?? []), ...r.items] : r.items));
       setCursor(r.next_cursor);
     } catch (e) {
-      setError((e as Error).message);
+      if (mine === asked.current) setError((e as Error).message);
     }
   }
   useEffect(() => {
