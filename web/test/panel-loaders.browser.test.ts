@@ -225,6 +225,44 @@ if (skip) {
     }
   });
 
+  test('channel files: an earlier filter answering after a newer one does not replace its files', async () => {
+    const page = A.page;
+    const ch = await channel('shelf');
+    for (const name of ['zebra-notes.txt', 'quokka-notes.txt']) {
+      const form = new FormData();
+      form.append('channel_id', ch.id);
+      form.append('files', new Blob([new TextEncoder().encode(name)], { type: 'text/plain' }), name);
+      const up = await fetch(`${server.url}/api/v1/files`, { method: 'POST', headers: { authorization: `Bearer ${tokens.bob}` }, body: form });
+      assert.is(up.status, 201);
+      const id = ((await up.json()) as any).items[0].id;
+      assert.is((await api('bob', 'POST', `/channels/${ch.id}/posts`, { message: `here is ${name}`, file_ids: [id] })).status, 201);
+    }
+    await open(page, 'shelf');
+    await page.click('button[title="Channel files"]');
+    const row = (name: string) => page.locator('.rpanel .file-row', { hasText: name });
+    await row('quokka-notes.txt').waitFor();
+    const h = await hold(page, /\/api\/v1\/files\/search\?.*q=zebra/);
+    const filter = async (text: string) => {
+      await page.fill('input[aria-label="Filter files"]', text);
+      await page.press('input[aria-label="Filter files"]', 'Enter');
+    };
+    try {
+      await filter('zebra');
+      await eventually('the first filter answered by the server', async () => h.held === 1);
+      await filter('quokka');
+      await page.waitForFunction(() => document.querySelectorAll('.rpanel .file-row').length === 1);
+      await row('quokka-notes.txt').waitFor();
+      h.release();
+      await eventually('the first filter delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await row('quokka-notes.txt').count(), 1, 'the newer filter\'s file stays');
+      assert.is(await row('zebra-notes.txt').count(), 0, 'the older filter\'s is not shown');
+    } finally {
+      await h.done();
+      await page.click('button[aria-label="Close panel"]');
+    }
+  });
+
   test('profile card: details answering after a profile change do not undo it', async () => {
     const page = A.page;
     const ch = await channel('cards');
