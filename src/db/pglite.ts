@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, existsSync, rmSync, statfsSync, unlinkSync, wri
 import { AppError, databaseUnavailable, storageFull } from '../errors.ts';
 import { assertPlainParams, isDiskFull, type Db, type DbStats, type Statement, type Tx } from './driver.ts';
 import { durableDir, type DurableDir } from './durable-dir.ts';
+import { cacheNodefsSizes } from './nodefs-sizes.ts';
 
 /** Files PGlite needs, handed in explicitly when running inside the single executable. */
 export interface PgliteAssets {
@@ -172,6 +173,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loadDataDir/template options are missing from PGlite's published option types
   let pg: PGlite = await PGlite.create((await options(opts.dataDir, fresh || !opts.dataDir)) as any);
+  cacheNodefsSizes((pg as unknown as { Module?: unknown }).Module);
   // Flushes with fdatasync/fsync from Node (durable-dir.ts); the first flush covers the whole tree.
   let durable: DurableDir | undefined = opts.dataDir && !opts.scratch ? durableDir(opts.dataDir, (pg as unknown as { Module?: unknown }).Module) : undefined;
   if (fresh) {
@@ -311,6 +313,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
         }
         // The crashed instance is dropped, not closed: closing runs statements in it.
         pg = guardInstance(next);
+        cacheNodefsSizes((next as unknown as { Module?: unknown }).Module);
         prepared.clear();
         toClose.length = 0;
         durable = opts.scratch ? undefined : durableDir(opts.dataDir!, (next as unknown as { Module?: unknown }).Module);
