@@ -70,7 +70,11 @@ export function compressJson(threshold = COMPRESS_THRESHOLD): MiddlewareHandler<
     await next();
     if (c.req.method === 'HEAD') return;
     const res = c.res;
-    if (res.status < 200 || res.status === 204 || res.status === 206 || res.status === 304 || !res.body) return;
+    // Status and headers first, the body last: on @hono/node-server's lightweight Response,
+    // touching `body` builds the full fetch Response, which is then written through a web
+    // stream instead of in one piece — most of an uncompressed answer's cost (docs/benchmarks.md,
+    // "Embedded posting: file sizes kept in memory").
+    if (res.status < 200 || res.status === 204 || res.status === 206 || res.status === 304) return;
     const h = res.headers;
     if (!/^application\/json\b/i.test(h.get('content-type') ?? '')) return;
     if (h.has('content-encoding') || h.has('content-disposition') || /\bno-transform\b/i.test(h.get('cache-control') ?? '')) return;
@@ -80,6 +84,7 @@ export function compressJson(threshold = COMPRESS_THRESHOLD): MiddlewareHandler<
     if (!enc) return;
     const declared = h.get('content-length');
     if (declared !== null && (Number(declared) < threshold || Number(declared) > COMPRESS_MAX)) return;
+    if (!res.body) return;
     const raw = new Uint8Array(await res.arrayBuffer());
     let body: Uint8Array = raw;
     let encoded = false;
