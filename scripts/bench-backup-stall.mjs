@@ -18,56 +18,26 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { Agent, request as httpRequest } from 'node:http';
-import { loadavg, tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { openPglite } from '../src/db/pglite.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { newId } from '../src/ids.ts';
-import { signSessionToken } from '../src/actions/tokens.ts';
 import { callAdminRaw } from '../src/admin/socket.ts';
+import { benchToken, childEnv, cliArgs, httpClient, load, log, pct, r1, root, rustchatCommand, seedWorld, startServer } from './bench-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : def;
-};
+const { opt, flag } = cliArgs();
 const POSTS = Number(opt('posts', '100000'));
 const RUNS = Number(opt('runs', '2'));
 const RATE = Number(opt('rate', '20'));
 const QUIET_SECONDS = Number(opt('quiet-seconds', '10'));
-const BINARY = args.includes('--binary');
+const BINARY = flag('binary');
 const ONLY = opt('only', 'quiet,old,new').split(',');
 const POLL_MS = 50;
-const log = (...a) => console.log(...a);
-const r1 = (x) => Math.round(x * 10) / 10;
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const load = () => loadavg()[0].toFixed(1);
 
 async function seed(dataDir) {
   const db = await openPglite({ dataDir: join(dataDir, 'pg') });
   await migrate(db);
-  const now = Date.now();
-  const userId = newId();
-  const sessionId = newId();
-  const teamId = newId();
-  await db.query(`insert into users (id, username, email, create_at, update_at) values ($1, 'bench', 'bench@example.com', $2, $2)`, [userId, now]);
-  await db.query(`insert into sessions (id, user_id, create_at, expires_at, last_activity_at) values ($1, $2, $3, $4, $3)`, [sessionId, userId, now, now + 7 * 86_400_000]);
-  await db.query(`insert into teams (id, name, display_name, invite_id, create_at, update_at) values ($1, 'bench', 'Bench', $2, $3, $3)`, [teamId, newId(), now]);
-  for (let i = 0; i < 9; i++) await db.query(`insert into users (id, username, email, create_at, update_at) values ($1, $2, $3, $4, $4)`, [newId(), `member${i}`, `member${i}@example.com`, now]);
-  await db.query(`insert into team_members (team_id, user_id, role, create_at) select $1, id, 'team_user', $2 from users`, [teamId, now]);
-  const channels = [];
-  for (let c = 0; c < 10; c++) {
-    const id = newId();
-    channels.push(id);
-    await db.query(`insert into channels (id, team_id, type, name, display_name, create_at, update_at) values ($1, $2, 'O', $3, $3, $4, $4)`, [id, teamId, `bench-${c}`, now]);
-    await db.query(`insert into channel_members (channel_id, user_id, create_at, last_update_at) select $1, id, $2, $2 from users`, [id, now]);
-  }
+  const { now, userId, sessionId, channels } = await seedWorld((s, p) => db.query(s, p));
   const t0 = Date.now();
   const start = now - 10_000_000;
   for (let off = 0; off < POSTS; off += 10_000) {
@@ -89,68 +59,7 @@ async function seed(dataDir) {
   return { userId, sessionId, channels };
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-const command = () => (BINARY ? [join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]]);
-const childEnv = (extra) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...extra });
-
-async function startServer(dataDir, secret) {
-  const port = await freePort();
-  const [cmd, pre] = command();
-  const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    cwd: root,
-    env: childEnv({ RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_LOG_LEVEL: 'info', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout.on('data', (d) => (out = (out + d).slice(-200_000)));
-  proc.stderr.on('data', (d) => (out = (out + d).slice(-200_000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${out.slice(-4000)}`);
-    try {
-      if ((await fetch(`${url}/api/v1/health/live`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server did not start: ${out.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    output: () => out,
-    stop: () =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.on('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 15_000).unref();
-      }),
-  };
-}
-
-function httpClient(base, headers) {
-  const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(body);
-      const req = httpRequest({ host: url.hostname, port: url.port, method, path, agent, headers: payload ? { ...headers, 'content-length': payload.length } : headers }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-}
+const command = () => rustchatCommand(BINARY);
 
 /** Reads every 50 ms and posts at RATE/s until stop() — both open loops — and returns what they saw. */
 function load_(client, world) {
@@ -169,7 +78,7 @@ function load_(client, world) {
         if (stopped) break;
         pending.push(
           fn(i).then(
-            (status) => {
+            ({ status }) => {
               if (status !== 200 && status !== 201) errors++;
               into.push([due, performance.now()]);
             },
@@ -235,8 +144,8 @@ const results = [];
 try {
   log(`load average ${load()} at the start; ${cpus().length} cores`);
   const world = await seed(dataDir);
-  server = await startServer(dataDir, secret);
-  const token = await signSessionToken({ jwtKey: new TextEncoder().encode(secret) }, world.sessionId, world.userId, Date.now());
+  server = await startServer({ command: command(), dataDir, env: { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_LOG_LEVEL: 'info' } });
+  const token = await benchToken(secret, world);
   const client = httpClient(server.url, { authorization: `Bearer ${token}`, 'content-type': 'application/json' });
   // Warm up: plans, keep-alive sockets, optimised code.
   const warm = load_(client, world);

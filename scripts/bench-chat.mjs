@@ -17,48 +17,33 @@
 //  5. GET /api/v1/search with one or two words or a phrase over the 200,000 posts.
 // PostgreSQL: RUSTCHAT_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 // a scratch database is created there and dropped afterwards. Run with tsx (the npm script does).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { Agent, request as httpRequest } from 'node:http';
-import { readdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { openPglite } from '../src/db/pglite.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { newId } from '../src/ids.ts';
-import { signSessionToken } from '../src/actions/tokens.ts';
+import { benchToken, cliArgs, httpClient, log, pct, postgresCpuMs, procCpuMs, r1, r2, root, rustchatCommand, seedWorld, startServer } from './bench-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : def;
-};
+const { opt, flag } = cliArgs();
 const SECONDS = Number(opt('seconds', '10'));
 const DBS = opt('db', 'pglite,postgres').split(',');
-const BINARY = args.includes('--binary');
-const WRITE = !args.includes('--no-write');
+const BINARY = flag('binary');
+const WRITE = !flag('no-write');
 const PG_BASE = process.env.RUSTCHAT_BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const RATES = opt('rates', '100,500,1000').split(',').map(Number);
 // For profiling: BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' reaches only the server.
 const SERVER_NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS;
-const READS = !args.includes('--no-reads');
+const READS = !flag('no-reads');
 // BENCH_DUMP=/tmp/x writes /tmp/x-<rate>.json: [ms since start, latency ms] per request.
 const DUMP = process.env.BENCH_DUMP;
 const HISTORY_POSTS = 100_000;
 const SEARCH_POSTS = 200_000;
 const TARGETS = { create500: 50, history: 20, search: 200 };
 const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'november', 'oscar', 'papa', 'quebec', 'romeo', 'sierra', 'tango', 'uniform', 'victor', 'whiskey', 'xray', 'yankee', 'zulu', 'deploy', 'release', 'incident', 'review', 'budget', 'meeting', 'customer', 'database', 'frontend', 'backend', 'latency', 'outage', 'roadmap', 'invoice'];
-
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const r1 = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : NaN);
-const log = (...a) => console.log(...a);
 
 /** The database seam of the bench: `q(sql, params)` for seeding and the bare baseline. */
 async function openTarget(kind, dataDir) {
@@ -92,24 +77,7 @@ async function openTarget(kind, dataDir) {
 }
 
 async function seed(t) {
-  const now = Date.now();
-  const userId = newId();
-  const sessionId = newId();
-  const teamId = newId();
-  await t.q(`insert into users (id, username, email, create_at, update_at) values ($1, 'bench', 'bench@example.com', $2, $2)`, [userId, now]);
-  await t.q(`insert into sessions (id, user_id, create_at, expires_at, last_activity_at) values ($1, $2, $3, $4, $3)`, [sessionId, userId, now, now + 7 * 86_400_000]);
-  await t.q(`insert into teams (id, name, display_name, invite_id, create_at, update_at) values ($1, 'bench', 'Bench', $2, $3, $3)`, [teamId, newId(), now]);
-  for (let i = 0; i < 9; i++) {
-    await t.q(`insert into users (id, username, email, create_at, update_at) values ($1, $2, $3, $4, $4)`, [newId(), `member${i}`, `member${i}@example.com`, now]);
-  }
-  await t.q(`insert into team_members (team_id, user_id, role, create_at) select $1, id, 'team_user', $2 from users`, [teamId, now]);
-  const channels = [];
-  for (let c = 0; c < 10; c++) {
-    const id = newId();
-    channels.push(id);
-    await t.q(`insert into channels (id, team_id, type, name, display_name, create_at, update_at) values ($1, $2, 'O', $3, $3, $4, $4)`, [id, teamId, `bench-${c}`, now]);
-    await t.q(`insert into channel_members (channel_id, user_id, create_at, last_update_at) select $1, id, $2, $2 from users`, [id, now]);
-  }
+  const { now, userId, sessionId, teamId, channels } = await seedWorld(t.q);
   const words = `array[${WORDS.map((w) => `'${w}'`).join(',')}]`;
   const pick = `(${words})[1 + floor(random() * ${WORDS.length})::int]`;
   const message = Array.from({ length: 6 }, () => pick).join(` || ' ' || `);
@@ -132,29 +100,6 @@ async function seed(t) {
   return { userId, sessionId, teamId, channels };
 }
 
-/** CPU ms used so far by a process (user + system, all threads), from /proc; 0 if it is gone. */
-function procCpuMs(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU ms of every PostgreSQL process on this machine (backends, WAL writer, checkpointer…). */
-function postgresCpuMs() {
-  let ms = 0;
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      if (readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'postgres') ms += procCpuMs(p);
-    } catch {}
-  }
-  return ms;
-}
-
 /** CPU split of a phase: the server process, PostgreSQL, and this load generator. */
 function cpuMeter(serverPid) {
   const snap = () => ({ server: serverPid ? procCpuMs(serverPid) : 0, pg: postgresCpuMs(), gen: process.cpuUsage() });
@@ -164,32 +109,6 @@ function cpuMeter(serverPid) {
     const gen = (b.gen.user + b.gen.system - a.gen.user - a.gen.system) / 1000;
     return { server: r2((b.server - a.server) / n), pg: r2((b.pg - a.pg) / n), gen: r2(gen / n) };
   };
-}
-const r2 = (x) => Math.round(x * 100) / 100;
-
-/**
- * A keep-alive HTTP/1.1 client on node:http: much less CPU per request than fetch, so the load
- * generator (which shares the machine with the server) takes as little as it can.
- */
-function httpClient(base, headers) {
-  const url = new URL(base);
-  // Idle sockets go after 4 s, before the server's 5 s keep-alive timeout closes them under a request.
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(body);
-      const req = httpRequest(
-        { host: url.hostname, port: url.port, method, path, agent, headers: payload ? { ...headers, 'content-length': payload.length } : headers },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode, text: () => Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
 }
 
 /** `rate` calls per second for SECONDS on a fixed schedule; latency from each scheduled start. */
@@ -229,51 +148,17 @@ async function openLoop(rate, fn, seconds = SECONDS) {
   return { p50: r1(pct(lat, 50)), p99: r1(pct(lat, 99)), errors, achieved: Math.round(total / ((performance.now() - start) / 1000)) };
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+/** The server in its own process, at log level warn (no per-request log lines). */
+const startChatServer = (dataDir, env) =>
+  startServer({
+    // BENCH_SERVER_BINARY=/path/to/rustchat compares another build (e.g. an older commit's).
+    command: rustchatCommand(BINARY && (process.env.BENCH_SERVER_BINARY || true)),
+    dataDir,
+    env: { ...env, RUSTCHAT_LOG_LEVEL: 'warn', ...(SERVER_NODE_OPTIONS ? { NODE_OPTIONS: SERVER_NODE_OPTIONS } : {}) },
+    keep: 4000,
+    startTimeoutMs: 120_000,
+    echoStderr: !!process.env.BENCH_SERVER_STDERR,
   });
-
-/** The server in its own process, at log level warn (no per-request log lines); ready when /health/live answers. */
-async function startServer(dataDir, env) {
-  const port = await freePort();
-  // BENCH_SERVER_BINARY=/path/to/rustchat compares another build (e.g. an older commit's).
-  const [cmd, pre] = BINARY ? [process.env.BENCH_SERVER_BINARY || join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')]];
-  const childEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...env, RUSTCHAT_LOG_LEVEL: 'warn', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0' }; // the load is many posts a second per user
-  if (SERVER_NODE_OPTIONS) childEnv.NODE_OPTIONS = SERVER_NODE_OPTIONS;
-  const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  proc.stderr.on('data', (d) => {
-    err = (err + d).slice(-4000);
-    if (process.env.BENCH_SERVER_STDERR) process.stderr.write(d);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${err}`);
-    try {
-      if ((await fetch(`${url}/api/v1/health/live`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    pid: proc.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.on('exit', () => resolve());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 15_000).unref();
-      }),
-  };
-}
 
 async function benchOne(kind) {
   const dataDir = mkdtempSync(join(tmpdir(), 'rustchat-bench-chat-'));
@@ -301,8 +186,8 @@ async function benchOne(kind) {
     }
     await t.close();
 
-    server = await startServer(dataDir, { RUSTCHAT_DATABASE_URL: t.url, RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_DATABASE_POOL_SIZE: '20' });
-    const token = await signSessionToken({ jwtKey: new TextEncoder().encode(secret) }, world.sessionId, world.userId, Date.now());
+    server = await startChatServer(dataDir, { RUSTCHAT_DATABASE_URL: t.url, RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_DATABASE_POOL_SIZE: '20' });
+    const token = await benchToken(secret, world);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const api = (path, init) => fetch(`${server.url}/api/v1${path}`, { ...init, headers });
 

@@ -16,57 +16,26 @@
 //      the newest page, the others before a random post (random depth): p50 / p99 / max;
 //   3. the same while posts are created at --rate per second in the other channels (open loop):
 //      reads queue behind writes on PGlite's single connection.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { Agent, request as httpRequest } from 'node:http';
-import { loadavg, tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openPglite } from '../src/db/pglite.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { newId } from '../src/ids.ts';
-import { signSessionToken } from '../src/actions/tokens.ts';
+import { benchToken, cliArgs, httpClient, load, log, pct, r1, root, rustchatCommand, seedWorld, startServer } from './bench-common.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const args = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : def;
-};
+const { opt, flag } = cliArgs();
 const POSTS = Number(opt('posts', '100000'));
 const PAGES = Number(opt('pages', '300'));
 const RATE = Number(opt('rate', '50'));
-const BINARY = args.includes('--binary');
+const BINARY = flag('binary');
 const BASELINE = opt('baseline', '');
-const ANALYZE_SEED = args.includes('--analyze-seed');
-const log = (...a) => console.log(...a);
-const r1 = (x) => Math.round(x * 10) / 10;
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const load = () => loadavg()[0].toFixed(1);
+const ANALYZE_SEED = flag('analyze-seed');
 
 async function seed(dataDir) {
   const db = await openPglite({ dataDir: join(dataDir, 'pg') });
   await migrate(db);
-  const now = Date.now();
-  const userId = newId();
-  const sessionId = newId();
-  const teamId = newId();
-  await db.query(`insert into users (id, username, email, create_at, update_at) values ($1, 'bench', 'bench@example.com', $2, $2)`, [userId, now]);
-  await db.query(`insert into sessions (id, user_id, create_at, expires_at, last_activity_at) values ($1, $2, $3, $4, $3)`, [sessionId, userId, now, now + 7 * 86_400_000]);
-  await db.query(`insert into teams (id, name, display_name, invite_id, create_at, update_at) values ($1, 'bench', 'Bench', $2, $3, $3)`, [teamId, newId(), now]);
-  for (let i = 0; i < 9; i++) await db.query(`insert into users (id, username, email, create_at, update_at) values ($1, $2, $3, $4, $4)`, [newId(), `member${i}`, `member${i}@example.com`, now]);
-  await db.query(`insert into team_members (team_id, user_id, role, create_at) select $1, id, 'team_user', $2 from users`, [teamId, now]);
-  const channels = [];
-  for (let c = 0; c < 10; c++) {
-    const id = newId();
-    channels.push(id);
-    await db.query(`insert into channels (id, team_id, type, name, display_name, create_at, update_at) values ($1, $2, 'O', $3, $3, $4, $4)`, [id, teamId, `bench-${c}`, now]);
-    await db.query(`insert into channel_members (channel_id, user_id, create_at, last_update_at) select $1, id, $2, $2 from users`, [id, now]);
-  }
+  const { now, userId, sessionId, channels } = await seedWorld((s, p) => db.query(s, p));
   const t0 = Date.now();
   const insert = (channel, n, start) =>
     db.query(
@@ -91,67 +60,9 @@ async function seed(dataDir) {
   return { userId, sessionId, channels, cursors };
 }
 
-const freePort = () =>
-  new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolvePort(port));
-    });
-  });
-const childEnv = (extra) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('RUSTCHAT_'))), ...extra });
-
-async function startServer(tree, dataDir, secret) {
-  const port = await freePort();
-  const [cmd, pre] = BINARY && tree === root ? [join(root, 'dist/rustchat'), []] : [process.execPath, ['--import', 'tsx', join(tree, 'src/main.ts')]];
-  const proc = spawn(cmd, [...pre, 'serve', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir], {
-    cwd: tree,
-    env: childEnv({ RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_LOG_LEVEL: 'debug', RUSTCHAT_RATE_LIMIT_PER_SECOND: '0' }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout.on('data', (d) => (out = (out + d).slice(-500_000)));
-  proc.stderr.on('data', (d) => (out = (out + d).slice(-500_000)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${out.slice(-4000)}`);
-    try {
-      if ((await fetch(`${url}/api/v1/health/live`)).ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`server did not start: ${out.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    output: () => out,
-    stop: () =>
-      new Promise((res) => {
-        if (proc.exitCode !== null) return res();
-        proc.on('exit', () => res());
-        proc.kill('SIGTERM');
-        setTimeout(() => proc.kill('SIGKILL'), 15_000).unref();
-      }),
-  };
-}
-
-function httpClient(base, headers) {
-  const url = new URL(base);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
-  return (method, path, body) =>
-    new Promise((res, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(body);
-      const req = httpRequest({ host: url.hostname, port: url.port, method, path, agent, headers: payload ? { ...headers, 'content-length': payload.length } : headers }, (r) => {
-        let n = 0;
-        r.on('data', (c) => (n += c.length));
-        r.on('end', () => res({ status: r.statusCode, bytes: n }));
-        r.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
-}
+/** `serve` of a source tree (dist/rustchat for this one with --binary), at log level debug: its statistics lines are read. */
+const startTree = (tree, dataDir, secret) =>
+  startServer({ command: rustchatCommand(BINARY && tree === root, tree), cwd: tree, dataDir, keep: 500_000, env: { RUSTCHAT_JWT_SECRET: secret, RUSTCHAT_LOG_LEVEL: 'debug' } });
 
 async function pages(client, world) {
   const lat = [];
@@ -198,9 +109,9 @@ try {
   for (const [name, tree] of trees) {
     const dataDir = mkdtempSync(join(tmpdir(), 'rustchat-bench-reads-run-'));
     cpSync(seedDir, dataDir, { recursive: true });
-    const server = await startServer(tree, dataDir, secret);
+    const server = await startTree(tree, dataDir, secret);
     try {
-      const token = await signSessionToken({ jwtKey: new TextEncoder().encode(secret) }, world.sessionId, world.userId, Date.now());
+      const token = await benchToken(secret, world);
       const client = httpClient(server.url, { authorization: `Bearer ${token}`, 'content-type': 'application/json' });
       await new Promise((r) => setTimeout(r, 10_000));
       const analyzed = [...server.output().matchAll(/statistics updated".*?"table":"([^"]+)".*?"ms":(\d+)/g)].map((m) => `${m[1]} ${m[2]} ms`);
