@@ -4,6 +4,7 @@ import { resolveJwtSecret } from './config.ts';
 import type { Deps, DepsBase, ProcessCaches, Services } from './deps.ts';
 import type { Db } from './db/driver.ts';
 import { openPglite } from './db/pglite.ts';
+import { startVacuum } from './db/pglite-vacuum.ts';
 import { openPostgres } from './db/postgres.ts';
 import { lockDataDir, type DataDirLock } from './db/lock.ts';
 import { createMemoryBus, type Bus } from './realtime/bus.ts';
@@ -64,6 +65,24 @@ export async function openDatabase(config: Config, log: Logger): Promise<{ db: D
   }
 }
 
+/**
+ * Embedded mode: starts the periodic VACUUM (db/pglite-vacuum.ts) as `deps.services.vacuum`, a
+ * minute after start and then every database.vacuum_interval_minutes; services.close() stops it
+ * before the database closes. PostgreSQL has its own autovacuum: nothing is started there, nor
+ * when the interval is 0.
+ */
+export function startEmbeddedVacuum(deps: Deps, opts: { firstAfterMs?: number } = {}): void {
+  const minutes = deps.config.database.vacuum_interval_minutes;
+  if (deps.db.kind !== 'pglite' || minutes <= 0 || deps.services.vacuum) return;
+  const log = deps.log.child({ component: 'vacuum' });
+  deps.services.vacuum = startVacuum(deps.db, {
+    everyMs: minutes * 60_000,
+    firstAfterMs: opts.firstAfterMs,
+    onVacuum: (table, ms, dead) => (ms >= 50 ? log.info : log.debug)('embedded database: table vacuumed', { table, ms: Math.round(ms), ...(dead >= 0 ? { dead_rows: dead } : {}) }),
+    onError: (err) => log.warn('embedded database: VACUUM failed; trying again at the next run', { err }),
+  });
+}
+
 export interface OpenOptions {
   log?: Logger;
   /** Replace the bus (tests); default is in-process, or Redis when redis.url is set. */
@@ -108,9 +127,10 @@ export async function openDeps(config: Config, opts: OpenOptions = {}): Promise<
  *   5. presence (listens to the hub, announces itself on the bus).
  * The server starts 4 and 5 together (`startRealtime`, from createServer), and `serve` starts the
  * email outbox sender (mail/worker.ts) and the notification email sender (actions/notification-sender.ts).
- * In PostgreSQL mode `serve` also starts the peer heartbeat (actions/peers.ts).
+ * In PostgreSQL mode `serve` also starts the peer heartbeat (actions/peers.ts); in embedded mode
+ * the periodic VACUUM (`startEmbeddedVacuum`, db/pglite-vacuum.ts).
  * The push queue (push/sender.ts) is made on first use. Shutdown runs the other way:
- * peer heartbeat, notification sender, outbox sender, push queue, presence, hub, rate limits, sessions, lazily opened storage; then `openDeps`'
+ * VACUUM (waits for a table in progress), peer heartbeat, notification sender, outbox sender, push queue, presence, hub, rate limits, sessions, lazily opened storage; then `openDeps`'
  * close() shuts the bus, the storage, the database and the data-directory lock.
  */
 export function withServices(base: DepsBase): Deps {
@@ -151,10 +171,13 @@ function createServices(deps: () => Deps): Services {
     outbox: undefined,
     notifications: undefined,
     peers: undefined,
+    vacuum: undefined,
     startRealtime() {
       void services.presence;
     },
     async close() {
+      await services.vacuum?.stop();
+      services.vacuum = undefined;
       await services.peers?.stop();
       await services.notifications?.stop();
       await services.outbox?.stop();

@@ -57,6 +57,15 @@ test('a wrong type throws a ConfigError naming the key (file and environment)', 
   assert.throws(() => loadConfig({ file: file('syntax.toml', '[server\nport=1'), env: {}, warn: quiet }), (e: any) => e instanceof ConfigError && /not valid TOML/.test(e.message));
 });
 
+test('database.vacuum_interval_minutes: 10 by default, 0 turns it off, at most a day, whole minutes', () => {
+  assert.is(loadConfig({ env: {}, warn: quiet }).database.vacuum_interval_minutes, 10);
+  assert.is(loadConfig({ env: { RUSTCHAT_DATABASE_VACUUM_INTERVAL_MINUTES: '0' }, warn: quiet }).database.vacuum_interval_minutes, 0);
+  assert.is(loadConfig({ file: file('vac.toml', '[database]\nvacuum_interval_minutes = 1440\n'), env: {}, warn: quiet }).database.vacuum_interval_minutes, 1440);
+  for (const v of ['-1', '1441', '2.5', 'often']) {
+    assert.throws(() => loadConfig({ env: { RUSTCHAT_DATABASE_VACUUM_INTERVAL_MINUTES: v }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'database.vacuum_interval_minutes', v);
+  }
+});
+
 test('authentication and SSO keys: env names, defaults, and the rules across keys', () => {
   const d = loadConfig({ env: {}, warn: quiet });
   assert.is(d.auth.mfa, 'optional');

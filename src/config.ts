@@ -45,6 +45,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'database.pool_size', env: 'RUSTCHAT_DATABASE_POOL_SIZE', kind: 'int', def: 10, min: 1, max: 200, doc: 'PostgreSQL connections per process' },
   { path: 'database.prepared_statements', env: 'RUSTCHAT_DATABASE_PREPARED_STATEMENTS', kind: 'bool', def: true, doc: 'Use named prepared statements on PostgreSQL (about half the database CPU per post); turn off behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21, or without max_prepared_statements)' },
   { path: 'database.flush_interval_ms', env: 'RUSTCHAT_DATABASE_FLUSH_INTERVAL_MS', kind: 'int', def: 1000, min: 0, max: 60000, doc: 'Embedded mode: longest time a committed write waits before it is flushed to disk (0 flushes after every commit)' },
+  { path: 'database.vacuum_interval_minutes', env: 'RUSTCHAT_DATABASE_VACUUM_INTERVAL_MINUTES', kind: 'int', def: 10, min: 0, max: 1440, doc: 'Embedded mode: minutes between VACUUM runs, which reclaim the rows deletes and updates leave behind (the embedded database has no autovacuum); the first run, a minute after start, takes every table, later ones the tables with many dead rows. 0 turns it off. PostgreSQL relies on its own autovacuum' },
   { path: 'redis.url', env: 'RUSTCHAT_REDIS_URL', kind: 'string', def: '', secret: true, doc: 'Redis URL for fan-out between processes; empty uses the in-process bus' },
   { path: 'redis.channel_prefix', env: 'RUSTCHAT_REDIS_CHANNEL_PREFIX', kind: 'string', def: 'rustchat', doc: 'Prefix of the Redis pub/sub channel, so several installations can share one Redis' },
   { path: 'auth.jwt_secret', env: 'RUSTCHAT_JWT_SECRET', kind: 'string', def: '', secret: true, doc: 'HS256 signing secret (at least 32 characters); embedded mode generates one into the data directory when empty' },
@@ -143,7 +144,7 @@ export interface Config {
   websocket: { max_sockets_per_user: number; max_unauthenticated_per_address: number };
   rate_limit: { per_second: number; burst: number };
   log: { level: 'debug' | 'info' | 'warn' | 'error' };
-  database: { url: string; pool_size: number; prepared_statements: boolean; flush_interval_ms: number };
+  database: { url: string; pool_size: number; prepared_statements: boolean; flush_interval_ms: number; vacuum_interval_minutes: number };
   redis: { url: string; channel_prefix: string };
   auth: {
     jwt_secret: string;

@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import type { Db } from './db/driver.ts';
+import type { VacuumJob } from './db/pglite-vacuum.ts';
 import type { Bus } from './realtime/bus.ts';
 import type { Hub } from './realtime/hub.ts';
 import type { Logger } from './log.ts';
@@ -60,6 +61,8 @@ export interface Services {
   readonly push: PushSender;
   /** PostgreSQL mode: the heartbeat that finds servers on this database this bus does not reach (actions/peers.ts; `serve` starts it). */
   peers: PeerWatch | undefined;
+  /** Embedded mode: the periodic VACUUM of the embedded database, which has no autovacuum (db/pglite-vacuum.ts; `serve` starts it, boot.ts `startEmbeddedVacuum`). */
+  vacuum: VacuumJob | undefined;
   /** Starts the hub and presence now (the server does, before its first socket). */
   startRealtime(): void;
   /** Stops what was started, in reverse order; boot.ts then closes bus, storage and database. */

@@ -3,7 +3,7 @@ import { serve as listen } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { action, configFrom, dataOptions } from './common.ts';
-import { openDeps } from '../boot.ts';
+import { openDeps, startEmbeddedVacuum } from '../boot.ts';
 import { migrate } from '../db/migrate.ts';
 import { createServer } from '../server.ts';
 import { createDrain } from '../http/drain.ts';
@@ -71,6 +71,8 @@ export function serveCommand(): Command {
         startNotificationSender(deps);
         // PostgreSQL mode: find other servers on the database that this bus does not reach (actions/peers.ts).
         if (config.database.url) registerPeerWatch(deps);
+        // Embedded mode: VACUUM, which PGlite never runs by itself (boot.ts startEmbeddedVacuum).
+        else startEmbeddedVacuum(deps);
 
         await new Promise<void>((resolve) => {
           let stopping = false;

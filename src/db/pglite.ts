@@ -68,9 +68,9 @@ export interface AutoAnalyzeOptions {
 /**
  * Tables whose statistics are out of date, with their size in pages: never analyzed but not
  * empty, or grown or shrunk by more than 10 % (at least 8 pages) since the last ANALYZE, which
- * records the size in pg_class.relpages. PGlite keeps no activity counters
- * (pg_stat_user_tables stays empty in its single-user backend), so the file size is the measure
- * of change; updates in place (HOT) change little that the planner looks at.
+ * records the size in pg_class.relpages. PGlite forgets its activity counters when it is closed
+ * (pg_stat_user_tables starts empty at every open; see pglite-vacuum.ts), so the file size is the
+ * measure of change; updates in place (HOT) change little that the planner looks at.
  */
 export const STALE_STATISTICS_SQL = `select c.relname as name, c.relpages as analyzed, c.reltuples,
     (pg_relation_size(c.oid) / current_setting('block_size')::int)::int8 as pages
