@@ -225,6 +225,32 @@ if (skip) {
     }
   });
 
+  test('channel link: a channel list answering after another channel was opened neither joins nor switches back', async () => {
+    const page = A.page;
+    const lobby = (await api('bob', 'POST', '/channels', { team_id: teamId, name: 'lobby', display_name: 'lobby', type: 'public' })).body;
+    await open(page, 'town-square');
+    const h = await hold(page, new RegExp(`/api/v1/teams/${teamId}/channels/browse`));
+    try {
+      // A link to a public channel alice is not in: the page looks it up to join it.
+      await page.evaluate((path) => {
+        history.pushState(null, '', path);
+        dispatchEvent(new PopStateEvent('popstate'));
+      }, '/ops/channels/lobby');
+      await eventually('the channel list answered by the server', async () => h.held === 1);
+      await open(page, 'pins');
+      await page.waitForURL('**/ops/channels/pins');
+      h.release();
+      await eventually('the channel list delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(500);
+      assert.match(page.url(), /\/ops\/channels\/pins$/, 'the address stays');
+      assert.is(await page.locator('main.chan[data-channel="pins"]').count(), 1, 'the channel stays');
+      const members = (await api('bob', 'GET', `/channels/${lobby.id}/members`)).body.items.map((m: any) => m.user_id);
+      assert.not.ok(members.includes(ids.alice), 'alice did not join');
+    } finally {
+      await h.done();
+    }
+  });
+
   test('channel files: an earlier filter answering after a newer one does not replace its files', async () => {
     const page = A.page;
     const ch = await channel('shelf');

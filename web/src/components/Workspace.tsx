@@ -94,14 +94,17 @@ export function Workspace() {
     // Not a member (or not loaded yet): a public channel can be joined from its link.
     const ids = Object.keys(s.channels);
     if (!ids.some((id) => s.channels[id]!.team_id === team.id)) return; // channels still loading
+    // Another place opened while the list is on its way wins (as for permalinks).
+    const here = () => route.value === r;
     get<Page<Channel>>(`/teams/${team.id}/channels/browse`)
       .then((res) => {
+        if (!here()) return undefined;
         const found = res.items.find((c) => c.name === r.channel);
-        if (found) return joinChannel(found.id).then(switchTo);
+        if (found) return joinChannel(found.id).then((joined) => void (here() && switchTo(joined)));
         if (r.channel !== 'town-square') navigate(channelPath(team.name, 'town-square'), true);
         return undefined;
       })
-      .catch(() => navigate(channelPath(team.name, 'town-square'), true));
+      .catch(() => here() && navigate(channelPath(team.name, 'town-square'), true));
   }, [r, team?.id, Object.keys(s.channels).length]);
 
   // Esc marks the channel read; Ctrl/Cmd+K opens the quick switcher.
