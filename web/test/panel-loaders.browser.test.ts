@@ -336,6 +336,55 @@ if (skip) {
     }
   });
 
+  test('console teams: rows of an earlier search answering after a newer one do not replace them', async () => {
+    const page = A.page; // alice, the first account, is a system admin
+    for (const name of ['walrus', 'wombat']) assert.is((await api('alice', 'POST', '/teams', { type: 'O', name, display_name: name })).status, 201);
+    await page.evaluate(() => {
+      history.pushState(null, '', '/admin/teams');
+      dispatchEvent(new PopStateEvent('popstate'));
+    });
+    const row = (name: string) => page.locator(`tr[data-team="${name}"]`);
+    await row('wombat').waitFor();
+    const h = await hold(page, /\/api\/v1\/admin\/teams\?.*q=walrus/);
+    try {
+      await page.fill('input[aria-label="Search teams"]', 'walrus');
+      await eventually('the first search answered by the server', async () => h.held === 1);
+      await page.fill('input[aria-label="Search teams"]', 'wombat');
+      await page.waitForFunction(() => document.querySelectorAll('tr[data-team]').length === 1);
+      await row('wombat').waitFor();
+      h.release();
+      await eventually('the first search delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await row('wombat').count(), 1, 'the newer rows stay');
+      assert.is(await row('walrus').count(), 0, 'the older ones are not shown');
+    } finally {
+      await h.done();
+    }
+  });
+
+  test('console members: people found for an earlier text answering last do not replace the newer ones', async () => {
+    const page = A.page; // on /admin/teams since the test before
+    for (const u of ['pelican', 'penguin']) await register(u);
+    await page.fill('input[aria-label="Search teams"]', 'walrus');
+    await page.locator('tr[data-team="walrus"] button', { hasText: 'Members' }).click();
+    const found = (name: string) => page.locator('ul[aria-label="People found"] li', { hasText: `@${name}` });
+    const h = await hold(page, /\/api\/v1\/admin\/users\?.*q=pelican/);
+    try {
+      await page.fill('input[aria-label="Find people to add"]', 'pelican');
+      await eventually('the first search answered by the server', async () => h.held === 1);
+      await page.fill('input[aria-label="Find people to add"]', 'penguin');
+      await found('penguin').waitFor();
+      h.release();
+      await eventually('the first search delivered', async () => h.delivered === 1);
+      await page.waitForTimeout(300);
+      assert.is(await found('penguin').count(), 1, 'the newer people stay');
+      assert.is(await found('pelican').count(), 0, 'the older ones are not shown');
+    } finally {
+      await h.done();
+      await page.keyboard.press('Escape');
+    }
+  });
+
   test('no page logged an error', () => {
     assert.equal(A.problems, []);
   });

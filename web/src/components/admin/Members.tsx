@@ -35,12 +35,17 @@ export function MembersDialog({ kind, id, title, onChanged, onClose }: { kind: '
   useEffect(() => void load(), [kind, id]);
   useEffect(() => {
     if (!q.trim()) return setFound([]);
+    // An answer for an earlier text (one typed since) is dropped.
+    let live = true;
     const t = setTimeout(() => {
       get<Page<User>>(`/admin/users${qs({ q: q.trim(), active: 'true', limit: 8 })}`)
-        .then((r) => setFound(r.items))
-        .catch(() => setFound([]));
+        .then((r) => live && setFound(r.items))
+        .catch(() => live && setFound([]));
     }, 200);
-    return () => clearTimeout(t);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
   }, [q]);
 
   const members = new Set((list ?? []).map((m) => m.user_id));

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, post, qs, type Page } from '../../api.ts';
 import { showToast } from '../../state.ts';
 import { fullDate } from '../../util.ts';
@@ -25,13 +25,18 @@ export interface AdminTeam {
 export function usePagedList<T>(path: (cursor?: string) => string, deps: unknown[]) {
   const [list, setList] = useState<T[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
+  // Only the latest request's answer is shown: rows of an earlier search that answer after a
+  // newer one must not replace its rows.
+  const asked = useRef(0);
   async function load(more = false) {
+    const mine = ++asked.current;
     try {
       const r = await get<Page<T>>(path(more ? (cursor ?? undefined) : undefined));
+      if (mine !== asked.current) return;
       setList((l) => (more ? [...(l ?? []), ...r.items] : r.items));
       setCursor(r.next_cursor);
     } catch (e) {
-      showToast((e as Error).message);
+      if (mine === asked.current) showToast((e as Error).message);
     }
   }
   useEffect(() => {
