@@ -66,6 +66,15 @@ test('database.vacuum_interval_minutes: 10 by default, 0 turns it off, at most a
   }
 });
 
+test('smtp.outbox_retention_days: 7 by default, 0 keeps everything, at most ten years, whole days', () => {
+  assert.is(loadConfig({ env: {}, warn: quiet }).smtp.outbox_retention_days, 7);
+  assert.is(loadConfig({ env: { RUSTCHAT_SMTP_OUTBOX_RETENTION_DAYS: '0' }, warn: quiet }).smtp.outbox_retention_days, 0);
+  assert.is(loadConfig({ file: file('outbox.toml', '[smtp]\noutbox_retention_days = 3650\n'), env: {}, warn: quiet }).smtp.outbox_retention_days, 3650);
+  for (const v of ['-1', '3651', '1.5', 'forever']) {
+    assert.throws(() => loadConfig({ env: { RUSTCHAT_SMTP_OUTBOX_RETENTION_DAYS: v }, warn: quiet }), (e: any) => e instanceof ConfigError && e.key === 'smtp.outbox_retention_days', v);
+  }
+});
+
 test('authentication and SSO keys: env names, defaults, and the rules across keys', () => {
   const d = loadConfig({ env: {}, warn: quiet });
   assert.is(d.auth.mfa, 'optional');

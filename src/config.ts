@@ -114,6 +114,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'smtp.require_tls', env: 'RUSTCHAT_SMTP_REQUIRE_TLS', kind: 'bool', def: false, doc: 'Refuse to send unless the server offers STARTTLS (set it for a hosted provider on port 587; implied by smtp.secure)' },
   { path: 'smtp.skip_cert_verify', env: 'RUSTCHAT_SMTP_SKIP_CERT_VERIFY', kind: 'bool', def: false, doc: 'Accept any TLS certificate from the SMTP server (a local relay with a self-signed certificate); never for a server across a network' },
   { path: 'smtp.max_attempts', env: 'RUSTCHAT_SMTP_MAX_ATTEMPTS', kind: 'int', def: 10, min: 1, max: 100, doc: 'Tries per email before it is given up (dead-lettered; listed in the system console); retries back off from 10 s to 1 h' },
+  { path: 'smtp.outbox_retention_days', env: 'RUSTCHAT_SMTP_OUTBOX_RETENTION_DAYS', kind: 'int', def: 7, min: 0, max: 3650, doc: 'Days a sent or given-up (dead) email is kept in the outbox, and listed in the system console, before it is deleted (checked hourly; dead emails count from when they were given up). Emails waiting to be sent are never deleted. 0 keeps them all' },
   // Mobile push notifications through a Mattermost push proxy (docs/admin.md, "Mobile push").
   { path: 'push.proxy_url', env: 'RUSTCHAT_PUSH_PROXY_URL', kind: 'string', def: '', doc: "Push proxy the mobile apps' notifications are sent through (Mattermost's protocol): Mattermost's service for the apps from the app stores (https://push-test.mattermost.com, or its production service under Mattermost's terms), or your own mattermost-push-proxy for apps you build yourself; empty sends no push notifications. Internal addresses are allowed (an admin setting, not a user's URL)" },
   { path: 'push.contents', env: 'RUSTCHAT_PUSH_CONTENTS', kind: 'enum', def: 'full', values: ['full', 'generic', 'generic_no_channel', 'id_loaded'], doc: 'What a push notification says (Mattermost\'s PushNotificationContents): full (sender, channel and message text), generic (sender and channel, no text), generic_no_channel (sender only), id_loaded (only ids leave the server; the app fetches the text from this server when the notification arrives)' },
@@ -195,7 +196,7 @@ export interface Config {
   site: { name: string; collapsed_threads: 'disabled' | 'default_on' | 'default_off' | 'always_on'; custom_emoji: boolean };
   files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
-  smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean; require_tls: boolean; skip_cert_verify: boolean; max_attempts: number };
+  smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean; require_tls: boolean; skip_cert_verify: boolean; max_attempts: number; outbox_retention_days: number };
   push: { proxy_url: string; contents: 'full' | 'generic' | 'generic_no_channel' | 'id_loaded' };
   metrics: { allow_from: string; token: string };
 }

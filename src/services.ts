@@ -98,6 +98,8 @@ export interface OutboxWorker {
   kick(): void;
   /** One pass over due emails; resolves with how many it tried. */
   runOnce(): Promise<number>;
+  /** Deletes sent and dead emails older than smtp.outbox_retention_days (the hourly cleanup); resolves with how many. */
+  prune(): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { createLogMailer, createMailer } from './mailer.ts';
 import { retryDelay, startOutboxWorker, type OutboxWorker } from './worker.ts';
 import { queueEmail } from '../actions/email.ts';
 import { inTx } from '../actions/tx.ts';
+import { claimDueEmails, markEmailFailed } from '../store/outbox.ts';
 import { testEmail } from './templates.ts';
 import { createLogger, silentLogger } from '../log.ts';
 import type { Deps } from '../deps.ts';
@@ -224,6 +225,121 @@ test('two workers on one database send each of 40 emails exactly once', async ()
     await second?.close();
     await t.close();
     await smtp.close();
+  }
+});
+
+const DAY = 86_400_000;
+/** Queues an email that has had one failed try, as the worker records it: dead, or due again at `next` (in one transaction, so no worker sends it first). */
+async function queueFailed(deps: Deps, to: string, n: string, next: number, dead: boolean) {
+  return inTx(deps, async (tx) => {
+    const id = await queueEmail(deps, tx, 'test', to, render(n));
+    const [r] = await claimDueEmails(tx, deps.now(), 'test-lease', deps.now() + 60_000, 1);
+    assert.is(r!.id, id);
+    await markEmailFailed(tx, id, 'test-lease', 'connect ECONNREFUSED', next, dead);
+    return id;
+  });
+}
+
+test('retention: sent and dead emails older than smtp.outbox_retention_days are deleted in batches; newer ones and waiting ones stay', async () => {
+  const t0 = Date.now();
+  let clock = t0;
+  const t = await testApp({ now: () => clock });
+  const worker = startOutboxWorker(t.deps, { mailer: createLogMailer(t.deps.config, silentLogger), pollMs: 100, pruneBatch: 2 });
+  const ids = async (status: string) => (await t.deps.db.query<{ id: string }>('select id from email_outbox where status = $1 order by id', [status])).map((r) => r.id).sort();
+  try {
+    assert.is(t.deps.config.smtp.outbox_retention_days, 7);
+    const admin = await t.req('POST', '/api/v1/auth/register', { body: { email: 'root@example.com', username: 'root', password: 'a long admin password' } });
+    // Day 0: one email given up, one still retrying (its next try is in 30 days), six sent.
+    const deadOld = await queueFailed(t.deps, 'd@example.com', 'dead old', clock + 10_000, true);
+    const waiting = await queueFailed(t.deps, 'p@example.com', 'still waiting', clock + 30 * DAY, false);
+    const sentOld: string[] = [];
+    for (let i = 0; i < 6; i++) sentOld.push(await queue(t.deps, `a${i}@example.com`, `old ${i}`));
+    worker.kick();
+    await until('six sent', async () => (await ids('sent')).length === 6);
+    // Day 6: one more sent, one more given up.
+    clock = t0 + 6 * DAY;
+    const deadNew = await queueFailed(t.deps, 'e@example.com', 'dead new', clock + 10_000, true);
+    const sentNew = await queue(t.deps, 'b@example.com', 'new');
+    worker.kick();
+    await until('seven sent', async () => (await ids('sent')).length === 7);
+    assert.is(await worker.prune(), 0, 'nothing is a week old yet');
+
+    // Day 7 and an hour: the day-0 sent and dead emails are over the retention period.
+    clock = t0 + 7 * DAY + 3_600_000;
+    assert.is(await worker.prune(), 7, 'six sent (in batches of two) and one dead');
+    assert.equal(await ids('sent'), [sentNew]);
+    assert.equal(await ids('dead'), [deadNew]);
+    assert.equal(await ids('pending'), [waiting], 'an email still waiting to be sent is kept, however old');
+    const left = (await t.deps.db.query<{ id: string }>('select id from email_outbox')).map((r) => r.id);
+    assert.not.ok(left.some((id) => sentOld.includes(id) || id === deadOld));
+    assert.is(await worker.prune(), 0);
+    // The system console's list shows what is left.
+    const list = await t.req('GET', '/api/v1/admin/email/outbox', { token: admin.body.token });
+    assert.is(list.status, 200);
+    assert.equal(list.body.counts, { pending: 1, sent: 1, dead: 1 });
+    assert.equal(list.body.items.map((i: { id: string }) => i.id).sort(), [deadNew, sentNew, waiting].sort());
+  } finally {
+    await worker.stop();
+    await t.close();
+  }
+});
+
+test('retention: outbox_retention_days = 0 keeps every email; the hourly cleanup also runs by itself', async () => {
+  let clock = Date.now();
+  const keep = await testApp({ now: () => clock, config: { 'smtp.outbox_retention_days': 0 } });
+  const w1 = startOutboxWorker(keep.deps, { mailer: createLogMailer(keep.deps.config, silentLogger), pollMs: 100, pruneFirstMs: 0 });
+  try {
+    await queue(keep.deps, 'a@example.com', 'kept');
+    w1.kick();
+    await until('sent', async () => (await keep.deps.db.query<any>(`select count(*)::int as n from email_outbox where status = 'sent'`))[0].n === 1);
+    clock += 3650 * DAY;
+    assert.is(await w1.prune(), 0);
+    assert.is((await keep.deps.db.query<any>('select count(*)::int as n from email_outbox'))[0].n, 1);
+  } finally {
+    await w1.stop();
+    await keep.close();
+  }
+  // With a period, the worker's timer deletes old emails without being asked.
+  clock = Date.now();
+  const t = await testApp({ now: () => clock, config: { 'smtp.outbox_retention_days': 1 } });
+  const lines: string[] = [];
+  const w2 = startOutboxWorker({ ...t.deps, log: createLogger('info', (l) => lines.push(l)) }, { mailer: createLogMailer(t.deps.config, silentLogger), pollMs: 100, pruneFirstMs: 60_000, pruneEveryMs: 100 });
+  try {
+    await queue(t.deps, 'a@example.com', 'expires');
+    w2.kick();
+    await until('sent', async () => (await t.deps.db.query<any>(`select count(*)::int as n from email_outbox where status = 'sent'`))[0].n === 1);
+    clock += 2 * DAY;
+    await until('deleted by the timer', async () => (await t.deps.db.query<any>('select count(*)::int as n from email_outbox'))[0].n === 0, 5000);
+    assert.ok(lines.some((l) => l.includes('old emails deleted from the outbox')));
+  } finally {
+    await w2.stop();
+    await t.close();
+  }
+});
+
+test('retention: two processes cleaning up at once delete every old email once, without errors', async () => {
+  let clock = Date.now();
+  const t = await testApp({ now: () => clock });
+  const second = TEST_PG_URL && t.tdb.url ? await openPostgres(t.tdb.url, { poolSize: 4 }) : undefined;
+  const deps2 = withServices({ config: t.deps.config, db: second ?? t.deps.db, bus: t.deps.bus, log: t.deps.log, now: t.deps.now, jwtKey: t.deps.jwtKey });
+  const workers: OutboxWorker[] = [];
+  try {
+    for (let i = 0; i < 60; i++) await queue(t.deps, `user${i}@example.com`, `bulk ${i}`);
+    workers.push(startOutboxWorker(t.deps, { mailer: createLogMailer(t.deps.config, silentLogger), pollMs: 50, batch: 10, pruneBatch: 3 }));
+    workers.push(startOutboxWorker(deps2, { mailer: createLogMailer(t.deps.config, silentLogger), pollMs: 50, batch: 10, pruneBatch: 3 }));
+    await until('all sent', async () => (await t.deps.db.query<any>(`select count(*)::int as n from email_outbox where status = 'sent'`))[0].n === 60);
+    await queue(t.deps, 'late@example.com', 'young');
+    clock += 8 * DAY;
+    await until('young sent', async () => (await t.deps.db.query<any>(`select count(*)::int as n from email_outbox where status = 'sent'`))[0].n === 61);
+    // Sent at day 8: young. Both processes now delete the 60 old ones at the same time.
+    clock += 3_600_000;
+    const [a, b] = await Promise.all(workers.map((w) => w.prune()));
+    assert.is(a! + b!, 60, `each old email deleted once (${a} + ${b})`);
+    assert.is((await t.deps.db.query<any>('select count(*)::int as n from email_outbox'))[0].n, 1);
+  } finally {
+    for (const w of workers) await w.stop();
+    await second?.close();
+    await t.close();
   }
 });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps } from '../deps.ts';
 import type { Mailer } from './mailer.ts';
 import type { OutboxWorker } from '../services.ts';
-import { claimDueEmails, markEmailFailed, markEmailSent, nextDueAt, type OutboxRow } from '../store/outbox.ts';
+import { claimDueEmails, deleteOldEmails, markEmailFailed, markEmailSent, nextDueAt, type OutboxRow } from '../store/outbox.ts';
 
 export interface OutboxWorkerOptions {
   mailer: Mailer;
@@ -15,6 +15,11 @@ export interface OutboxWorkerOptions {
   leaseMs?: number;
   /** Emails claimed per pass. */
   batch?: number;
+  /** Retention: first deletion of old sent and dead emails this long after start, then every pruneEveryMs. */
+  pruneFirstMs?: number;
+  pruneEveryMs?: number;
+  /** Rows deleted per statement. */
+  pruneBatch?: number;
 }
 
 export type { OutboxWorker };
@@ -31,6 +36,11 @@ export function retryDelay(attempts: number, baseMs: number, maxMs: number): num
  * in the system console with its last error. The only way an email goes out twice is a process
  * that dies between the SMTP server's "250" and recording it, which no SMTP client can avoid;
  * the stable Message-ID lets the receiving side recognise that repeat.
+ *
+ * Retention: a minute after start and then hourly, sent and dead emails older than
+ * smtp.outbox_retention_days are deleted (0 keeps them), pruneBatch rows a statement, so the
+ * embedded database's one connection serves other queries between batches. Every process does
+ * it; the deletes skip rows another process holds.
  */
 export function startOutboxWorker(deps: Deps, opts: OutboxWorkerOptions): OutboxWorker {
   const pollMs = opts.pollMs ?? 5000;
@@ -39,6 +49,8 @@ export function startOutboxWorker(deps: Deps, opts: OutboxWorkerOptions): Outbox
   const leaseMs = opts.leaseMs ?? 300_000;
   const batch = opts.batch ?? 20;
   const maxAttempts = deps.config.smtp.max_attempts;
+  const retentionDays = deps.config.smtp.outbox_retention_days;
+  const pruneBatch = opts.pruneBatch ?? 200;
   const log = deps.log.child({ component: 'outbox' });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -108,18 +120,51 @@ export function startOutboxWorker(deps: Deps, opts: OutboxWorkerOptions): Outbox
     schedule(delay);
   }
 
+  let pruning: Promise<number> | undefined;
+  const prune = async (): Promise<number> => {
+    if (!retentionDays) return 0;
+    const before = deps.now() - retentionDays * 86_400_000;
+    let deleted = 0;
+    for (const status of ['sent', 'dead'] as const) {
+      if (stopped) break;
+      for (;;) {
+        const n = await deleteOldEmails(deps.db, status, before, pruneBatch);
+        deleted += n;
+        if (n < pruneBatch || stopped) break;
+      }
+    }
+    if (deleted) log.info('old emails deleted from the outbox', { emails: deleted, older_than_days: retentionDays });
+    return deleted;
+  };
+  const pruneOnce = () => {
+    pruning ??= prune().finally(() => (pruning = undefined));
+    return pruning;
+  };
+  const pruneTick = () => {
+    pruneOnce().catch((e) => log.warn('outbox cleanup failed', { error: String((e as Error)?.message ?? e) }));
+  };
+  const pruneFirst = retentionDays ? setTimeout(pruneTick, opts.pruneFirstMs ?? 60_000) : undefined;
+  const pruneEvery = retentionDays ? setInterval(pruneTick, opts.pruneEveryMs ?? 3_600_000) : undefined;
+  pruneFirst?.unref();
+  pruneEvery?.unref();
+
   const worker: OutboxWorker = {
     kick: () => (running ? (again = true) : schedule(0)),
     async runOnce() {
       return pass();
     },
+    prune: pruneOnce,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(pruneFirst);
+      clearInterval(pruneEvery);
       // An SMTP send in flight may take up to its timeouts; shutdown waits a little, not that long
       // (its lease then expires and another worker sends it).
       if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 3000).unref())]);
+      // A cleanup stops after its current batch (one short statement).
+      await pruning?.catch(() => {});
       if (deps.services.outbox === worker) deps.services.outbox = undefined;
       opts.mailer.close();
     },

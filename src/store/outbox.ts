@@ -77,6 +77,26 @@ export async function nextDueAt(q: Queryable): Promise<number | undefined> {
   return row?.at == null ? undefined : Number(row.at);
 }
 
+/**
+ * Deletes up to `limit` emails in `status` that are older than `before`, returning how many:
+ * sent ones by sent_at, dead ones by next_attempt_at (the failure that gave up set it to the
+ * time it would have retried, at most an hour after giving up; an admin retry resets it, so a
+ * retried email that dies again is kept a full period). Pending emails are never touched.
+ * `skip locked`: two processes deleting at once skip each other's rows instead of waiting, and a
+ * dead row an admin is requeueing at that moment is left to the requeue.
+ */
+export async function deleteOldEmails(q: Queryable, status: 'sent' | 'dead', before: number, limit: number): Promise<number> {
+  const at = status === 'sent' ? 'sent_at' : 'next_attempt_at';
+  const rows = await q.query(
+    `delete from email_outbox where id in (
+       select id from email_outbox where status = $1 and ${at} < $2 order by ${at} limit $3 for update skip locked
+     ) and status = $1
+     returning id`,
+    [status, before, limit],
+  );
+  return rows.length;
+}
+
 export interface OutboxQuery {
   status?: 'pending' | 'sent' | 'dead';
   limit: number;
