@@ -219,6 +219,33 @@ test('a system admin adds a user and a bot to channels of a team it is not in, w
   await expectError(A.addToChannel(loose.user_id, priv.id), 400);
 });
 
+test('a system admin adds themselves to a private channel of their team; plain users still only join public ones', async () => {
+  const A: Client = S.c_alice; // system admin
+  const B: Client = S.c_bob;
+  const C: Client = S.c_carol;
+  const own = await B.createTeam({ name: 'own', display_name: 'Own', type: 'O' } as any);
+  await C.addToTeam(own.id, S.carol.id);
+  const pub = await B.createChannel({ team_id: own.id, name: 'own-pub', display_name: 'Own pub', type: 'O' } as any);
+  const priv = await B.createChannel({ team_id: own.id, name: 'own-priv', display_name: 'Own priv', type: 'P' } as any);
+  const members = async (id: string) => (await B.getChannelMembers(id)).map((m: any) => m.user_id).sort();
+
+  // Not in the team yet: refused, as for anyone the admin adds (Mattermost wants a team member too).
+  await expectError(A.addToChannel(S.alice.id, priv.id), 400);
+  await A.addToTeam(own.id, S.alice.id);
+  const m = await A.addToChannel(S.alice.id, priv.id);
+  assert.is(m.user_id, S.alice.id);
+  assert.is(m.channel_id, priv.id);
+  assert.equal(await members(priv.id), [S.alice.id, S.bob.id].sort());
+  assert.is((await A.addToChannel(S.alice.id, priv.id)).user_id, S.alice.id, 'again: already a member');
+  assert.is((await A.getChannel(priv.id)).id, priv.id);
+
+  // A plain team member: a private channel stays closed to them, a public one is joined.
+  await expectError(C.addToChannel(S.carol.id, priv.id), 403);
+  assert.is((await C.addToChannel(S.carol.id, pub.id)).user_id, S.carol.id);
+  assert.equal(await members(pub.id), [S.bob.id, S.carol.id].sort());
+  assert.equal(await members(priv.id), [S.alice.id, S.bob.id].sort());
+});
+
 test('DM and group DM are idempotent', async () => {
   const A: Client = S.c_alice;
   const dm1 = await A.createDirectChannel([S.alice.id, S.bob.id]);

@@ -342,6 +342,26 @@ test('members: a system admin adds to public and private channels without joinin
   assert.is(notInTeam.body.error.code, 'user_not_in_team');
 });
 
+test('members: a system admin adds themselves to a private channel of a team they are in; plain members may not', async () => {
+  const admin = await fxUser(t.deps, { admin: true });
+  const owner = await fxUser(t.deps);
+  const c = await fxUser(t.deps);
+  const tm = await team(owner, [c]);
+  const priv = await channel(owner, tm.id, 'private');
+  const self = (u: { id: string; token: string }) => t.req('POST', `/api/v1/channels/${priv.id}/members`, { token: u.token, body: { user_id: u.id } });
+
+  const outside = await self(admin);
+  assert.is(outside.status, 400, 'not in the team yet');
+  assert.is(outside.body.error.code, 'user_not_in_team');
+  assert.is((await t.req('POST', `/api/v1/teams/${tm.id}/members`, { token: admin.token, body: { user_id: admin.id } })).status, 201);
+  const added = await self(admin);
+  assert.is(added.status, 201, JSON.stringify(added.body));
+  assert.is(added.body.user_id, admin.id);
+  assert.is((await self(admin)).status, 200, 'already a member');
+  assert.is((await self(c)).status, 403, 'a plain team member still may not');
+  assert.equal(await memberIds(priv.id), sorted([owner.id, admin.id]));
+});
+
 test('direct channels: get-or-create, name and members, outsiders denied, self-DM allowed', async () => {
   const a = await fxUser(t.deps);
   const b = await fxUser(t.deps);

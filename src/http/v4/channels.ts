@@ -217,7 +217,11 @@ export function channelRoutes() {
     if (!ids.length || !ids.every(isId)) throw badRequest('invalid_input', 'user_id or user_ids is required');
     const out = [];
     for (const uid of ids) {
-      const { member } = uid === auth.user.id ? await joinChannel(c.get('deps'), auth, cid) : await addChannelMember(c.get('deps'), auth, cid, { user_id: uid });
+      // Adding yourself is joining (public channels of your teams), except for a system admin, who
+      // may add themselves to a private channel too, as Mattermost's manage_private_channel_members
+      // allows (still only in a team they belong to: addChannelMember's user_not_in_team).
+      const join = uid === auth.user.id && !auth.isSystemAdmin;
+      const { member } = join ? await joinChannel(c.get('deps'), auth, cid) : await addChannelMember(c.get('deps'), auth, cid, { user_id: uid });
       out.push(presentMmChannelMember(member));
     }
     return mmJson(c, body.user_ids ? out : out[0], 201);
