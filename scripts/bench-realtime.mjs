@@ -132,7 +132,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // presence writes) leaves garbage whose collection time is up to V8, and RSS taken before it is
 // collected varies from run to run. The memory measured after a forced GC is what the
 // connections retain; RSS without it is reported too (what `ps` would show at that moment).
-const inspectorUrlIn = (output) => /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1];
+// The last one: the executable re-executes itself once at start (same PID, src/malloc-tuning.ts), so
+// its output holds the first inspector's line too, whose port closed with the exec.
+const inspectorUrlIn = (output) => [...output.matchAll(/Debugger listening on (ws:\/\/\S+)/g)].at(-1)?.[1];
 /** An inspector session: call(method, params) resolves with the result; close() ends it. */
 async function inspectorSession(url) {
   const ws = new WebSocket(url, { maxPayload: 0 });
