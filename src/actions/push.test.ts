@@ -179,7 +179,13 @@ test('online (live socket): no push; away or offline: push; dnd: never', async (
     const before = pushesFor(eve).length;
     await post(ada, general.id, '@eve while online');
     await post(ada, await dm(ada, eve), 'dm while online');
-    assert.is(pushesFor(eve).length, before);
+    // Seen once in CI on PostgreSQL + Redis (one push too many here, not reproduced in 6 reruns):
+    // say which push it was and what the stored status said, so the next failure names its cause.
+    const extra = pushesFor(eve).slice(before);
+    if (extra.length) {
+      const st = await t.deps.db.query('select status, manual, last_activity_at from user_status where user_id = $1', [eve.id]);
+      assert.unreachable(`pushed while online: ${JSON.stringify(extra.map((p) => p.body))}; status now ${JSON.stringify(st)}`);
+    }
     assert.is((await t.req('PUT', '/api/v1/users/me/status', { token: eve.token, body: { status: 'away' } })).status, 200);
     await post(ada, general.id, '@eve while away');
     assert.is(pushesFor(eve).length, before + 1);
