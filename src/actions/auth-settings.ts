@@ -31,8 +31,6 @@ const auth = settingGroup({
 
 /** The file's values (the defaults an override replaces). */
 export const configAuthSettings = auth.defaults;
-/** Effective settings from the stored overrides over the file, with the overridden keys. */
-export const readAuthSettings = auth.read;
 /** The effective settings, cached per process for at most 5 s (pass the transaction as `q` inside one). */
 export const authSettings = auth.current;
 /** Drops this process's cached settings (after an admin changed them). */

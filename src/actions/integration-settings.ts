@@ -22,11 +22,8 @@ const integrations = settingGroup({
 
 /** The file's values (the defaults an override replaces). */
 export const configIntegrationSettings = integrations.defaults;
-/** Effective settings: stored overrides over the file, with the overridden keys. */
-export const readIntegrationSettings = integrations.read;
 /** The effective settings, cached per process for at most 5 s (pass the transaction as `q` inside one). */
 export const integrationSettings = integrations.current;
-export const forgetIntegrationSettings = integrations.forget;
 
 /** For the system console: the settings in force, which override the file, and the file's values. */
 export async function adminGetIntegrationSettings(deps: Deps) {
