@@ -139,10 +139,11 @@ export function Composer({ channelId, rootId = '' }: { channelId: string; rootId
     const next = text.slice(0, trig.start) + sug.insert + text.slice(caret);
     setText(next);
     const pos = trig.start + sug.insert.length;
-    requestAnimationFrame(() => {
-      ta.current?.setSelectionRange(pos, pos);
-      setCaret(pos);
-    });
+    // The caret moves with the text in the same render: left at the old position until the next
+    // frame, the trigger still matched there and an Enter pressed right after Tab completed again
+    // instead of sending (seen in CI under load). The DOM selection follows once the value is set.
+    setCaret(pos);
+    requestAnimationFrame(() => ta.current?.setSelectionRange(pos, pos));
   }
 
   function send() {
