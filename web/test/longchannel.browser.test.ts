@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Browser, Page, Request } from 'playwright-core';
-import { browserUnavailable, type Client, ensureWebBuilt, eventually, launch, logIn, openClient, startServer } from './harness.ts';
+import { browserUnavailable, type Client, ensureWebBuilt, eventually, hold, launch, logIn, openClient, startServer } from './harness.ts';
 import type { ServerProcess } from '../../test/process.ts';
 
 const skip = browserUnavailable();
@@ -137,24 +137,37 @@ if (skip) {
     const page = A.page;
     const before = await loaded(page);
     assert.ok(before >= 50 && before < SEEDED, `one page loaded (${before})`);
-    // Scroll to the top and note the first post text in view, in the same task (before any load).
-    const first = (await page.evaluate(`(() => {
-      const m = document.querySelector('.messages');
-      m.scrollTop = 0;
-      const top = m.getBoundingClientRect().top;
-      for (const p of m.querySelectorAll('.post[data-post-id]')) {
-        const t = p.querySelector('.post-body').getBoundingClientRect().top - top;
-        if (t >= 0) return [p.dataset.postId, t];
-      }
-      return null;
-    })()`)) as [string, number];
-    assert.ok(first, 'a post in view at the top');
-    await eventually('an older page loaded', async () => (await loaded(page)) > before);
-    await frames(page);
-    await page.waitForTimeout(200);
-    const after = await bodyTopOf(page, first[0]);
-    assert.ok(after !== null, 'the post that was at the top is still rendered');
-    assert.ok(Math.abs(after! - first[1]) <= 2, `the post's text stayed in place: ${first[1]} → ${after}`);
+    // Hold the older page until the list has rendered the rows at the top (scrolling there renders
+    // them in place of the estimated room above): what is on screen is then what the reader sees,
+    // and only the prepend can move it. Measured before, a slow machine moved the post by the
+    // difference between estimated and rendered heights, not by the prepend.
+    const h = await hold(page, new RegExp(`/channels/${chId}/posts\\?.*before=`));
+    try {
+      await page.evaluate(`document.querySelector('.messages').scrollTop = 0`);
+      await eventually('the older page asked for', async () => h.held === 1);
+      await frames(page);
+      await page.waitForTimeout(200);
+      await frames(page);
+      const first = (await page.evaluate(`(() => {
+        const m = document.querySelector('.messages');
+        const top = m.getBoundingClientRect().top;
+        for (const p of m.querySelectorAll('.post[data-post-id]')) {
+          const t = p.querySelector('.post-body').getBoundingClientRect().top - top;
+          if (t >= 0) return [p.dataset.postId, t];
+        }
+        return null;
+      })()`)) as [string, number];
+      assert.ok(first, 'a post in view at the top');
+      h.release();
+      await eventually('an older page loaded', async () => (await loaded(page)) > before);
+      await frames(page);
+      await page.waitForTimeout(200);
+      const after = await bodyTopOf(page, first[0]);
+      assert.ok(after !== null, 'the post that was at the top is still rendered');
+      assert.ok(Math.abs(after! - first[1]) <= 2, `the post's text stayed in place: ${first[1]} → ${after}`);
+    } finally {
+      await h.done();
+    }
   });
 
   test('every page loaded: the DOM holds a window of the posts, in order', async () => {
