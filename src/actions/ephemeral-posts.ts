@@ -4,7 +4,7 @@ import type { Auth } from './tokens.ts';
 import type { Post } from '../contract/objects.ts';
 import { badRequest, forbidden, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { assertActiveUser, checkId, checkInput, readableChannelIds } from './access.ts';
+import { checkId, checkInput, readableChannelIds } from './access.ts';
 import { checkMessage, checkProps } from './posts.ts';
 import { isSystemAdminRoles } from './users.ts';
 import { getUser } from '../store/users.ts';
@@ -82,8 +82,9 @@ export async function createEphemeralPost(deps: Deps, auth: Auth, raw: unknown):
   if (!message.trim() && !hasAttachments) throw badRequest('message_empty', 'An ephemeral post needs a message or attachments');
   if (!auth.isSystemAdmin) throw forbidden('forbidden', 'Only system admins can send ephemeral posts');
 
-  await assertActiveUser(deps.db, userId);
-  const target = (await getUser(deps.db, userId))!;
+  const target = await getUser(deps.db, userId);
+  if (!target) throw notFound('user_not_found', 'User not found');
+  if (target.delete_at !== 0) throw badRequest('user_deactivated', 'That user is deactivated');
   const channel = await getChannel(deps.db, channelId);
   if (!channel) throw notFound('channel_not_found', 'Channel not found');
   const readable = await readableChannelIds(deps.db, { user: { id: userId }, isSystemAdmin: isSystemAdminRoles(target.roles) }, [channelId]);

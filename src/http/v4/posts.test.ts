@@ -78,6 +78,11 @@ test('POST /posts/ephemeral: 401, 400 for bad input, 403 for non-admins and for 
   assert.is(unknownUser.status, 404);
   const unknownChannel = await ephemeral(admin.token, { ...good, post: { ...good.post, channel_id: 'e'.repeat(26) } });
   assert.is(unknownChannel.status, 404);
+  // A deactivated user is not sent anything.
+  const gone = await fxUser(t.deps);
+  await t.deps.db.query('update users set delete_at = $1 where id = $2', [Date.now(), gone.id]);
+  const deactivated = await ephemeral(admin.token, { ...good, user_id: gone.id });
+  assert.is(deactivated.status, 400);
   // The outsider is in the team but not in the private channel: it cannot read it.
   const cannotRead = await ephemeral(admin.token, { ...good, user_id: outsider.id });
   assert.is(cannotRead.status, 403);
