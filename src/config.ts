@@ -115,6 +115,7 @@ export const KEYS: readonly KeySpec[] = [
   { path: 'smtp.skip_cert_verify', env: 'RUSTCHAT_SMTP_SKIP_CERT_VERIFY', kind: 'bool', def: false, doc: 'Accept any TLS certificate from the SMTP server (a local relay with a self-signed certificate); never for a server across a network' },
   { path: 'smtp.max_attempts', env: 'RUSTCHAT_SMTP_MAX_ATTEMPTS', kind: 'int', def: 10, min: 1, max: 100, doc: 'Tries per email before it is given up (dead-lettered; listed in the system console); retries back off from 10 s to 1 h' },
   { path: 'smtp.outbox_retention_days', env: 'RUSTCHAT_SMTP_OUTBOX_RETENTION_DAYS', kind: 'int', def: 7, min: 0, max: 3650, doc: 'Days a sent or given-up (dead) email is kept in the outbox, and listed in the system console, before it is deleted (checked hourly; dead emails count from when they were given up). Emails waiting to be sent are never deleted. 0 keeps them all' },
+  { path: 'email.send_notifications', env: 'RUSTCHAT_EMAIL_SEND_NOTIFICATIONS', kind: 'bool', def: true, doc: "Email members about mentions and direct messages that arrive while they are offline (Mattermost's EmailSettings.SendEmailNotifications). Off: no notification emails are queued or sent, those already waiting are dropped, and the clients hide the email notification preference. Password resets and invitations are sent either way. Admins can change it at runtime" },
   // Mobile push notifications through a Mattermost push proxy (docs/admin.md, "Mobile push").
   { path: 'push.proxy_url', env: 'RUSTCHAT_PUSH_PROXY_URL', kind: 'string', def: '', doc: "Push proxy the mobile apps' notifications are sent through (Mattermost's protocol): Mattermost's service for the apps from the app stores (https://push-test.mattermost.com, or its production service under Mattermost's terms), or your own mattermost-push-proxy for apps you build yourself; empty sends no push notifications. Internal addresses are allowed (an admin setting, not a user's URL)" },
   { path: 'push.contents', env: 'RUSTCHAT_PUSH_CONTENTS', kind: 'enum', def: 'full', values: ['full', 'generic', 'generic_no_channel', 'id_loaded'], doc: 'What a push notification says (Mattermost\'s PushNotificationContents): full (sender, channel and message text), generic (sender and channel, no text), generic_no_channel (sender only), id_loaded (only ids leave the server; the app fetches the text from this server when the notification arrives)' },
@@ -197,6 +198,7 @@ export interface Config {
   files: { max_upload_bytes: number; unattached_ttl_hours: number };
   s3: { endpoint: string; bucket: string; access_key: string; secret_key: string; region: string; force_path_style: boolean; create_bucket: boolean };
   smtp: { host: string; port: number; username: string; password: string; from: string; secure: boolean; require_tls: boolean; skip_cert_verify: boolean; max_attempts: number; outbox_retention_days: number };
+  email: { send_notifications: boolean };
   push: { proxy_url: string; contents: 'full' | 'generic' | 'generic_no_channel' | 'id_loaded' };
   metrics: { allow_from: string; token: string };
 }

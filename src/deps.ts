@@ -71,7 +71,7 @@ export interface Services {
 
 /** Per-process caches; each field is read and written by the one module named beside it. */
 export interface ProcessCaches {
-  /** actions/setting-group.ts: each runtime settings group's effective values (auth.*, integrations.*), at most 5 s old. */
+  /** actions/setting-group.ts: each runtime settings group's effective values (auth.*, integrations.*, email.*), at most 5 s old. */
   settings: { [G in keyof RuntimeSettings]?: { at: number; value: Promise<RuntimeSettings[G]> } };
   /** actions/oidc-config.ts: the provider's discovery document, at most an hour old. */
   oidcDiscovery?: { at: number; config: Promise<import('openid-client').Configuration> };

@@ -3,7 +3,8 @@ import type { Config } from './config.ts';
 /**
  * The configuration keys an admin may override while the server runs, by group, and the shape
  * of each group's effective values. The mechanism (stored overrides, cache, validation, audit) is
- * actions/setting-group.ts, used by actions/auth-settings.ts and actions/integration-settings.ts;
+ * actions/setting-group.ts, used by actions/auth-settings.ts, actions/integration-settings.ts and
+ * actions/email-settings.ts;
  * the lists are here so that deps.ts can type the per-process cache without importing actions.
  */
 
@@ -42,8 +43,14 @@ export const INTEGRATION_SETTING_KEYS = [
 export type IntegrationSettingKey = (typeof INTEGRATION_SETTING_KEYS)[number];
 export type IntegrationSettings = Pick<Config['integrations'], IntegrationSettingKey>;
 
+/** `email.*` switches (docs/admin.md, "Email"); the SMTP connection (`smtp.*`) is file-only. */
+export const EMAIL_SETTING_KEYS = ['send_notifications'] as const;
+export type EmailSettingKey = (typeof EMAIL_SETTING_KEYS)[number];
+export type EmailSettings = Pick<Config['email'], EmailSettingKey>;
+
 /** Each group's effective values, by configuration section (actions/setting-group.ts reads, caches and changes them). */
 export interface RuntimeSettings {
   auth: AuthSettings;
   integrations: IntegrationSettings;
+  email: EmailSettings;
 }

@@ -57,6 +57,13 @@ test('client config and license reflect the configuration', async () => {
   assert.is(after.body.EnableSignUpWithEmail, 'true');
   await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: null, open_signup: null } });
   assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SiteName, 'Acme Chat');
+  // EmailSettings.SendEmailNotifications: email.send_notifications, on by default, an admin's switch.
+  assert.is(after.body.SendEmailNotifications, 'true');
+  const off = await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: false } });
+  assert.is(off.status, 200, JSON.stringify(off.body));
+  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SendEmailNotifications, 'false');
+  await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: null } });
+  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SendEmailNotifications, 'true');
   const bad = await t.req('GET', '/api/v4/config/client');
   assert.is(bad.status, 501);
   assert.is(bad.body.status_code, 501);

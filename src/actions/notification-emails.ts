@@ -6,7 +6,8 @@ import { kickOutbox } from '../mail/worker.ts';
 import { notificationEmail, type NotificationGroup } from '../mail/templates.ts';
 import { getUser } from '../store/users.ts';
 import { getPreference } from '../store/preferences.ts';
-import { anyTeamNameOf, claimUserNotifications, deleteUserNotifications, dueNotificationUsers, notificationPosts, type NotificationPost } from '../store/notifications.ts';
+import { anyTeamNameOf, claimUserNotifications, deleteAllNotifications, deleteUserNotifications, dueNotificationUsers, notificationPosts, type NotificationPost } from '../store/notifications.ts';
+import { emailSettings } from './email-settings.ts';
 
 /** Recipients handled per pass. */
 export const USERS_PER_PASS = 50;
@@ -22,7 +23,8 @@ export const QUOTE_CHARS = 1000;
  * meanwhile, and everything when they switched email off or to "never", are dropped without an
  * email. The rows are locked (SKIP LOCKED: senders in other processes take other recipients) and
  * deleted in the transaction that queues the email, so each is emailed at most once.
- * Returns the number of emails queued.
+ * While the site's notification emails are off (email.send_notifications) nothing is emailed
+ * and the waiting rows are dropped. Returns the number of emails queued.
  */
 export async function sendDueNotificationEmails(deps: Deps): Promise<number> {
   return (await notificationEmailPass(deps)).queued;
@@ -37,6 +39,15 @@ export interface NotificationPassResult {
 
 /** sendDueNotificationEmails, also saying how many recipients were due. */
 export async function notificationEmailPass(deps: Deps): Promise<NotificationPassResult> {
+  if (!(await emailSettings(deps)).send_notifications) {
+    // Dropped, not kept for later: Mattermost stops sending too, and turning the switch back on
+    // should not send mentions from the whole time it was off (nor may due rows keep the sender
+    // waking every second). Posts queue none while off; these were queued before, or by another
+    // process within the 5 s its settings cache may lag.
+    const dropped = await deleteAllNotifications(deps.db);
+    if (dropped) deps.log.info('notification emails are off: waiting notifications dropped', { count: dropped });
+    return { due: 0, queued: 0 };
+  }
   const users = await dueNotificationUsers(deps.db, deps.now(), USERS_PER_PASS);
   let queued = 0;
   // The site's name and address, read once per pass (in the first transaction that needs it).

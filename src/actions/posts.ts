@@ -6,6 +6,7 @@ import { accessChannel, isChannelModerator, readableChannelIds, type AccessOptio
 import type { AppEvent } from '../contract/events.ts';
 import { parseMentions, resolveMentions } from './mentions.ts';
 import { kickNotifications } from './notification-sender.ts';
+import { emailSettings } from './email-settings.ts';
 import { pushForPost } from './push.ts';
 import { listPostEdits, recordPostEdit } from '../store/post-edits.ts';
 import { badRequest, conflict, forbidden, notFound } from '../errors.ts';
@@ -272,6 +273,8 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
   if (!message.trim() && !fileIds.length && !hasAttachments) throw badRequest('message_empty', 'A post needs a message, files or attachments');
 
   const parsed = parseMentions(message);
+  // From the settings cache: a query only on a miss (at most one per 5 s per process), not per post.
+  const { send_notifications } = await emailSettings(deps);
   const post: store.NewPost = {
     id: newId(),
     channel_id: channelId,
@@ -286,6 +289,7 @@ export async function createPost(deps: Deps, auth: Auth, channelId: string, inpu
     mention_channel: parsed.channel,
     create_at: deps.now(),
     integration: !!server.integration,
+    send_email: send_notifications,
   };
   // Two statements, sent together: the channel row lock, then the insert, which PostgreSQL runs
   // only once the lock is granted — so it checks membership and reads the recipients as of then,

@@ -31,7 +31,7 @@ export type SettingChanges = Record<string, { from: unknown; to: unknown }>;
 const CACHE_MS = 5000;
 
 /**
- * A group of configuration keys an admin may override at runtime (auth.*, integrations.*; the
+ * A group of configuration keys an admin may override at runtime (auth.*, integrations.*, email.*; the
  * lists are in runtime-settings.ts). The file's value is the default; an override lives in
  * `site_settings` under the key's path and wins until reset (null). Validation is the
  * configuration's own (each key's type and range) plus the group's `check`; an override that no

@@ -5,6 +5,7 @@ import { deleteSetting, getSettings, putSetting } from '../store/settings.ts';
 import { badRequest } from '../errors.ts';
 import { buildInfo } from '../version.ts';
 import { authSettings } from './auth-settings.ts';
+import { emailSettings } from './email-settings.ts';
 import { ssoEnabled } from './oidc-config.ts';
 
 /**
@@ -76,6 +77,8 @@ export async function siteInfo(deps: Deps) {
     version: buildInfo().version,
     open_signup: s.open_signup,
     setup_required: n === 0,
+    // Off: the web client hides the email notification preference (Mattermost's SendEmailNotifications).
+    email_notifications: (await emailSettings(deps)).send_notifications,
     mfa: a.mfa,
     sso: ssoEnabled(deps.config) ? { button_text: deps.config.oidc.button_text, login_url: '/oauth/openid/login' } : null,
     password_policy: {

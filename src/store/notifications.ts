@@ -45,6 +45,15 @@ export async function deleteUserNotifications(q: Queryable, userId: string, post
   await q.query('delete from email_notifications where user_id = $1 and post_id in (select jsonb_array_elements_text($2::text::jsonb))', [userId, JSON.stringify(postIds)]);
 }
 
+/**
+ * Deletes every waiting notification (the site switched notification emails off); returns how
+ * many. Rows another sender holds are waited for: that sender deletes them as it emails them.
+ */
+export async function deleteAllNotifications(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number }>('with d as (delete from email_notifications returning 1) select count(*)::int as n from d');
+  return Number(row?.n ?? 0);
+}
+
 /** A waiting post as the recipient would see it, with what decides whether it is still worth an email. */
 export interface NotificationPost {
   id: string;

@@ -53,6 +53,11 @@ export interface NewPost {
    * (Mattermost's rule; private channels still require membership).
    */
   integration?: boolean;
+  /**
+   * The site switch email.send_notifications (actions/email-settings.ts, from its in-memory
+   * cache): false queues no offline notification emails.
+   */
+  send_email: boolean;
 }
 
 /**
@@ -117,12 +122,13 @@ export function insertPostStatement(p: NewPost): Statement {
        returning cm.user_id, cm.notify_props
      ), email_notify as (
        -- Offline notification emails (0009_email_notifications.sql): mentioned members who are
-       -- not online, want email for this channel, have not muted it and have not chosen "never".
+       -- not online, want email for this channel, have not muted it and have not chosen "never";
+       -- none while the site's notification emails are off ($14).
        insert into email_notifications (user_id, post_id, channel_id, create_at)
        select m.user_id, $1, $2, $11
          from mentioned m join users u on u.id = m.user_id
          left join user_status st on st.user_id = m.user_id
-        where u.delete_at = 0 and not u.is_bot
+        where $14 and u.delete_at = 0 and not u.is_bot
           and coalesce(st.status, 'offline') <> 'online'
           and coalesce(m.notify_props->>'mark_unread', 'all') <> 'mention'
           and case coalesce(m.notify_props->>'email', 'default')
@@ -154,6 +160,7 @@ export function insertPostStatement(p: NewPost): Statement {
       p.create_at,
       JSON.stringify(p.mention_usernames),
       !!p.integration,
+      p.send_email,
     ],
   };
 }

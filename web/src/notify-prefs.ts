@@ -8,13 +8,19 @@ import { signal } from '@preact/signals';
 import { get, patch, put } from './api.ts';
 import { reduce } from '../../src/realtime/reducer.ts';
 import type { ChannelMember } from '../../src/contract/objects.ts';
-import { mergeUsers, state, type Member, type User } from './state.ts';
+import { mergeUsers, siteInfo, state, type Member, type User } from './state.ts';
 
 export type Level = 'all' | 'mention' | 'none';
 /** Email interval in seconds (Mattermost's values): 30 immediately, 900, 3600, 0 never. */
 export type EmailInterval = 0 | 30 | 900 | 3600;
 
 export const USER_DEFAULTS: Record<string, string> = { email: 'true', push: 'mention', desktop: 'mention', desktop_sound: 'true', channel: 'true' };
+
+/**
+ * Whether the site sends notification emails at all (email.send_notifications, in /site/info;
+ * Mattermost's SendEmailNotifications). Off, the email choices are hidden: they would do nothing.
+ */
+export const siteSendsEmail = () => siteInfo.value.email_notifications !== false;
 
 /** My email interval as last read or saved (undefined until the settings screen loads it). */
 export const emailInterval = signal<EmailInterval | undefined>(undefined);

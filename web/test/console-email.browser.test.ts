@@ -3,7 +3,8 @@
  * admins with its error): the server's SMTP server is down and `smtp.max_attempts` is 1, so a
  * password-reset email fails once and is given up; the console lists it under Failed with the
  * SMTP error; once an SMTP server listens, Retry sends it (read from that server) and the API and
- * the Sent list agree. Text contrast in both themes. Skipped (one "[skip]" line) without chromium.
+ * the Sent list agree. The notification emails switch hides the email choices of account and
+ * channel settings. Text contrast in both themes. Skipped (one "[skip]" line) without chromium.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -107,6 +108,46 @@ if (skip) {
 
     await page.click('button[data-status="sent"]');
     await page.locator(`tr[data-email="${dead.id}"]`).waitFor();
+  });
+
+  test('Notification emails switch: off in the console hides the email choices of account and channel settings; reset shows them again', async () => {
+    const page = A.page;
+    await page.goto('/admin/email');
+    const card = page.locator('form[data-setting="send_notifications"]');
+    const box = card.locator('input[name=send_notifications]');
+    await box.waitFor();
+    assert.ok(await box.isChecked(), 'on by default');
+    await box.uncheck();
+    await card.locator('button[type=submit]').click();
+    await card.locator('button', { hasText: "Use the configuration file's value (on)" }).waitFor();
+    assert.equal((await api(rootToken, 'GET', '/admin/email-settings')).body.settings, { send_notifications: false });
+
+    // A fresh load of the client (site info read again).
+    await page.goto('/settings');
+    const section = page.locator('section.notify-settings');
+    await section.locator('[data-email-off]').waitFor();
+    assert.is(await section.locator('input[name=email]').count(), 0);
+    await page.goto('/hq/channels/town-square');
+    await page.locator('main.chan[data-channel="town-square"]').waitFor();
+    await page.click('button.ch-menu-btn');
+    await page.click('[role=menuitem]:has-text("Notification preferences")');
+    const dlg = page.locator('[role=dialog]');
+    await dlg.locator('[data-email-off]').waitFor();
+    assert.is(await dlg.locator('select[name=email]').count(), 0);
+    assert.ok(await dlg.locator('select[name=desktop]').isVisible(), 'the other choices stay');
+    await dlg.locator('button', { hasText: 'Cancel' }).click();
+
+    await page.goto('/admin/email');
+    await card.locator('button', { hasText: "Use the configuration file's value (on)" }).click();
+    await card.locator('text=From the configuration file').waitFor();
+    assert.ok(await box.isChecked());
+    assert.equal((await api(rootToken, 'GET', '/admin/email-settings')).body.overridden, []);
+    await page.goto('/settings');
+    await page.locator('section.notify-settings input[name=email][value="30"]').waitFor();
+    // Back where the contrast checks below expect the page: the outbox's Sent list.
+    await page.goto('/admin/email');
+    await page.click('button[data-status="sent"]');
+    await page.locator('.email-outbox tbody tr').first().waitFor();
   });
 
   for (const scheme of ['light', 'dark'] as const) {

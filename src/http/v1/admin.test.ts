@@ -40,6 +40,8 @@ test('non-admins get 403 on every admin route; no token gets 401', async () => {
     ['POST', `/api/v1/admin/users/${frank.id}/sessions/revoke`],
     ['GET', '/api/v1/admin/config'],
     ['PATCH', '/api/v1/admin/config', { site_name: 'pwned' }],
+    ['GET', '/api/v1/admin/email-settings'],
+    ['PATCH', '/api/v1/admin/email-settings', { send_notifications: false }],
     ['GET', '/api/v1/admin/stats'],
     ['GET', '/api/v1/admin/audit'],
   ];
@@ -186,6 +188,32 @@ test('config: stored settings override the file; null resets; bad input rejected
   assert.is((await siteInfo(closedFile)).open_signup, false);
   assert.is((await siteInfo(t.deps)).site_name, 'RustChat');
   assert.is((await auditOf('settings_update')).length, 3);
+});
+
+test('email settings: notification emails on by default, switched off and reset by an admin (audited), shown to clients', async () => {
+  const get = () => t.req('GET', '/api/v1/admin/email-settings', { token: admin.token });
+  assert.equal((await get()).body, { settings: { send_notifications: true }, overridden: [], defaults: { send_notifications: true } });
+  assert.is((await t.req('GET', '/api/v1/site/info')).body.email_notifications, true);
+  const off = await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: false } });
+  assert.is(off.status, 200, JSON.stringify(off.body));
+  assert.equal(off.body, { settings: { send_notifications: false }, overridden: ['send_notifications'], defaults: { send_notifications: true } });
+  assert.equal((await get()).body.settings, { send_notifications: false });
+  assert.is((await t.req('GET', '/api/v1/site/info')).body.email_notifications, false);
+  const [entry] = await auditOf('settings_update');
+  assert.is(entry.target_type, 'email');
+  assert.equal(entry.details.changes, { send_notifications: { from: true, to: false } });
+  for (const [body, c] of [
+    [{}, 'invalid_input'],
+    [{ send_notifications: 'no' }, 'invalid_setting'],
+    [{ smtp_host: 'mail.example.com' }, 'unknown_setting'],
+  ] as const) {
+    const r = await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body });
+    assert.is(r.status, 400, JSON.stringify(body));
+    assert.is(code(r), c);
+  }
+  const reset = await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: null } });
+  assert.equal(reset.body, { settings: { send_notifications: true }, overridden: [], defaults: { send_notifications: true } });
+  assert.is((await t.req('GET', '/api/v1/site/info')).body.email_notifications, true);
 });
 
 test("stats: counts, and live connections from this process's hub", async () => {

@@ -41,6 +41,7 @@ import {
 import { adminGetIntegrationSettings, adminPatchIntegrationSettings } from '../../actions/integration-settings.ts';
 import { USER_PAGE_MAX } from '../../actions/users.ts';
 import { adminListOutbox, adminRetryEmail } from '../../actions/email.ts';
+import { adminGetEmailSettings, adminPatchEmailSettings } from '../../actions/email-settings.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const UsersQuery = z.object({
@@ -138,6 +139,11 @@ export function adminRoutes() {
   r.patch('/integration-settings', async (c) => {
     const body = await readJson(c, z.record(z.string().max(64), z.unknown()));
     return c.json(await adminPatchIntegrationSettings(c.get('deps'), c.get('auth'), body, clientIp(c)));
+  });
+  r.get('/email-settings', async (c) => c.json(await adminGetEmailSettings(c.get('deps'))));
+  r.patch('/email-settings', async (c) => {
+    const body = await readJson(c, z.record(z.string().max(64), z.unknown()));
+    return c.json(await adminPatchEmailSettings(c.get('deps'), c.get('auth'), body, clientIp(c)));
   });
   r.get('/email/outbox', async (c) => c.json(await adminListOutbox(c.get('deps'), check(OutboxQuery, queryOf(c)))));
   r.post('/email/outbox/:id/retry', async (c) => {

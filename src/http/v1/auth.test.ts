@@ -32,7 +32,7 @@ let adminToken = '';
 test('site info before the first account says setup is required', async () => {
   const r = await t.req('GET', '/api/v1/site/info');
   assert.is(r.status, 200);
-  assert.equal(Object.keys(r.body).sort(), ['mfa', 'open_signup', 'password_policy', 'setup_required', 'site_name', 'sso', 'version']);
+  assert.equal(Object.keys(r.body).sort(), ['email_notifications', 'mfa', 'open_signup', 'password_policy', 'setup_required', 'site_name', 'sso', 'version']);
   assert.is(r.body.sso, null); // no provider configured
   assert.is(r.body.setup_required, true);
   assert.is(r.body.site_name, 'RustChat');

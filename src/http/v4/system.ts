@@ -6,6 +6,7 @@ import { activeUserCount } from '../../actions/users.ts';
 import { buildInfo } from '../../version.ts';
 import { siteSettings } from '../../actions/settings.ts';
 import { authSettings } from '../../actions/auth-settings.ts';
+import { emailSettings } from '../../actions/email-settings.ts';
 import { ssoEnabled } from '../../actions/oidc-config.ts';
 import { MM_COMPAT_VERSION, mmJson, mmOk } from './respond.ts';
 import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
@@ -24,6 +25,7 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
   // Site name and open sign-up can be changed at runtime by admins (site_settings).
   const site = await siteSettings(deps);
   const auth = await authSettings(deps);
+  const email = await emailSettings(deps);
   const bool = (v: boolean) => (v ? 'true' : 'false');
   return {
     Version: MM_COMPAT_VERSION,
@@ -100,6 +102,8 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     EmailLoginButtonColor: '',
     NoAccounts: 'false',
     FeatureFlagCollapsedThreads: bool(cfg.site.collapsed_threads !== 'disabled'),
+    // Off: the apps hide the email notification preference (email.send_notifications).
+    SendEmailNotifications: bool(email.send_notifications),
     SendPushNotifications: bool(!!cfg.push.proxy_url),
     // The apps verify each push's signature with this key (docs/admin.md, "Mobile push").
     ...(cfg.push.proxy_url ? { AsymmetricSigningPublicKey: await pushSigningPublicKey(deps) } : {}),

@@ -1,11 +1,12 @@
 /**
  * Channel menu → Notification preferences: my settings for one channel (Mattermost's channel
- * notify props, shared with the apps): mute, channel-wide mentions, desktop, email and push. Each
- * "Default" follows my account settings, named in the choice. Saved together with one request.
+ * notify props, shared with the apps): mute, channel-wide mentions, desktop, email (a note instead
+ * while the site sends no notification emails) and push. Each "Default" follows my account
+ * settings, named in the choice. Saved together with one request.
  */
 import { useState } from 'preact/hooks';
 import { channelTitle, me, state, type Channel } from '../state.ts';
-import { channelProps, myNotifyProps, setChannelNotifyProps } from '../notify-prefs.ts';
+import { channelProps, myNotifyProps, setChannelNotifyProps, siteSendsEmail } from '../notify-prefs.ts';
 import { Modal } from './Modal.tsx';
 
 const LEVEL_WORDS: Record<string, string> = { all: 'all activity', mention: 'mentions', none: 'never' };
@@ -69,11 +70,17 @@ export function ChannelNotifications({ channel, onClose }: { channel: Channel; o
             ['off', 'Off: they notify me here'],
           ])}
         {select('desktop', 'Desktop notifications', levels(mine.desktop!))}
-        {select('email', 'Email notifications', [
-          ['default', `Default (${mine.email === 'false' ? 'off' : 'on'})`],
-          ['true', 'On'],
-          ['false', 'Off'],
-        ])}
+        {siteSendsEmail() ? (
+          select('email', 'Email notifications', [
+            ['default', `Default (${mine.email === 'false' ? 'off' : 'on'})`],
+            ['true', 'On'],
+            ['false', 'Off'],
+          ])
+        ) : (
+          <p class="muted small" data-email-off>
+            Email notifications: turned off for this server by your system admin.
+          </p>
+        )}
         {select('push', 'Mobile push notifications', levels(mine.push!))}
         {error && (
           <p class="form-error" role="alert">

@@ -1,11 +1,12 @@
 /**
  * Account settings → Notifications: desktop (permission, level, sound), email (immediately /
- * every 15 minutes / hourly / never), mobile push level, channel-wide mentions. Every change is
- * saved at once (PATCH /users/:id/notify_props) and the server's answer is shown.
+ * every 15 minutes / hourly / never; a note instead while the site sends no notification emails),
+ * mobile push level, channel-wide mentions. Every change is saved at once (PATCH
+ * /users/:id/notify_props) and the server's answer is shown.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { me, showToast } from '../state.ts';
-import { emailInterval, loadMyNotifySettings, myNotifyProps, saveMyNotifySettings, type EmailInterval } from '../notify-prefs.ts';
+import { emailInterval, loadMyNotifySettings, myNotifyProps, saveMyNotifySettings, siteSendsEmail, type EmailInterval } from '../notify-prefs.ts';
 import { askNotificationPermission, notificationPermission } from '../notify.ts';
 
 const EMAIL_CHOICES: [EmailInterval, string][] = [
@@ -93,12 +94,20 @@ export function NotificationSettings() {
       </label>
 
       <h3 id="email-label">Email notifications</h3>
-      <p class="muted small">About mentions and direct messages while you are away or offline; several in a row come as one email.</p>
-      {radios(
-        'email',
-        EMAIL_CHOICES.map(([v, l]) => [String(v), l]),
-        interval,
-        (v) => void save('email', { interval: v }, Number(v) === 0 ? { notify_props: { email: 'false' }, email_interval: 0 } : { notify_props: { email: 'true' }, email_interval: Number(v) as EmailInterval }),
+      {siteSendsEmail() ? (
+        <>
+          <p class="muted small">About mentions and direct messages while you are away or offline; several in a row come as one email.</p>
+          {radios(
+            'email',
+            EMAIL_CHOICES.map(([v, l]) => [String(v), l]),
+            interval,
+            (v) => void save('email', { interval: v }, Number(v) === 0 ? { notify_props: { email: 'false' }, email_interval: 0 } : { notify_props: { email: 'true' }, email_interval: Number(v) as EmailInterval }),
+          )}
+        </>
+      ) : (
+        <p class="muted small" data-email-off>
+          Your system admin has turned email notifications off for this server.
+        </p>
       )}
 
       <h3 id="push-label">Mobile push notifications</h3>

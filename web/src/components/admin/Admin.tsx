@@ -3,6 +3,7 @@ import { Audit } from './Audit.tsx';
 import { AuthSettings } from './AuthSettings.tsx';
 import { Channels } from './Channels.tsx';
 import { Email } from './Email.tsx';
+import { EmailSettingsCard } from './EmailSettings.tsx';
 import { IntegrationSettingsCard, ServerInfoCard, SiteSettings } from './Site.tsx';
 import { Teams } from './Teams.tsx';
 import { Users } from './Users.tsx';
@@ -18,7 +19,7 @@ const TABS: [id: string, label: string][] = [
 ];
 
 /**
- * The system console (system admins): users, teams, channels, the audit log, the email outbox, site settings with
+ * The system console (system admins): users, teams, channels, the audit log, notification emails and the email outbox, site settings with
  * server information, and authentication. A lazy chunk: loaded only when opened.
  */
 export function Admin({ tab }: { tab: string }) {
@@ -54,7 +55,10 @@ export function Admin({ tab }: { tab: string }) {
       ) : current === 'audit' ? (
         <Audit />
       ) : current === 'email' ? (
-        <Email />
+        <>
+          <EmailSettingsCard />
+          <Email />
+        </>
       ) : current === 'settings' ? (
         <>
           <SiteSettings />
