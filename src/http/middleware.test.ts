@@ -39,4 +39,34 @@ test('every response carries X-Request-Id, and a safe incoming one is kept', asy
   assert.match(bad.headers.get('x-request-id') ?? '', /^[a-z0-9]{26}$/);
 });
 
+
+test('a JSON answer is written in one piece through Node, with every header set after the handler (X-Request-Id does not rebuild it)', async () => {
+  // @hono/node-server writes its lightweight responses with writeHead + end and names the length
+  // `Content-Length`; a response rebuilt from its body (what c.header() after the handler did) goes
+  // through a web stream reader and gets a lower-case `content-length` instead.
+  const { serve } = await import('@hono/node-server');
+  const { request } = await import('node:http');
+  const server = serve({ fetch: t.server.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const raw = await new Promise<string[]>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/v1/users/me', headers: { authorization: `Bearer ${u.token}`, 'x-request-id': 'one-piece' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.rawHeaders));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    const names = raw.filter((_, i) => i % 2 === 0);
+    assert.ok(names.includes('Content-Length'), names.join(', '));
+    // The rebuilt response also lost headers set on the lightweight one after the handler (the
+    // compression middleware's Vary: a shared cache could serve a compressed copy to anyone).
+    assert.is(raw[raw.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'vary') + 1], 'Accept-Encoding');
+    assert.is(raw[raw.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'x-request-id') + 1], 'one-piece');
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
 test.run();

@@ -23,7 +23,16 @@ export function requestContext(deps: Deps): MiddlewareHandler<AppEnv> {
     const start = performance.now();
     const done = startRequest(deps);
     await next();
-    c.header('X-Request-Id', requestId);
+    // Through the response's own headers, not c.header(): once a handler has answered,
+    // c.header() rebuilds the response from its body, which on @hono/node-server's lightweight
+    // Response builds a full fetch Response that is then written through a web stream instead
+    // of in one piece (docs/benchmarks.md, "Embedded posting: the response path").
+    // (A response with immutable headers — Response.redirect(), a fetched one — is rebuilt.)
+    try {
+      c.res.headers.set('X-Request-Id', requestId);
+    } catch {
+      c.header('X-Request-Id', requestId);
+    }
     const status = c.res.status;
     const ms = performance.now() - start;
     done(status, ms / 1000);
