@@ -77,8 +77,12 @@ test('shapes of the other events', () => {
   assert.is(scFrame.broadcast.user_id, A);
   const prefs = translateEvent(ev('preferences_changed', { preferences: [{ user_id: A, category: 'c', name: 'n', value: 'v' }] }))!;
   assert.equal(str(prefs.data.preferences), [{ user_id: A, category: 'c', name: 'n', value: 'v' }]);
-  const deleted = translateEvent(ev('post_deleted', { post: { ...post, delete_at: 9, message: '' }, channel_id: C, deleted_reply_count: 0 }))!;
+  const deleted = translateEvent(ev('post_deleted', { post: { ...post, delete_at: 9, message: '' }, channel_id: C, deleted_reply_count: 0, root_reply_count: 2 }))!;
   assert.is(str(deleted.data.post).delete_at, 9);
+  assert.equal(Object.keys(deleted.data).sort(), ['delete_by', 'post'], 'Mattermost has no root count');
+  // Nor in posted: the native counts stay out of Mattermost's data.
+  const reply = translateEvent(ev('posted', { ...sampleData().posted, post: { ...post, root_id: 'r'.repeat(26) }, root_reply_count: 3 }))!;
+  assert.equal(Object.keys(reply.data).sort(), ['channel_display_name', 'channel_name', 'channel_type', 'post', 'sender_name', 'set_online', 'team_id']);
   const uu = translateEvent(ev('user_updated', { user: sampleUser({ username: 'alice' }) }))!;
   const user = uu.data.user as { username: string; email: string };
   assert.is(user.username, 'alice');

@@ -362,6 +362,7 @@ function postedEvent(auth: Auth, channel: ChannelRow, created: store.InsertedPos
       mentions: created.mentionedIds,
       sender_name: auth.user.username,
       ...created.channelTotals,
+      ...(created.rootReplyCount !== undefined ? { root_reply_count: created.rootReplyCount } : {}),
     },
     broadcast: { user_ids: memberIds, channel_id: channel.id, team_id: channel.team_id || undefined },
   };
@@ -750,11 +751,11 @@ export async function deletePost(deps: Deps, auth: Auth, postId: string): Promis
     const a = await accessPost(tx, auth, postId, { mode: 'write', lock: true });
     if (a.post.user_id !== auth.user.id && !isChannelModerator(auth, a)) throw forbidden('not_post_author', 'You can only delete your own posts');
     const now = Math.max(deps.now(), a.post.update_at);
-    const rows = await store.softDeletePost(tx, a.post, now);
+    const { rows, rootReplyCount } = await store.softDeletePost(tx, a.post, now);
     const row = rows.find((r) => r.id === postId)!;
     emit({
       event: 'post_deleted',
-      data: { post: presentPost(row), channel_id: a.channel.id, deleted_reply_count: rows.length - 1 },
+      data: { post: presentPost(row), channel_id: a.channel.id, deleted_reply_count: rows.length - 1, ...(rootReplyCount !== undefined ? { root_reply_count: rootReplyCount } : {}) },
       broadcast: { user_ids: await store.channelMemberIds(tx, a.channel.id), channel_id: a.channel.id, team_id: a.channel.team_id || undefined },
     });
     // A deleted reply changes its thread's counts and participants for every follower.

@@ -35,6 +35,12 @@ export interface PostedData {
    */
   total_msg_count: number;
   total_msg_count_root: number;
+  /**
+   * A reply only: its root's `reply_count` with this reply counted. Replies count one at a time
+   * under the root's row lock, so this numbers the reply in its thread: a client whose copy of
+   * the root counts as many already counts it (a page read after it committed).
+   */
+  root_reply_count?: number;
 }
 
 export interface PostChangedData {
@@ -54,6 +60,11 @@ export interface EphemeralPostData {
 export interface PostDeletedData extends PostChangedData {
   /** Replies deleted with a root (clients drop them with it). */
   deleted_reply_count: number;
+  /**
+   * A reply only: its root's `reply_count` without it (a client whose copy of the root counts as
+   * few already left it out: a page read after the deletion committed).
+   */
+  root_reply_count?: number;
 }
 
 export interface ReactionData {

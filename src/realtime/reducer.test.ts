@@ -107,6 +107,61 @@ test('posted: my post answered over REST before the event of a post committed ju
   assert.equal(s.postsInChannel[ch.id], [bob.id, mine.id]);
 });
 
+test('posted: a page that already counts a reply (read after it committed, landed before its event) does not count it again', () => {
+  const root = post('r', other, 10);
+  const a = post('a', other, 11, { root_id: root.id });
+  const b = post('b', other, 12, { root_id: root.id });
+  const ev = (p: Post, total: number, rootCount: number): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, total_msg_count: total, total_msg_count_root: 1, root_reply_count: rootCount } });
+  // The channel and reply `a` are known; a page read after reply `b` committed (a permalink of the
+  // root, channel history without the reply) holds the root counting 2 replies, without `b` itself.
+  const s0 = loadChannelPosts(loadMyChannels(emptyState(me), [{ ...ch, total_msg_count: 2, total_msg_count_root: 1, member }]), ch.id, [root, a]);
+  const paged = loadChannelPosts(s0, ch.id, [{ ...root, reply_count: 2, last_reply_at: 12 }, a]);
+  const s = applyEvent(paged, ev(b, 3, 2));
+  assert.is(s.posts[root.id].reply_count, 2, 'counted once');
+  assert.is(s.posts[root.id].last_reply_at, 12);
+  assert.ok(s.posts[b.id], 'the reply is held');
+  assert.is(applyEvent(s, ev(b, 3, 2)), s, 'a replay changes nothing');
+  // A root copy older than the event takes the event's count (here the page missed reply `a` too).
+  const stale = loadChannelPosts(s0, ch.id, [root]);
+  assert.is(applyEvent(stale, ev(b, 3, 2)).posts[root.id].reply_count, 2);
+  // A copy counting more (read after a later reply) is not lowered; the later reply's event keeps it.
+  const newer = loadChannelPosts(s0, ch.id, [{ ...root, reply_count: 3, last_reply_at: 13 }]);
+  const t = applyEvent(newer, ev(b, 3, 2));
+  assert.is(t.posts[root.id].reply_count, 3);
+  assert.is(applyEvent(t, ev(post('c', other, 13, { root_id: root.id }), 4, 3)).posts[root.id].reply_count, 3);
+  // Without the count (a REST reply applied with this handler) a reply not held counts one.
+  assert.is(applyEvent(s0, posted(b)).posts[root.id].reply_count, 1);
+});
+
+test('posted: my reply answered over REST before the event of a reply committed just before it leaves the root counting both', () => {
+  const root = post('r', other, 10);
+  const bobs = post('b', other, 11, { root_id: root.id });
+  const mine = post('m', me, 12, { root_id: root.id });
+  const ev = (p: Post, total: number, rootCount: number): ClientEvent => ({ event: 'posted', data: { ...sampleData().posted, post: p, channel_id: ch.id, total_msg_count: total, total_msg_count_root: 1, root_reply_count: rootCount } });
+  const s0 = applyEvent(base(), ev(root, 1, 0));
+  const s = applyEvents(reduce.posted(s0, { post: mine }), [ev(bobs, 2, 1), ev(mine, 3, 2)]);
+  assert.is(s.posts[root.id].reply_count, 2);
+  assert.equal(s.threads[root.id], [bobs.id, mine.id]);
+});
+
+test('post_deleted: a page read after a reply was deleted (landed before the event) is not lowered again', () => {
+  const root = post('r', other, 10);
+  const [a, b] = [post('a', other, 11, { root_id: root.id }), post('b', other, 12, { root_id: root.id })];
+  const s0 = applyEvents(base(), [posted(root), posted(a), posted(b)]);
+  assert.is(s0.posts[root.id].reply_count, 2);
+  const del = (p: Post, rootCount: number): ClientEvent => ({ event: 'post_deleted', data: { post: { ...p, delete_at: 20 }, channel_id: ch.id, deleted_reply_count: 0, root_reply_count: rootCount } });
+  // The root as read after `b` was deleted (the reply itself is still held).
+  const paged = loadChannelPosts(s0, ch.id, [{ ...root, reply_count: 1 }, a]);
+  const s = applyEvent(paged, del(b, 1));
+  assert.is(s.posts[root.id].reply_count, 1, 'lowered once');
+  assert.is(s.posts[b.id], undefined);
+  // A root copy older than the deletion takes the event's count, even when the reply was not held.
+  const rootOnly = loadChannelPosts(loadChannelPosts(base(), ch.id, []), ch.id, [{ ...root, reply_count: 2 }]);
+  assert.is(applyEvent(rootOnly, del(b, 1)).posts[root.id].reply_count, 1);
+  // The event never raises a count (a copy read after a later deletion).
+  assert.is(applyEvent(loadChannelPosts(s0, ch.id, [{ ...root, reply_count: 0 }]), del(b, 1)).posts[root.id].reply_count, 0);
+});
+
 test('a REST reply applied through its event handler equals the event (the socket copy is then ignored)', () => {
   const p = post('a', me, 10);
   const viaReply = reduce.posted(base(), { post: p });

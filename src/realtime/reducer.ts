@@ -181,15 +181,15 @@ function upsertPost(s: ClientState, raw: Post): ClientState {
  * post committed and landed before this event, or a replay — and its counters are left alone.
  * Otherwise the channel takes the event's totals (exact even when a REST reply to my own later
  * post was counted first). Without them (a REST reply applied with this handler) the post counts
- * when it is not held yet.
+ * when it is not held yet. A reply's `root_reply_count` does the same for its root (see
+ * `countReply`).
  */
-function posted(s: ClientState, d: { post: WirePost; mentions?: string[]; total_msg_count?: number; total_msg_count_root?: number }): ClientState {
+function posted(s: ClientState, d: { post: WirePost; mentions?: string[]; total_msg_count?: number; total_msg_count_root?: number; root_reply_count?: number }): ClientState {
   const post = d.post;
   if (!s.channels[post.channel_id]) return s;
   const held = !!s.posts[post.id] && s.posts[post.id].update_at >= post.update_at; // e.g. the REST reply
   const ch = s.channels[post.channel_id];
   const counted = d.total_msg_count === undefined ? held : ch.total_msg_count >= d.total_msg_count;
-  if (held && counted) return s;
   const chId = post.channel_id;
   const isRoot = !post.root_id;
   let next: ClientState = s;
@@ -201,9 +201,9 @@ function posted(s: ClientState, d: { post: WirePost; mentions?: string[]; total_
       // A root with no replies so far has a fully known (empty) thread: start it.
       const thread = next.threads[post.root_id] ?? (root && !root.reply_count ? [] : undefined);
       next.threads = put(next.threads, post.root_id, insertOrdered(thread, post.id, next.posts));
-      if (root) next.posts = put(next.posts, root.id, { ...root, reply_count: root.reply_count + 1, last_reply_at: Math.max(root.last_reply_at, post.create_at) });
     }
   }
+  if (!isRoot) next = countReply(next, post, held, d.root_reply_count);
   if (counted) return next;
   next = { ...next };
   const channel: Channel = {
@@ -235,6 +235,25 @@ function posted(s: ClientState, d: { post: WirePost; mentions?: string[]; total_
 }
 
 /**
+ * A new reply's root: `last_reply_at` moves, and `reply_count` takes `count` (the root's count
+ * with the reply counted, from the posted event) unless the held root counts as many already: a
+ * page read after the reply committed (channel history, a permalink, a thread list) may land
+ * before the event without the reply itself, and counting it again showed one reply too many.
+ * The event never lowers the count: a held copy counting more was read after later replies, or
+ * before a deletion, and their own events come next and set it right. Without `count` (a REST
+ * reply applied with this handler) the reply counts when it was not held. Returns `s` itself
+ * when nothing changes (a replay).
+ */
+function countReply(s: ClientState, reply: WirePost, held: boolean, count: number | undefined): ClientState {
+  const root = s.posts[reply.root_id];
+  if (!root) return s;
+  const reply_count = count === undefined ? root.reply_count + (held ? 0 : 1) : Math.max(root.reply_count, count);
+  const last_reply_at = Math.max(root.last_reply_at, reply.create_at);
+  if (reply_count === root.reply_count && last_reply_at === root.last_reply_at) return s;
+  return { ...s, posts: put(s.posts, root.id, { ...root, reply_count, last_reply_at }) };
+}
+
+/**
  * A post only I see (a slash command's answer): shown in its channel or thread like a new post,
  * but it moves no counter and the server keeps no copy (a refetch drops it).
  */
@@ -256,8 +275,14 @@ function postChanged(s: ClientState, d: { post: WirePost }): ClientState {
   return s;
 }
 
-/** A deleted post goes, with its reactions and thread; a deleted root takes its replies along. */
-function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_id' | 'root_id'> }): ClientState {
+/**
+ * A deleted post goes, with its reactions and thread; a deleted root takes its replies along. A
+ * deleted reply's root takes the event's `root_reply_count` (its count without the reply) unless
+ * the held root counts as few already (a page read after the deletion, which may also have
+ * dropped the reply, landed first): the event never raises it. Without the count (an older
+ * server) the root loses one when the reply was held.
+ */
+function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_id' | 'root_id'>; root_reply_count?: number }): ClientState {
   const post = d.post;
   const held = s.posts[post.id];
   const next: ClientState = {
@@ -282,7 +307,10 @@ function postDeleted(s: ClientState, d: { post: Pick<WirePost, 'id' | 'channel_i
   if (post.root_id) {
     if (s.threads[post.root_id]) next.threads = put(next.threads, post.root_id, removeId(s.threads[post.root_id], post.id));
     const root = next.posts[post.root_id];
-    if (root && held) next.posts = put(next.posts, root.id, { ...root, reply_count: Math.max(0, root.reply_count - 1) });
+    if (root) {
+      const count = d.root_reply_count === undefined ? Math.max(0, root.reply_count - (held ? 1 : 0)) : Math.min(root.reply_count, d.root_reply_count);
+      if (count !== root.reply_count) next.posts = put(next.posts, root.id, { ...root, reply_count: count });
+    }
   }
   return next;
 }

@@ -98,6 +98,7 @@ export function insertPostStatement(p: NewPost): Statement {
      ), root as (
        update posts r set reply_count = r.reply_count + 1, last_reply_at = greatest(r.last_reply_at, $11), update_at = greatest(r.update_at, $11)
          from ins where ins.root_id <> '' and r.id = ins.root_id
+        returning r.reply_count
      ), ch as (
        update channels c set total_msg_count = c.total_msg_count + 1,
            total_msg_count_root = c.total_msg_count_root + case when ins.root_id = '' then 1 else 0 end,
@@ -144,7 +145,8 @@ export function insertPostStatement(p: NewPost): Statement {
      select ins.*, (select coalesce(jsonb_agg(cm.user_id order by cm.user_id), '[]'::jsonb) from channel_members cm where cm.channel_id = $2) as member_ids,
             (select coalesce(jsonb_agg(m.user_id order by m.user_id), '[]'::jsonb) from mentioned m) as mentioned_ids,
             (select count(*)::int from email_notify) as email_notified,
-            (select total_msg_count from ch) as channel_total, (select total_msg_count_root from ch) as channel_total_root
+            (select total_msg_count from ch) as channel_total, (select total_msg_count_root from ch) as channel_total_root,
+            (select reply_count from root) as root_reply_count
        from ins`,
     params: [
       p.id,
@@ -178,13 +180,20 @@ export interface InsertedPost {
    * at a time under the channel's row lock, so these number the post in its channel.
    */
   channelTotals: { total_msg_count: number; total_msg_count_root: number };
+  /**
+   * For a reply, its root's reply_count with the reply counted (undefined for a root post). The
+   * increment holds the root's row lock until commit, so this numbers the reply in its thread.
+   */
+  rootReplyCount?: number;
 }
 
 /** What insertPostStatement returned: the post and its recipients, or undefined if nothing was inserted. */
 export function insertedPost(rows: readonly unknown[]): InsertedPost | undefined {
   if (!rows[0]) return undefined;
-  const { member_ids, mentioned_ids, email_notified, channel_total, channel_total_root, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number; channel_total: number; channel_total_root: number };
-  return { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified), channelTotals: { total_msg_count: Number(channel_total), total_msg_count_root: Number(channel_total_root) } };
+  const { member_ids, mentioned_ids, email_notified, channel_total, channel_total_root, root_reply_count, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number; channel_total: number; channel_total_root: number; root_reply_count: number | null };
+  const inserted: InsertedPost = { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified), channelTotals: { total_msg_count: Number(channel_total), total_msg_count_root: Number(channel_total_root) } };
+  if (root_reply_count != null) inserted.rootReplyCount = Number(root_reply_count);
+  return inserted;
 }
 
 export async function insertPost(q: Queryable, p: NewPost): Promise<InsertedPost | undefined> {
@@ -335,8 +344,11 @@ export async function updatePostContent(
   return rows[0];
 }
 
-/** Soft-deletes a post and, for a root, its live replies. Returns every row it deleted. */
-export async function softDeletePost(q: Queryable, post: PostRow, at: number): Promise<PostRow[]> {
+/**
+ * Soft-deletes a post and, for a root, its live replies. Returns every row it deleted and, for a
+ * reply, its root's reply_count without it (the decrement holds the root's row lock until commit).
+ */
+export async function softDeletePost(q: Queryable, post: PostRow, at: number): Promise<{ rows: PostRow[]; rootReplyCount?: number }> {
   const rows = await q.query<PostRow>(
     `update posts set delete_at = $2, update_at = $2
       where delete_at = 0 and (id = $1 or ($3 and root_id = $1))
@@ -344,9 +356,10 @@ export async function softDeletePost(q: Queryable, post: PostRow, at: number): P
     [post.id, at, post.root_id === ''],
   );
   if (post.root_id !== '' && rows.some((r) => r.id === post.id)) {
-    await q.query('update posts set reply_count = greatest(reply_count - 1, 0), update_at = $2 where id = $1', [post.root_id, at]);
+    const [root] = await q.query<{ reply_count: number }>('update posts set reply_count = greatest(reply_count - 1, 0), update_at = $2 where id = $1 returning reply_count', [post.root_id, at]);
+    if (root) return { rows, rootReplyCount: Number(root.reply_count) };
   }
-  return rows;
+  return { rows };
 }
 
 export async function setPinned(q: Queryable, id: string, pinned: boolean, at: number): Promise<PostRow | undefined> {

@@ -64,6 +64,21 @@ test('a thread answer older than a reply keeps the reply', () => {
   assert.equal(state.value.threads[post(1).id], [post(2).id]);
 });
 
+test('a root read after a reply committed and landing before its event counts the reply once', () => {
+  state.value = fresh();
+  const root = post(1, { reply_count: 1, last_reply_at: 1002, update_at: 1002 });
+  mergePosts(CH, [root, post(2, { root_id: root.id })], { reset: true });
+  assert.is(state.value.posts[root.id].reply_count, 1);
+  const before = state.value;
+  // Reply 3 commits; a permalink of the root is read after it (it counts 2) and lands before the event.
+  mergePosts(CH, [{ ...root, reply_count: 2, last_reply_at: 1003, update_at: 1003 }], { holdOnly: true, before });
+  assert.is(state.value.posts[root.id].reply_count, 2);
+  const reply = post(3, { root_id: root.id });
+  state.value = applyEvent(state.value, { event: 'posted', data: { post: reply, channel_id: CH, mentions: [], total_msg_count: 3, total_msg_count_root: 1, root_reply_count: 2 }, seq: 1 } as any);
+  assert.is(state.value.posts[root.id].reply_count, 2, 'counted once');
+  assert.equal(state.value.postsInChannel[CH], [root.id, post(2).id, reply.id]);
+});
+
 const TEAM = 't'.repeat(26);
 const chan = (n: string): Channel => ({ id: n.repeat(26), team_id: TEAM, type: 'O', name: n, display_name: n.toUpperCase(), total_msg_count: 0 }) as unknown as Channel;
 

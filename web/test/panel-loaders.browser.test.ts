@@ -3,12 +3,13 @@
  * does the same for posts, threads, channels, the sidebar and saved posts): the pinned list and
  * the member list keep what socket events changed while their answer was on its way, even when
  * no list was loaded yet; a permalink whose post answers after another place was opened does not
- * take the page back; search results of an earlier text do not replace a newer search's; a
+ * take the page back, and a root it answers read after a reply, landing before the reply's event,
+ * counts the reply once; search results of an earlier text do not replace a newer search's; a
  * profile card's details, or the invite dialog's team, do not undo a change made meanwhile. Skipped (one "[skip]" line) without chromium.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocketRoute } from 'playwright-core';
 import { browserUnavailable, type Client, ensureWebBuilt, eventually, hold, launch, logIn, openClient, startServer } from './harness.ts';
 import type { ServerProcess } from '../../test/process.ts';
 import { createPgDatabase, TEST_REDIS_URL } from '../../test/db.ts';
@@ -194,6 +195,49 @@ if (skip) {
       assert.is(await page.locator('main.chan[data-channel="pins"]').count(), 1, 'the channel stays');
     } finally {
       await h.done();
+    }
+  });
+
+  test("permalink: a root read after a reply and answering before the reply's event counts the reply once", async () => {
+    const ch = await channel('replies');
+    const root = await postAs('bob', ch.id, 'a root with replies');
+    assert.is((await api('bob', 'POST', `/channels/${ch.id}/posts`, { message: 'the first reply', root_id: root.id })).status, 201);
+    // alice in a second tab whose socket frames can be held: from the first one held on, all of
+    // them, in order (the client takes a gap in seq for a fresh start).
+    const C = await openClient(browser, server.url);
+    let holding = false;
+    const queue: { to: WebSocketRoute; frame: string | Buffer }[] = [];
+    await C.page.routeWebSocket(/\/api\/v1\/ws/, (ws) => {
+      const upstream = ws.connectToServer();
+      upstream.onMessage((frame) => (holding ? queue.push({ to: ws, frame }) : ws.send(frame)));
+      ws.onMessage((frame) => upstream.send(frame));
+    });
+    const page = C.page;
+    const replies = (id: string) => page.locator(`.messages .post[data-post-id="${id}"] .replies-link`);
+    try {
+      await logIn(page, 'alice', PW);
+      await page.waitForURL('**/ops/channels/town-square');
+      await open(page, 'replies');
+      await replies(root.id).filter({ hasText: '1 reply' }).waitFor();
+      holding = true;
+      const reply = (await api('bob', 'POST', `/channels/${ch.id}/posts`, { message: 'the second reply', root_id: root.id })).body as { id: string };
+      await eventually("the reply's event held", async () => queue.some((q) => String(q.frame).includes(reply.id)));
+      // The permalink's answer is read after the reply committed: its root counts 2 replies.
+      await page.evaluate((path) => {
+        history.pushState(null, '', path);
+        dispatchEvent(new PopStateEvent('popstate'));
+      }, `/ops/pl/${root.id}`);
+      await replies(root.id).filter({ hasText: '2 replies' }).waitFor();
+      holding = false;
+      for (const q of queue.splice(0)) q.to.send(q.frame);
+      // The channel shows roots only: a later root showing up means the reply's event was applied.
+      const marker = await postAs('bob', ch.id, 'after the reply');
+      await postEl(page, marker.id).waitFor();
+      assert.is(await replies(root.id).textContent(), '2 replies', 'the event does not count the reply again');
+      assert.equal(C.problems, []);
+    } finally {
+      holding = false;
+      await C.ctx.close();
     }
   });
 

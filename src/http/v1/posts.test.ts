@@ -70,6 +70,14 @@ test('create a post: 201, presented shape, posted event to current members only'
   const reply = (await post(bob, chan.id, { message: 'a reply', root_id: p.id })).body;
   const ev2 = only(t.takeEvents(), 'posted').find((e) => e.data.post.id === reply.id)!;
   assert.equal([ev2.data.total_msg_count, ev2.data.total_msg_count_root], [ev[0].data.total_msg_count + 1, ev[0].data.total_msg_count_root]);
+  // A reply's event carries its root's reply_count with it counted (the reducer compares it with its copy); a root's does not.
+  assert.not.ok('root_reply_count' in ev[0].data, 'a root post has no root count');
+  assert.is(ev2.data.root_reply_count, 1);
+  const reply2 = (await post(carol, chan.id, { message: 'a reply to the reply', root_id: reply.id })).body;
+  const ev3 = only(t.takeEvents(), 'posted').find((e) => e.data.post.id === reply2.id)!;
+  assert.is(ev3.data.root_reply_count, 2, 'a reply to a reply counts in the root');
+  const [r] = await t.deps.db.query<any>('select reply_count from posts where id = $1', [p.id]);
+  assert.is(Number(r.reply_count), 2);
 });
 
 test('props that would let a user impersonate someone are dropped', async () => {
@@ -303,6 +311,15 @@ test('delete: own post or moderator; deleting a root deletes its replies; event'
   const root = (await post(bob, chan.id, { message: 'root to delete' })).body;
   const reply = (await post(carol, chan.id, { message: 'reply', root_id: root.id })).body;
   const carolsOwn = (await post(carol, chan.id, { message: 'mine' })).body;
+  const reply2 = (await post(carol, chan.id, { message: 'reply to delete', root_id: root.id })).body;
+
+  // A deleted reply's event carries its root's reply_count without it.
+  t.takeEvents();
+  assert.is((await t.req('DELETE', `/api/v1/posts/${reply2.id}`, { token: carol.token })).status, 200);
+  const delReply = only(t.takeEvents(), 'post_deleted');
+  assert.is(delReply.length, 1);
+  assert.is(delReply[0].data.root_reply_count, 1);
+  assert.is((await t.req('GET', `/api/v1/posts/${root.id}`, { token: carol.token })).body.reply_count, 1);
 
   const denied = await t.req('DELETE', `/api/v1/posts/${root.id}`, { token: carol.token });
   assert.is(denied.status, 403);
@@ -317,6 +334,7 @@ test('delete: own post or moderator; deleting a root deletes its replies; event'
   assert.is(ev.length, 1);
   assert.is(ev[0].event, 'post_deleted');
   assert.is((ev[0].data.post as any).id, carolsOwn.id);
+  assert.not.ok('root_reply_count' in ev[0].data, 'a root post has no root count');
   assert.equal(sorted(ev[0].broadcast.user_ids), sorted([alice.id, bob.id, carol.id]));
   assert.is((await t.req('GET', `/api/v1/posts/${carolsOwn.id}`, { token: carol.token })).status, 404);
 
