@@ -127,8 +127,9 @@ test('boot calls: ping, client config, license', async () => {
   assert.is(ping.status, 'OK');
   const cfg = await c.getClientConfig();
   assert.is(cfg.SiteName, 'RustChat');
-  assert.is(cfg.ExperimentalEnablePostMetadata, 'true');
   assert.type(cfg.Version, 'string');
+  // Before login, Mattermost's limited config: the signed-in keys come after login.
+  assert.is(cfg.ExperimentalEnablePostMetadata, undefined);
   const lic = await c.getClientLicenseOld();
   assert.is(lic.IsLicensed, 'false');
   // The raw headers the client depends on.
@@ -156,6 +157,7 @@ test('sign-up, login, getMe', async () => {
   assert.is(me.username, 'alice');
   assert.is(me.email, 'alice@example.com');
   assert.ok(me.roles.includes('system_admin'), 'first account is admin');
+  assert.is((await S.c_alice.getClientConfig()).ExperimentalEnablePostMetadata, 'true', 'the signed-in config');
   await expectError(client().login('alice', 'wrong password!'), 401);
 });
 

@@ -39,7 +39,8 @@ test('ping: no auth, exact JSON content type, request and version ids', async ()
 });
 
 test('client config and license reflect the configuration', async () => {
-  const r = await t.req('GET', '/api/v4/config/client?format=old');
+  const cfg = () => t.req('GET', '/api/v4/config/client?format=old', { token: alice.token });
+  const r = await cfg();
   assert.is(r.status, 200);
   assertMmHeaders(r.headers);
   assert.is(r.body.SiteName, 'Acme Chat');
@@ -52,21 +53,78 @@ test('client config and license reflect the configuration', async () => {
   // Runtime site settings (admin API) win over the file, here too.
   const patch = await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: 'Renamed Chat', open_signup: true } });
   assert.is(patch.status, 200, JSON.stringify(patch.body));
-  const after = await t.req('GET', '/api/v4/config/client?format=old');
+  const after = await cfg();
   assert.is(after.body.SiteName, 'Renamed Chat');
   assert.is(after.body.EnableSignUpWithEmail, 'true');
   await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: null, open_signup: null } });
-  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SiteName, 'Acme Chat');
+  assert.is((await cfg()).body.SiteName, 'Acme Chat');
   // EmailSettings.SendEmailNotifications: email.send_notifications, on by default, an admin's switch.
   assert.is(after.body.SendEmailNotifications, 'true');
   const off = await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: false } });
   assert.is(off.status, 200, JSON.stringify(off.body));
-  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SendEmailNotifications, 'false');
+  assert.is((await cfg()).body.SendEmailNotifications, 'false');
   await t.req('PATCH', '/api/v1/admin/email-settings', { token: admin.token, body: { send_notifications: null } });
-  assert.is((await t.req('GET', '/api/v4/config/client?format=old')).body.SendEmailNotifications, 'true');
+  assert.is((await cfg()).body.SendEmailNotifications, 'true');
   const bad = await t.req('GET', '/api/v4/config/client');
   assert.is(bad.status, 501);
   assert.is(bad.body.status_code, 501);
+});
+
+test('client config: the integration switches follow the admin\'s runtime settings', async () => {
+  const cfg = async () => (await t.req('GET', '/api/v4/config/client?format=old', { token: alice.token })).body;
+  const set = async (body: Record<string, unknown>) => {
+    const r = await t.req('PATCH', '/api/v1/admin/integration-settings', { token: admin.token, body });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+  };
+  // [client config key, integrations.* setting, the file's default, the value to flip to, the key's value then]
+  const cases: [string, string, string, unknown, string][] = [
+    ['EnableIncomingWebhooks', 'enable_incoming_webhooks', 'true', false, 'false'],
+    ['EnableOutgoingWebhooks', 'enable_outgoing_webhooks', 'true', false, 'false'],
+    ['EnableCommands', 'enable_commands', 'true', false, 'false'],
+    ['EnablePostUsernameOverride', 'enable_post_username_override', 'false', true, 'true'],
+    ['EnablePostIconOverride', 'enable_post_icon_override', 'false', true, 'true'],
+    ['EnableOnlyAdminIntegrations', 'members_manage_integrations', 'true', true, 'false'],
+    ['EnableUserAccessTokens', 'personal_access_tokens', 'true', 'off', 'false'],
+    ['EnableBotAccountCreation', 'enable_bot_accounts', 'true', false, 'false'],
+  ];
+  const before = await cfg();
+  for (const [key, , def] of cases) assert.is(before[key], def, key);
+  for (const [key, setting, def, flip, flipped] of cases) {
+    await set({ [setting]: flip });
+    const now = await cfg();
+    assert.is(now[key], flipped, `${key} after ${setting} = ${JSON.stringify(flip)}`);
+    // Only that key moved.
+    for (const [other, , otherDef] of cases) if (other !== key) assert.is(now[other], otherDef, `${other} while ${setting} is flipped`);
+    await set({ [setting]: null });
+    assert.is((await cfg())[key], def, `${key} after ${setting} is reset`);
+  }
+  await set({ personal_access_tokens: 'everyone' });
+  assert.is((await cfg()).EnableUserAccessTokens, 'true');
+  await set({ personal_access_tokens: null });
+});
+
+test('client config: before login only the limited keys (Mattermost\'s GenerateLimitedClientConfig)', async () => {
+  const url = '/api/v4/config/client?format=old';
+  // Keys of the signed-in config only: the integration switches, limits, notification switches.
+  const signedInOnly = [
+    'EnableIncomingWebhooks', 'EnableOutgoingWebhooks', 'EnableCommands', 'EnablePostUsernameOverride', 'EnablePostIconOverride',
+    'EnableOnlyAdminIntegrations', 'EnableUserAccessTokens', 'MaxFileSize', 'MaxPostSize', 'SessionLengthWebInHours',
+    'SessionLengthMobileInHours', 'SendEmailNotifications', 'SendPushNotifications', 'CollapsedThreads', 'ExperimentalEnablePostMetadata',
+  ];
+  const full = (await t.req('GET', url, { token: alice.token })).body;
+  for (const k of signedInOnly) assert.type(full[k], 'string', `${k} in the signed-in config`);
+  const anon = await t.req('GET', url);
+  const expired = await t.req('GET', url, { token: 'not-a-token' });
+  const cookie = await t.req('GET', url, { headers: { cookie: `MMAUTHTOKEN=${alice.token}` } });
+  assert.is(anon.status, 200);
+  assert.is(expired.status, 200, 'a dead token gets the limited config, not a 401');
+  assertMmHeaders(anon.headers);
+  assert.equal(expired.body, anon.body);
+  assert.equal(cookie.body, full, 'a cookie session is signed in too');
+  for (const k of signedInOnly) assert.not.ok(k in anon.body, `${k} before login`);
+  // What the login screen needs is there, and every limited key has the signed-in value.
+  for (const k of ['Version', 'SiteName', 'EnableSignUpWithEmail', 'EnableMultifactorAuthentication', 'EnableSignUpWithOpenId', 'PasswordMinimumLength']) assert.type(anon.body[k], 'string', k);
+  for (const [k, v] of Object.entries(anon.body)) assert.is(full[k], v, k);
 });
 
 test('unknown route: 501 in Mattermost shape', async () => {

@@ -106,8 +106,9 @@ test('a mention of an offline user: exactly one push with the Mattermost payload
   const b = got[0]!.body;
   assert.is(got[0]!.path, '/api/v1/send_push', 'trailing slash of push.proxy_url ignored');
   assert.is(got[0]!.headers['content-type'], 'application/json');
-  const config = (await t.req('GET', '/api/v4/config/client?format=old')).body;
+  const config = (await t.req('GET', '/api/v4/config/client?format=old', { token: bob.token })).body;
   assert.is(config.SendPushNotifications, 'true');
+  assert.type(config.AsymmetricSigningPublicKey, 'string');
   assert.match(b.ack_id, /^[a-z0-9]{26}$/);
   assert.match(b.server_id, /^[a-z0-9]{26}$/);
   const { signature, ack_id, server_id, ...rest } = b;
@@ -342,7 +343,7 @@ test('system/ping: CanReceiveNotifications "true" with a proxy, "false" for a go
   const app = createServer(off).app;
   const body = await (await app.request(`/api/v4/system/ping?device_id=${encodeURIComponent(device(bob))}`)).json();
   assert.is(body.CanReceiveNotifications, 'false');
-  const config = await (await app.request('/api/v4/config/client?format=old')).json();
+  const config = await (await app.request('/api/v4/config/client?format=old', { headers: { authorization: `Bearer ${bob.token}` } })).json();
   assert.is(config.SendPushNotifications, 'false');
   assert.not.ok('AsymmetricSigningPublicKey' in config);
   const ack = await app.request('/api/v4/notifications/ack', { method: 'POST', headers: { authorization: `Bearer ${bob.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: newId(), type: 'message', platform: 'ios' }) });

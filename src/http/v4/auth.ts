@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../env.ts';
 import { AppError, unauthorized } from '../../errors.ts';
 import { authenticate } from '../../actions/tokens.ts';
+import type { Auth } from '../../auth.ts';
 
 import { AUTH_COOKIE, CSRF_COOKIE } from '../session-cookies.ts';
 
@@ -59,3 +60,20 @@ export const mmRequireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set('auth', auth);
   await next();
 };
+
+/**
+ * The caller's session on a route that needs none (the client config): the session when the
+ * request carries a live one, else undefined — a missing, expired or refused token is not an
+ * error there, as in Mattermost. A session that must still enrol in MFA counts (Mattermost does
+ * not require MFA on these routes); a failure that is not the token's (the database) still throws.
+ */
+export async function optionalAuth(c: Context<AppEnv>): Promise<Auth | undefined> {
+  const found = findToken(c);
+  if (!found || (found.fromCookie && !csrfOk(c))) return undefined;
+  try {
+    return await authenticate(c.get('deps'), found.token, { allowMfaSetup: true });
+  } catch (e) {
+    if (e instanceof AppError && (e.status === 401 || e.status === 403)) return undefined;
+    throw e;
+  }
+}

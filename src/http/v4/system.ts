@@ -7,26 +7,31 @@ import { buildInfo } from '../../version.ts';
 import { siteSettings } from '../../actions/settings.ts';
 import { authSettings } from '../../actions/auth-settings.ts';
 import { emailSettings } from '../../actions/email-settings.ts';
+import { integrationSettings } from '../../actions/integration-settings.ts';
 import { ssoEnabled } from '../../actions/oidc-config.ts';
 import { MM_COMPAT_VERSION, mmJson, mmOk } from './respond.ts';
+import { optionalAuth } from './auth.ts';
 import { MAX_MESSAGE_CHARS } from '../../actions/posts.ts';
 import { ackPush, canReceiveNotifications, pushSigningPublicKey } from '../../actions/push-devices.ts';
 import { readJson } from '../validate.ts';
 import { z } from 'zod';
 
+const bool = (v: boolean) => (v ? 'true' : 'false');
+
 /**
- * The flat "old format" client configuration the Mattermost apps read before login. Values are
- * strings, as in Mattermost, and come from the real configuration: a feature RustChat lacks is
- * reported off so the apps hide it instead of calling a 501.
+ * The flat "old format" client configuration anyone may read, before login too: Mattermost's
+ * limited config (config/client.go, GenerateLimitedClientConfig) — what the login screen needs.
+ * Values are strings, as in Mattermost, and come from the real configuration: a feature RustChat
+ * lacks is reported off so the apps hide it instead of calling a 501. Runtime settings are read
+ * from the per-process caches (setting-group.ts; no query on a hit): the apps fetch this often.
  */
-export async function clientConfig(deps: Deps): Promise<Record<string, string>> {
+export async function limitedClientConfig(deps: Deps): Promise<Record<string, string>> {
   const b = buildInfo();
   const cfg = deps.config;
   // Site name and open sign-up can be changed at runtime by admins (site_settings).
   const site = await siteSettings(deps);
   const auth = await authSettings(deps);
-  const email = await emailSettings(deps);
-  const bool = (v: boolean) => (v ? 'true' : 'false');
+  const integrations = await integrationSettings(deps);
   return {
     Version: MM_COMPAT_VERSION,
     BuildNumber: b.version,
@@ -59,6 +64,30 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     PasswordRequireUppercase: bool(auth.password_require_uppercase),
     PasswordRequireNumber: bool(auth.password_require_number),
     PasswordRequireSymbol: bool(auth.password_require_symbol),
+    EmailLoginButtonColor: '',
+    EnableCustomEmoji: String(cfg.site.custom_emoji),
+    // Mattermost carries this one before login too.
+    EnableBotAccountCreation: bool(integrations.enable_bot_accounts),
+    NoAccounts: 'false',
+    FeatureFlagCollapsedThreads: bool(cfg.site.collapsed_threads !== 'disabled'),
+    // The apps verify each push's signature with this key (docs/admin.md, "Mobile push").
+    ...(cfg.push.proxy_url ? { AsymmetricSigningPublicKey: await pushSigningPublicKey(deps) } : {}),
+  };
+}
+
+/**
+ * The client configuration of a signed-in user: the limited keys and Mattermost's full config
+ * (GenerateClientConfig). The integration switches (integrations.*, an admin's runtime settings)
+ * decide what the apps show: the integrations menus, custom slash commands, and whether a
+ * webhook's or command's post shows its override_username / override_icon_url.
+ */
+export async function clientConfig(deps: Deps): Promise<Record<string, string>> {
+  const cfg = deps.config;
+  const auth = await authSettings(deps);
+  const email = await emailSettings(deps);
+  const integrations = await integrationSettings(deps);
+  return {
+    ...(await limitedClientConfig(deps)),
     EnableUserTypingMessages: 'true',
     EnableChannelViewedMessages: 'true',
     EnableUserStatuses: 'true',
@@ -72,14 +101,15 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     ExperimentalEnablePostMetadata: 'true',
     EnableLinkPreviews: 'false',
     EnablePermalinkPreviews: 'false',
-    EnableCustomEmoji: String(cfg.site.custom_emoji),
     EnableEmojiPicker: 'true',
-    EnableCommands: 'false',
-    EnableOnlyAdminIntegrations: 'true',
-    EnableIncomingWebhooks: 'false',
-    EnableOutgoingWebhooks: 'false',
-    EnablePostUsernameOverride: 'false',
-    EnablePostIconOverride: 'false',
+    EnableCommands: bool(integrations.enable_commands),
+    // Gone from Mattermost's config (permissions replaced it) but read by older apps.
+    EnableOnlyAdminIntegrations: bool(!integrations.members_manage_integrations),
+    EnableIncomingWebhooks: bool(integrations.enable_incoming_webhooks),
+    EnableOutgoingWebhooks: bool(integrations.enable_outgoing_webhooks),
+    EnablePostUsernameOverride: bool(integrations.enable_post_username_override),
+    EnablePostIconOverride: bool(integrations.enable_post_icon_override),
+    EnableUserAccessTokens: bool(integrations.personal_access_tokens !== 'off'),
     EnableTutorial: 'false',
     EnableOnboardingFlow: 'false',
     EnableConfirmNotificationsToChannel: 'true',
@@ -99,14 +129,9 @@ export async function clientConfig(deps: Deps): Promise<Record<string, string>> 
     ExtendSessionLengthWithActivity: 'true',
     SessionLengthMobileInHours: String(auth.session_lifetime_mobile_days * 24),
     SessionLengthWebInHours: String(auth.session_lifetime_days * 24),
-    EmailLoginButtonColor: '',
-    NoAccounts: 'false',
-    FeatureFlagCollapsedThreads: bool(cfg.site.collapsed_threads !== 'disabled'),
     // Off: the apps hide the email notification preference (email.send_notifications).
     SendEmailNotifications: bool(email.send_notifications),
     SendPushNotifications: bool(!!cfg.push.proxy_url),
-    // The apps verify each push's signature with this key (docs/admin.md, "Mobile push").
-    ...(cfg.push.proxy_url ? { AsymmetricSigningPublicKey: await pushSigningPublicKey(deps) } : {}),
   };
 }
 
@@ -139,7 +164,9 @@ export function systemRoutes() {
   });
   r.get('/config/client', async (c) => {
     if (c.req.query('format') !== 'old') throw new AppError(501, 'not_implemented', 'Only format=old is supported');
-    return mmJson(c, await clientConfig(c.get('deps')));
+    // As Mattermost: the full config with a session, the limited one without (or with a dead token).
+    const deps = c.get('deps');
+    return mmJson(c, (await optionalAuth(c)) ? await clientConfig(deps) : await limitedClientConfig(deps));
   });
   // Plugins RustChat has none of; the apps ask at start-up (calls, AI agents) and carry on.
   r.get('/plugins/webapp', (c) => mmJson(c, []));
