@@ -340,10 +340,14 @@ const seaConfig = join(work, 'sea-config.json');
 // a start (the ~900 MB peak of a first boot) and left ~100 MB of it resident in malloc's arenas for
 // good; with Liftoff only, idle RSS after 2,000 posts is ~245 MB instead of ~340 and the peak ~310 MB
 // instead of ~880, for ~10 % more CPU per embedded post (docs/benchmarks.md, "Embedded memory after
-// use"). SEA_V8_FLAGS overrides (SEA_V8_FLAGS= builds with V8's defaults). The blob is made by a
+// use"). --no-wasm-inlining: with no optimising tier nothing is ever inlined, but Liftoff still
+// collects call feedback for it, through a frame-setup builtin on every wasm call (~3.5 % of an
+// embedded post's CPU in the profile; paired runs: −4 % per post — docs/benchmarks.md, "Embedded
+// posting: where the time goes, by PostgreSQL function"). SEA_V8_FLAGS overrides (SEA_V8_FLAGS=
+// builds with V8's defaults). The blob is made by a
 // node started with the same flags: a code cache made under other flags is rejected at start (with
 // a warning, and the start-up CPU it saves is lost).
-const v8Flags = (process.env.SEA_V8_FLAGS ?? '--liftoff-only').split(/\s+/).filter(Boolean);
+const v8Flags = (process.env.SEA_V8_FLAGS ?? '--liftoff-only --no-wasm-inlining').split(/\s+/).filter(Boolean);
 // V8 code cache in the blob: ~35% less CPU to start (measured 130 vs 200 ms for `version`) for
 // ~12 MB more RSS. SEA_CODE_CACHE=0 builds without it.
 writeFileSync(
