@@ -5,6 +5,7 @@ import { isId } from '../ids.ts';
 import { inTx } from './tx.ts';
 import { forgetSessions } from './tokens.ts';
 import { authSettings, sessionLifetimeMs } from './auth-settings.ts';
+import { integrationSettings } from './integration-settings.ts';
 import { accessPost } from './posts.ts';
 import { getUser } from '../store/users.ts';
 import { attachDevice, detachDeviceElsewhere, memberUsernames } from '../store/push.ts';
@@ -158,8 +159,13 @@ export async function ackPush(deps: Deps, auth: Auth, input: AckInput): Promise<
   deps.log.debug('push received by the device', { ack_id: ack.id, push_type: ack.type, platform: ack.platform, user_id: auth.user.id });
   if (!ack.is_id_loaded || !ack.post_id || ack.type !== 'message') return undefined;
   const { post, channel } = await accessPost(deps.db, auth, ack.post_id);
-  const [author, pref, groupMembers] = await Promise.all([getUser(deps.db, post.user_id), crtPreference(deps, auth.user.id), channel.type === 'G' ? memberUsernames(deps.db, channel.id) : undefined]);
+  const [author, pref, groupMembers, overrides] = await Promise.all([
+    getUser(deps.db, post.user_id),
+    crtPreference(deps, auth.user.id),
+    channel.type === 'G' ? memberUsernames(deps.db, channel.id) : undefined,
+    integrationSettings(deps),
+  ]);
   const crt = crtEnabled(deps.config, pref);
   const explicit = post.mentions.includes(auth.user.id);
-  return pushContent(deps.config, { post, channel, senderUsername: author?.username ?? '', groupMembers }, auth.user.id, crt, { explicit, channelWide: !explicit && post.mention_channel, thread: crt && post.root_id !== '' }, 'full');
+  return pushContent(deps.config, { post, channel, senderUsername: author?.username ?? '', groupMembers, overrides }, auth.user.id, crt, { explicit, channelWide: !explicit && post.mention_channel, thread: crt && post.root_id !== '' }, 'full');
 }

@@ -351,6 +351,46 @@ test('system/ping: CanReceiveNotifications "true" with a proxy, "false" for a go
   await off.services.close();
 });
 
+test("a webhook's post: its override name and icon follow the console's switches (runtime settings), not the file", async () => {
+  const root = await fxUser(t.deps, { admin: true });
+  const setOverrides = async (on: boolean | null) => {
+    const r = await t.req('PATCH', '/api/v1/admin/integration-settings', { token: root.token, body: { enable_post_username_override: on, enable_post_icon_override: on } });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+  };
+  const hook = await mm('POST', '/hooks/incoming', ada.token, { channel_id: general.id, display_name: 'CI' });
+  assert.is(hook.status, 201, JSON.stringify(hook.body));
+  const fire = async (text: string) => {
+    const before = pushesFor(bob).length;
+    const r = await t.req('POST', `/hooks/${hook.body.id}`, { body: { text, username: 'ci-bot', icon_url: 'https://ci.example.com/icon.png' } });
+    assert.is(r.status, 200, JSON.stringify(r.body));
+    await t.deps.services.push.idle();
+    const got = pushesFor(bob).slice(before);
+    assert.is(got.length, 1);
+    return got[0]!.body;
+  };
+  try {
+    // The file has both off (the default); an admin turns them on in the console.
+    await setOverrides(true);
+    const on = await fire('@bob build 41 failed');
+    assert.is(on.sender_name, 'ci-bot');
+    assert.is(on.override_username, 'ci-bot');
+    assert.is(on.override_icon_url, 'https://ci.example.com/icon.png');
+    assert.is(on.from_webhook, 'true');
+    assert.is(on.message, 'ci-bot: @bob build 41 failed');
+    // The id_loaded receipt builds the same notification later: by then the admin turned them off.
+    await setOverrides(false);
+    const ack = await mm('POST', '/notifications/ack', bob.token, { id: newId(), type: 'message', platform: 'ios', post_id: on.post_id, is_id_loaded: true });
+    assert.is(ack.status, 200, JSON.stringify(ack.body));
+    assert.is(ack.body.sender_name, '@ada', 'the stored override is no longer shown');
+    assert.not.ok('override_username' in ack.body || 'override_icon_url' in ack.body);
+    const off = await fire('@bob build 42 failed');
+    assert.is(off.sender_name, '@ada');
+    assert.not.ok('override_username' in off || 'override_icon_url' in off);
+  } finally {
+    await setOverrides(null);
+  }
+});
+
 test('id_loaded: the push carries ids only; the ack answers the notification to a member and nobody else', async () => {
   const idl = withServices({ config: testConfig({ 'push.proxy_url': proxy.url, 'push.contents': 'id_loaded' }), db: t.deps.db, bus: createMemoryBus(), log: silentLogger, now: Date.now, jwtKey: t.deps.jwtKey });
   const app = createServer(idl).app;

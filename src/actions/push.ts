@@ -4,10 +4,12 @@ import type { Auth } from './tokens.ts';
 import type { ChannelRow } from '../store/channels.ts';
 import type { PostRow } from '../store/posts.ts';
 import type { PushContent } from '../push/proxy.ts';
+import type { IntegrationSettings } from '../runtime-settings.ts';
 import { PUSH_MESSAGE_MAX, type PushJob } from '../push/sender.ts';
 import { channelNotifyProps, isMuted, userNotifyProps } from './notify-props.ts';
 import { getPreference } from '../store/preferences.ts';
 import { badgeCounts, liveDevices, memberUsernames, pushCandidates, type PushCandidate } from '../store/push.ts';
+import { integrationSettings } from './integration-settings.ts';
 
 /**
  * Which members a new post sends a mobile push to, and what it says — Mattermost's rules
@@ -89,6 +91,11 @@ export interface PostContext {
   senderUsername: string;
   /** Usernames of a group message's members (for its title). */
   groupMembers?: { id: string; username: string }[];
+  /**
+   * Whether a webhook's or command's override_username / override_icon_url is shown: the runtime
+   * integration settings (an admin's console switches), as the apps read them from the client config.
+   */
+  overrides: Pick<IntegrationSettings, 'enable_post_username_override' | 'enable_post_icon_override'>;
 }
 
 const T = {
@@ -132,7 +139,7 @@ export function pushContent(config: Config, ctx: PostContext, recipientId: strin
   }
   const props = post.props as Record<string, unknown>;
   const fromWebhook = typeof props.from_webhook === 'string' ? props.from_webhook : undefined;
-  const override = fromWebhook === 'true' && config.integrations.enable_post_username_override && typeof props.override_username === 'string' ? props.override_username : undefined;
+  const override = fromWebhook === 'true' && ctx.overrides.enable_post_username_override && typeof props.override_username === 'string' ? props.override_username : undefined;
   const sender = override ?? `@${ctx.senderUsername}`;
   const dm = channel.type === 'D';
   let channelName = channel.display_name || channel.name;
@@ -152,7 +159,7 @@ export function pushContent(config: Config, ctx: PostContext, recipientId: strin
     is_id_loaded: false,
   };
   if (override) msg.override_username = override;
-  if (typeof props.override_icon_url === 'string' && config.integrations.enable_post_icon_override) msg.override_icon_url = props.override_icon_url;
+  if (typeof props.override_icon_url === 'string' && ctx.overrides.enable_post_icon_override) msg.override_icon_url = props.override_icon_url;
   if (fromWebhook) msg.from_webhook = fromWebhook;
   if (contents !== 'generic_no_channel' || dm) msg.channel_name = channelName;
   if (crt && post.root_id && contents !== 'generic_no_channel') msg.channel_name = dm ? 'Reply in Direct Message' : `Reply in ${channelName}`;
@@ -209,12 +216,13 @@ export function pushForPost(deps: Deps, auth: Auth, channel: ChannelRow, post: P
     const recipients = pushRecipients(deps.config, post, channel, candidates, mentionedIds);
     if (!recipients.length) return;
     const ids = recipients.map((r) => r.candidate.user_id);
-    const [badges, devices, groupMembers] = await Promise.all([
+    const [badges, devices, groupMembers, overrides] = await Promise.all([
       badgeCounts(deps.db, ids, recipients.filter((r) => r.crt).map((r) => r.candidate.user_id)),
       liveDevices(deps.db, ids, now),
       channel.type === 'G' ? memberUsernames(deps.db, channel.id) : Promise.resolve(undefined),
+      integrationSettings(deps),
     ]);
-    const ctx: PostContext = { post, channel, senderUsername: auth.user.username, groupMembers };
+    const ctx: PostContext = { post, channel, senderUsername: auth.user.username, groupMembers, overrides };
     const byUser = new Map(recipients.map((r) => [r.candidate.user_id, { ...pushContent(deps.config, ctx, r.candidate.user_id, r.crt, r.reason), badge: badges.get(r.candidate.user_id) ?? 0 }]));
     const jobs: PushJob[] = [];
     for (const d of devices) {
