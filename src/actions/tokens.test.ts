@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
 import { testApp } from '../../test/app.ts';
 import { fxUser } from '../../test/fixtures.ts';
-import { authenticate } from './tokens.ts';
+import { authenticate, VERIFIED_TOKENS_MAX, verifiedTokenCount } from './tokens.ts';
 import { withServices } from '../boot.ts';
 import type { BusMessage, ControlMessage } from '../contract/events.ts';
 import { isControl } from '../contract/events.ts';
@@ -194,4 +194,60 @@ async function registerAndLogin(prefix: string): Promise<string> {
 }
 
 test.after(() => t.close());
+/** An HS256 token signed here (jose is slow for thousands). */
+function hs256(key: Uint8Array, claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`;
+}
+
+test('a verified token is kept: not verified again, but its clock is checked every time', async () => {
+  const u = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const token = hs256(t.deps.jwtKey, { sid: u.sessionId, sub: u.id, iat: now, exp: now + 120 });
+  const before = verifiedTokenCount(t.deps);
+  assert.is((await me(token)).status, 200);
+  assert.is(verifiedTokenCount(t.deps), before + 1);
+  assert.is((await me(token)).status, 200);
+  assert.is(verifiedTokenCount(t.deps), before + 1, 'the second use is answered from the kept claims');
+  // Past its exp the same kept token is refused.
+  skew = 200_000;
+  const r = await me(token);
+  assert.is(r.status, 401);
+  assert.is(code(r), 'session_expired');
+  skew = 0;
+  // One character changed (a kept token's prefix): verified afresh, and refused.
+  const last = token.at(-1) === 'A' ? 'B' : 'A';
+  const r2 = await me(token.slice(0, -1) + last);
+  assert.is(r2.status, 401);
+  assert.is(code(r2), 'invalid_token');
+  // Revoking the session still ends a kept token at once (the session is looked at after).
+  await t.deps.db.query('update sessions set revoked_at = $2 where id = $1', [u.sessionId, Date.now()]);
+  (await import('./tokens.ts')).forgetSessions(t.deps, [u.sessionId]);
+  const r3 = await me(token);
+  assert.is(r3.status, 401);
+  assert.is(code(r3), 'session_revoked');
+});
+
+test('a token that is not yet valid (nbf) is refused, also when kept', async () => {
+  const u = await fxUser(t.deps);
+  const now = Math.floor(Date.now() / 1000);
+  const token = hs256(t.deps.jwtKey, { sid: u.sessionId, sub: u.id, iat: now, exp: now + 600, nbf: now + 100 });
+  skew = 150_000; // after nbf: accepted and kept
+  assert.is((await me(token)).status, 200);
+  skew = 0; // the clock back before nbf: the kept token is refused
+  const r = await me(token);
+  assert.is(r.status, 401);
+  assert.is(code(r), 'invalid_token');
+});
+
+test('the kept tokens are bounded', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < VERIFIED_TOKENS_MAX + 50; i++) {
+    // Valid MACs for sessions that do not exist: verified (and kept), then refused by the session lookup.
+    await authenticate(t.deps, hs256(t.deps.jwtKey, { sid: `nosuchsession${i}`, sub: 'nobody', iat: now, exp: now + 60 })).catch(() => {});
+  }
+  assert.is(verifiedTokenCount(t.deps), VERIFIED_TOKENS_MAX);
+});
+
 test.run();
