@@ -73,6 +73,8 @@ export interface Services {
 export interface ProcessCaches {
   /** actions/setting-group.ts: each runtime settings group's effective values (auth.*, integrations.*, email.*), at most 5 s old. */
   settings: { [G in keyof RuntimeSettings]?: { at: number; value: Promise<RuntimeSettings[G]> } };
+  /** actions/settings.ts: the stored site name and open sign-up overrides (site_settings), at most 5 s old. */
+  siteSettings?: { at: number; value: Promise<{ site_name?: string; open_signup?: boolean }> };
   /** actions/oidc-config.ts: the provider's discovery document, at most an hour old. */
   oidcDiscovery?: { at: number; config: Promise<import('openid-client').Configuration> };
   /** actions/oidc-flow.ts: the key that seals the SSO login-flow cookie. */

@@ -9,6 +9,8 @@ import { testApp, type TestContext } from './app.ts';
 import { fxChannel, fxTeam, fxUser, type FxUser } from './fixtures.ts';
 import { createUser } from '../src/actions/accounts.ts';
 import { CLI_ACTOR } from '../src/actions/audit.ts';
+import { readSiteSettings, siteSettings } from '../src/actions/settings.ts';
+import { SETTINGS_CACHE_MS } from '../src/actions/setting-group.ts';
 
 let t: TestContext;
 let alice: FxUser;
@@ -68,6 +70,39 @@ test('client config and license reflect the configuration', async () => {
   const bad = await t.req('GET', '/api/v4/config/client');
   assert.is(bad.status, 501);
   assert.is(bad.body.status_code, 501);
+});
+
+test('client config: site name and open sign-up come from the settings cache — no query per request, a change seen at once here and within the bound elsewhere', async () => {
+  const cfg = async (token?: string) => (await t.req('GET', '/api/v4/config/client?format=old', { token })).body;
+  const db = t.deps.db;
+  const query = db.query;
+  const seen: string[] = [];
+  db.query = ((sql: string, params?: readonly unknown[]) => {
+    if (/site_settings/.test(sql)) seen.push(sql);
+    return query.call(db, sql, params);
+  }) as typeof db.query;
+  try {
+    await cfg(alice.token); // fills the caches
+    seen.length = 0;
+    for (let i = 0; i < 5; i++) {
+      assert.is((await cfg(alice.token)).SiteName, 'Acme Chat');
+      assert.is((await cfg()).EnableSignUpWithEmail, 'false');
+    }
+    assert.equal(seen, [], 'no site_settings query while the cache is fresh');
+  } finally {
+    db.query = query;
+  }
+  // An admin's change here drops this process's cache: the next request shows it.
+  assert.is((await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: 'Cached Chat' } })).status, 200);
+  assert.is((await cfg()).SiteName, 'Cached Chat');
+  // A change made by another process (the row written directly) is seen once the entry is older than the bound.
+  await t.deps.db.query(`update site_settings set value = '"Elsewhere Chat"'::jsonb where key = 'site_name'`);
+  assert.is((await siteSettings(t.deps)).site_name, 'Cached Chat', 'still the cached value');
+  const later = { ...t.deps, now: () => Date.now() + SETTINGS_CACHE_MS };
+  assert.is((await siteSettings(later)).site_name, 'Elsewhere Chat');
+  assert.equal((await readSiteSettings(t.deps)).overridden, ['site_name'], 'the console reads the table itself');
+  await t.req('PATCH', '/api/v1/admin/config', { token: admin.token, body: { site_name: null } });
+  assert.is((await cfg()).SiteName, 'Acme Chat');
 });
 
 test('client config: the integration switches follow the admin\'s runtime settings', async () => {

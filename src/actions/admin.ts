@@ -8,7 +8,7 @@ import { presentAudit, audit, type Actor } from './audit.ts';
 import { presentUser } from './users.ts';
 import { presentSession, revokeAllSessions } from './sessions.ts';
 import { createUser, resetPassword, setActive, setRole, type SystemRole } from './accounts.ts';
-import { siteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
+import { forgetSiteSettings, readSiteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
 import { inTx } from './tx.ts';
 import { authSettingsForConsole, changeAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
 import { resetMfa } from './mfa.ts';
@@ -94,16 +94,18 @@ export async function adminRevokeSessions(deps: Deps, auth: Auth, id: string, ip
 
 export async function adminGetConfig(deps: Deps, auth: Auth) {
   assertSystemAdmin(auth);
-  return siteSettings(deps);
+  return readSiteSettings(deps);
 }
 
 export async function adminPatchConfig(deps: Deps, auth: Auth, patch: SettingsPatch, ip: string) {
   assertSystemAdmin(auth);
-  return inTx(deps, async (tx) => {
+  const settings = await inTx(deps, async (tx) => {
     const { settings } = await updateSiteSettings(deps, tx, patch);
     await audit(tx, deps.now(), actorOf(auth, ip), 'settings_update', { target_type: 'site', details: { changes: patch } });
     return settings;
   });
+  forgetSiteSettings(deps);
+  return settings;
 }
 
 /** The authentication settings in force, which of them override the file, the file's values, and the SSO set-up (read-only). */

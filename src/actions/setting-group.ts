@@ -27,8 +27,9 @@ export interface SettingGroupSpec<G extends Group> {
 export type SettingChanges = Record<string, { from: unknown; to: unknown }>;
 
 // Logins, every authenticated request and every hook call read a group on a cache miss; an
-// admin's change reaches this process at once and every other process within this bound.
-const CACHE_MS = 5000;
+// admin's change reaches this process at once and every other process within this bound. The
+// site settings (settings.ts) use the same bound.
+export const SETTINGS_CACHE_MS = 5000;
 
 /**
  * A group of configuration keys an admin may override at runtime (auth.*, integrations.*, email.*; the
@@ -72,7 +73,7 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
     const caches: { [P in G]?: { at: number; value: Promise<RuntimeSettings[P]> } } = deps.services.caches.settings;
     const now = deps.now();
     let entry = caches[group];
-    if (!entry || now - entry.at >= CACHE_MS) {
+    if (!entry || now - entry.at >= SETTINGS_CACHE_MS) {
       const fresh = (entry = { at: now, value: read(deps, q) });
       caches[group] = fresh;
       fresh.value.catch(() => {

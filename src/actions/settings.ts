@@ -7,6 +7,7 @@ import { buildInfo } from '../version.ts';
 import { authSettings } from './auth-settings.ts';
 import { emailSettings } from './email-settings.ts';
 import { ssoEnabled } from './oidc-config.ts';
+import { SETTINGS_CACHE_MS } from './setting-group.ts';
 
 /**
  * Runtime site settings: kept in the `site_settings` table, editable by system admins, and
@@ -20,19 +21,53 @@ export interface SiteSettings {
 
 const SETTING_KEYS = ['site_name', 'open_signup'] as const;
 
-export async function siteSettings(deps: Deps, q: Queryable = deps.db): Promise<SiteSettings & { overridden: string[] }> {
+/** The stored overrides (site_settings), without the file's defaults. */
+export type StoredSiteSettings = Partial<SiteSettings>;
+
+async function readStored(q: Queryable): Promise<StoredSiteSettings> {
   const stored = await getSettings(q);
-  const out: SiteSettings = { site_name: deps.config.site.name, open_signup: deps.config.auth.open_signup };
-  const overridden: string[] = [];
-  if (typeof stored.site_name === 'string') {
-    out.site_name = stored.site_name;
-    overridden.push('site_name');
+  const out: StoredSiteSettings = {};
+  if (typeof stored.site_name === 'string') out.site_name = stored.site_name;
+  if (typeof stored.open_signup === 'boolean') out.open_signup = stored.open_signup;
+  return out;
+}
+
+function withDefaults(deps: Deps, stored: StoredSiteSettings): SiteSettings & { overridden: string[] } {
+  return {
+    site_name: stored.site_name ?? deps.config.site.name,
+    open_signup: stored.open_signup ?? deps.config.auth.open_signup,
+    overridden: SETTING_KEYS.filter((k) => stored[k] !== undefined),
+  };
+}
+
+/** The site settings as stored now (the system console, and the answer to a change): always a query. */
+export async function readSiteSettings(deps: Deps, q: Queryable = deps.db): Promise<SiteSettings & { overridden: string[] }> {
+  return withDefaults(deps, await readStored(q));
+}
+
+/**
+ * The site settings in force, from the per-process cache (at most SETTINGS_CACHE_MS old, as the
+ * runtime setting groups): the Mattermost client config, the login page, emails and sign-up read
+ * them on every call. The cache holds only the stored overrides; the file's values are applied
+ * on each read. Inside a transaction pass it as `q`: a cache miss then reads through it.
+ */
+export async function siteSettings(deps: Deps, q: Queryable = deps.db): Promise<SiteSettings & { overridden: string[] }> {
+  const caches = deps.services.caches;
+  const now = deps.now();
+  let entry = caches.siteSettings;
+  if (!entry || now - entry.at >= SETTINGS_CACHE_MS) {
+    const fresh = (entry = { at: now, value: readStored(q) });
+    caches.siteSettings = fresh;
+    fresh.value.catch(() => {
+      if (caches.siteSettings === fresh) caches.siteSettings = undefined;
+    });
   }
-  if (typeof stored.open_signup === 'boolean') {
-    out.open_signup = stored.open_signup;
-    overridden.push('open_signup');
-  }
-  return { ...out, overridden };
+  return withDefaults(deps, await entry.value);
+}
+
+/** Drops this process's cached site settings (after an admin changed them; other processes follow within the bound). */
+export function forgetSiteSettings(deps: Deps): void {
+  deps.services.caches.siteSettings = undefined;
 }
 
 const SITE_NAME_MAX = 64;
@@ -61,7 +96,7 @@ export async function updateSiteSettings(deps: Deps, q: Queryable, patch: Settin
     if (v === null) await deleteSetting(q, key);
     else await putSetting(q, key, v);
   }
-  return { patch, settings: await siteSettings(deps, q) };
+  return { patch, settings: await readSiteSettings(deps, q) };
 }
 
 /**
