@@ -42,6 +42,38 @@ export async function accessIntegrations(deps: Deps, q: Queryable, auth: Auth, t
   throw forbidden('forbidden', 'Only team admins can manage integrations in this team');
 }
 
+/**
+ * What each kind of user may do with integrations under the settings in force: the rules of
+ * accessIntegrations and mayManage above, access-tokens.ts (assertManage) and bots.ts, stated
+ * once for those who report them (the Mattermost roles, http/v4/roles.ts). Rights that hang on
+ * one object are not here: a bot's owner also manages that bot's tokens, which no role can say.
+ */
+export interface IntegrationRights {
+  /** Kinds a plain team member creates and manages (their own only): members_manage_integrations. */
+  memberKinds: IntegrationKind[];
+  /** Kinds team admins (and system admins, in every team) create and manage, anyone's. */
+  adminKinds: IntegrationKind[];
+  /** Who creates, lists and revokes the access tokens of their own account (system admins: anyone's). */
+  ownTokens: 'everyone' | 'system_admins' | 'nobody';
+  /** Bot accounts: system admins create and manage every bot; a user manages (and gives away) the bots they own. */
+  bots: boolean;
+}
+
+export function integrationRights(s: IntegrationSettings): IntegrationRights {
+  const enabled = (Object.keys(DISABLED) as IntegrationKind[]).filter((k) => s[k]);
+  return {
+    memberKinds: s.members_manage_integrations ? enabled : [],
+    adminKinds: enabled,
+    ownTokens: s.personal_access_tokens === 'everyone' ? 'everyone' : s.personal_access_tokens === 'admins' ? 'system_admins' : 'nobody',
+    bots: s.enable_bot_accounts,
+  };
+}
+
+/** The rights under the settings in force (the per-process settings cache: no query on a hit). */
+export async function currentIntegrationRights(deps: Deps): Promise<IntegrationRights> {
+  return integrationRights(await integrationSettings(deps));
+}
+
 /** Whether the caller may manage an integration a given user created. */
 export function mayManage(auth: Auth, a: IntegrationAccess, creatorId: string): boolean {
   return a.manageOthers || creatorId === auth.user.id;
