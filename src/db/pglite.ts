@@ -464,6 +464,8 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     await inst.execProtocolRawStream(message, { syncToFs: false, onRawData: (bytes) => void chunks.push(bytes.slice()) });
     const buf = chunks.length === 1 ? chunks[0]! : concat(chunks);
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    // Values are decoded by Buffer's UTF-8 slice (no subarray per value, unlike TextDecoder).
+    const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
     const out: any[][] = [];
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
@@ -489,7 +491,7 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
             row[c.name] = null;
             continue;
           }
-          const x = decoder.decode(buf.subarray(p, p + len));
+          const x = text.toString('utf8', p, p + len);
           p += len;
           row[c.name] = c.parse ? c.parse(x, c.type) : x;
         }
@@ -505,7 +507,6 @@ export async function openPglite(opts: PgliteOptions = {}): Promise<PgliteDb> {
     }
     return out;
   };
-  const decoder = new TextDecoder();
   /** 0A000: "cached plan must not change result type" (a table's columns changed under the plan). */
   const planChanged = (e: unknown) => (e as { code?: string }).code === '0A000';
   // Runs under PGlite's query mutex, as its own query() does; the caller holds the transaction

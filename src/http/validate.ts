@@ -54,9 +54,23 @@ async function bodyText(c: Context): Promise<string> {
   try {
     if (!incoming || length === undefined || incoming.readableFlowing !== null || incoming.readableDidRead) return await c.req.text();
     if (length === '0') return '';
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    // Events rather than `for await`: the async iterator costs more than the read (~0.5 % of a post).
+    const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+      const got: Buffer[] = [];
+      const done = () => {
+        incoming.off('data', data).off('error', fail).off('aborted', aborted).off('close', closed);
+      };
+      const data = (chunk: Buffer) => got.push(chunk);
+      const fail = (e: unknown) => (done(), reject(e));
+      const aborted = () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+      // 'close' before 'end': the client went away in the middle of the body.
+      const closed = () => {
+        if (!incoming.complete) aborted();
+      };
+      incoming.on('data', data).on('error', fail).on('aborted', aborted).on('close', closed);
+      incoming.once('end', () => (done(), resolve(got)));
+    });
+    return chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
   } catch (e) {
     // The client went away in the middle of its body ("aborted", ECONNRESET): not our error.
     if (incoming?.aborted || (incoming && !incoming.complete && incoming.destroyed) || (e as { code?: unknown })?.code === 'ECONNRESET') throw clientClosed();

@@ -60,23 +60,9 @@ export interface NewPost {
   send_email: boolean;
 }
 
-/**
- * Inserts a post and applies everything it changes, in ONE statement (round trips are what a
- * post costs): the author's right to post (a member of a live channel of a live team — checked
- * here, with the statement's snapshot: a caller that sends it right after locking the channel row
- * in the same transaction needs no separate membership read), the thread root (a reply to a reply joins its root's thread; the
- * root must be live and in this channel), mentions resolved against current members, the root's
- * reply counters, the channel's totals, mention counters, the author's read state (the author
- * has seen their own post: counts follow the new totals, mentions clear). Returns the row and the
- * channel's current member ids (the recipients of `posted`).
- *
- * Inserts nothing and returns undefined when the author may not post there, the root is not
- * valid, or this user already used this client_msg_id (every update is gated on the insert): the
- * caller finds out which with fresh reads.
- */
-export function insertPostStatement(p: NewPost): Statement {
-  return {
-    text: `with allowed as (
+// One string for every post: the embedded driver keys its prepared statements by text, and a
+// template evaluated per call is a new 3.5 kB string to flatten and hash on every post.
+const INSERT_POST_SQL = `with allowed as (
        select 1 from channels c
         where c.id = $2 and c.delete_at = 0
           and (c.team_id = '' or exists (select 1 from teams t where t.id = c.team_id and t.delete_at = 0))
@@ -147,7 +133,25 @@ export function insertPostStatement(p: NewPost): Statement {
             (select count(*)::int from email_notify) as email_notified,
             (select total_msg_count from ch) as channel_total, (select total_msg_count_root from ch) as channel_total_root,
             (select reply_count from root) as root_reply_count
-       from ins`,
+       from ins`;
+
+/**
+ * Inserts a post and applies everything it changes, in ONE statement (round trips are what a
+ * post costs): the author's right to post (a member of a live channel of a live team — checked
+ * here, with the statement's snapshot: a caller that sends it right after locking the channel row
+ * in the same transaction needs no separate membership read), the thread root (a reply to a reply joins its root's thread; the
+ * root must be live and in this channel), mentions resolved against current members, the root's
+ * reply counters, the channel's totals, mention counters, the author's read state (the author
+ * has seen their own post: counts follow the new totals, mentions clear). Returns the row and the
+ * channel's current member ids (the recipients of `posted`).
+ *
+ * Inserts nothing and returns undefined when the author may not post there, the root is not
+ * valid, or this user already used this client_msg_id (every update is gated on the insert): the
+ * caller finds out which with fresh reads.
+ */
+export function insertPostStatement(p: NewPost): Statement {
+  return {
+    text: INSERT_POST_SQL,
     params: [
       p.id,
       p.channel_id,
@@ -190,7 +194,32 @@ export interface InsertedPost {
 /** What insertPostStatement returned: the post and its recipients, or undefined if nothing was inserted. */
 export function insertedPost(rows: readonly unknown[]): InsertedPost | undefined {
   if (!rows[0]) return undefined;
-  const { member_ids, mentioned_ids, email_notified, channel_total, channel_total_root, root_reply_count, ...row } = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number; channel_total: number; channel_total_root: number; root_reply_count: number | null };
+  const r = rows[0] as PostRow & { member_ids: string[]; mentioned_ids: string[]; email_notified: number; channel_total: number; channel_total_root: number; root_reply_count: number | null };
+  const { member_ids, mentioned_ids, email_notified, channel_total, channel_total_root, root_reply_count } = r;
+  // The post's columns by name (POST_COLUMNS), not `...rest`: a rest copy of a 26-key row was
+  // ~1 % of an embedded post's CPU.
+  const row: PostRow = {
+    id: r.id,
+    seq: r.seq,
+    channel_id: r.channel_id,
+    user_id: r.user_id,
+    root_id: r.root_id,
+    message: r.message,
+    type: r.type,
+    props: r.props,
+    hashtags: r.hashtags,
+    file_ids: r.file_ids,
+    client_msg_id: r.client_msg_id,
+    mentions: r.mentions,
+    mention_channel: r.mention_channel,
+    create_at: r.create_at,
+    update_at: r.update_at,
+    edit_at: r.edit_at,
+    delete_at: r.delete_at,
+    is_pinned: r.is_pinned,
+    reply_count: r.reply_count,
+    last_reply_at: r.last_reply_at,
+  };
   const inserted: InsertedPost = { row, memberIds: member_ids, mentionedIds: mentioned_ids, emailNotified: Number(email_notified), channelTotals: { total_msg_count: Number(channel_total), total_msg_count_root: Number(channel_total_root) } };
   if (root_reply_count != null) inserted.rootReplyCount = Number(root_reply_count);
   return inserted;
