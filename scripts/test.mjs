@@ -4,7 +4,7 @@
 // TEST_DIRS (comma-separated) chooses the folders searched: `npm run test:deploy` uses `deploy`,
 // whose suites need nginx, helm and docker-compose and run once in CI, apart from `npm test`.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { cpus } from 'node:os';
 
@@ -134,6 +134,32 @@ function runFile(file) {
       resolve();
     });
   });
+}
+
+// The source-mode server serves dist/web (the web client's build). Build it here, once, when it
+// is missing or older than its sources: a suite that finds it missing would fail (binary.test.ts's
+// client-route fallback on a fresh `npm ci && npm test`), and browser suites building it each on
+// their own would delete one another's output mid-run (buildWeb starts by emptying the folder).
+function newest(dir) {
+  let t = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs);
+  }
+  return t;
+}
+function webIsCurrent() {
+  const index = join(root, 'dist/web/index.html');
+  if (!existsSync(index)) return false;
+  const sources = Math.max(newest(join(root, 'web/src')), statSync(join(root, 'web/index.html')).mtimeMs, statSync(join(root, 'src/realtime/reducer.ts')).mtimeMs);
+  return statSync(index).mtimeMs >= sources;
+}
+if (files.length && existsSync(join(root, 'web/src')) && !webIsCurrent()) {
+  const t = Date.now();
+  const { buildWeb } = await import(join(root, 'scripts/build-web.mjs'));
+  await buildWeb(join(root, 'dist/web'));
+  process.stdout.write(`built dist/web (the web client for the source-mode server) in ${Date.now() - t} ms\n`);
 }
 
 const queue = [...files];
