@@ -90,6 +90,8 @@ test('deactivate and delete: user_updated to everyone sharing a team or channel;
   // Her access token goes with her; its id is announced with her sessions, so a socket opened
   // with it closes (the hub knows token sockets by the token's id).
   await t.deps.db.query(`insert into access_tokens (id, user_id, token_hash, create_at) values ('ginatokenid0000000000000000', $1, 'h', 0)`, [gina.id]);
+  // A notification email waiting for her: no foreign key cascades it (0018_posting_constraints.sql).
+  await t.deps.db.query(`insert into email_notifications (user_id, post_id, channel_id, create_at) values ($1, 'ginapost', 'ginachannel', 0)`, [gina.id]);
   controls.length = 0;
   await deleteUser(t.deps, CLI_ACTOR, gina.id);
   assert.ok(controls.some((c) => (c as any).session_ids.includes('ginatokenid0000000000000000')), 'the token is announced revoked');
@@ -109,6 +111,7 @@ test('deactivate and delete: user_updated to everyone sharing a team or channel;
   assert.ok((e.data.user as any).delete_at > 0);
   assert.is((await t.deps.db.query('select id from users where id = $1', [gina.id])).length, 0);
   assert.is((await t.deps.db.query('select 1 from team_members where user_id = $1', [gina.id])).length, 0);
+  assert.is((await t.deps.db.query('select 1 from email_notifications where user_id = $1', [gina.id])).length, 0);
   const [row] = await t.deps.db.query<any>(`select * from audit_log where action = 'user_delete' and target_id = $1`, [gina.id]);
   assert.equal(row.details, { via: 'cli', username: 'gina', email: 'gina@example.com' });
   assert.is(row.ip, 'local');

@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testApp } from '../../test/app.ts';
 import { startTestSmtp } from '../../test/smtp.ts';
-import { fxChannel, fxTeam, fxUser, type FxUser } from '../../test/fixtures.ts';
+import { fxChannel, fxJoin, fxTeam, fxUser, type FxUser } from '../../test/fixtures.ts';
 import { connect, until } from '../../test/realtime.ts';
 import { createMailer } from '../mail/mailer.ts';
 import { startOutboxWorker } from '../mail/worker.ts';
@@ -197,6 +197,41 @@ test('a deleted post is not emailed', async () => {
     assert.is(mailsTo(cy).length, before);
   } finally {
     skew = 0;
+  }
+});
+
+test('a waiting row whose post or recipient was deleted for good is dropped without an email or an error', async () => {
+  // email_notifications has no foreign keys (0018_posting_constraints.sql): nothing cascades to
+  // it, and the sender must cope with rows that outlived what they point at.
+  await sender.stop(); // passes by hand: an error must surface here, not in the background's log
+  try {
+    await setInterval_(dan, 900);
+    const p = await post(ada, general.id, '@dan this post is deleted for good');
+    const ghost = await fxUser(t.deps, { username: 'ghost' });
+    await fxJoin(t.deps, general.id, ghost);
+    await setInterval_(ghost, 900);
+    await post(ada, general.id, '@ghost this recipient is deleted for good');
+    assert.is(await waiting(dan), 1);
+    assert.is(await waiting(ghost), 1);
+    await t.deps.db.query('delete from posts where id = $1', [p.id]);
+    // By hand, past deleteUser (which deletes the user's rows itself: accounts.test.ts).
+    await t.deps.db.query('delete from users where id = $1', [ghost.id]);
+    assert.is(await waiting(dan), 1, 'the rows outlive the post');
+    assert.is(await waiting(ghost), 1, 'and the user');
+    const before = mailsTo(dan).length;
+    skew += 15 * 60_000 + 1000;
+    const r = await notificationEmailPass(t.deps);
+    assert.ok(r.due >= 2, JSON.stringify(r));
+    assert.is(r.queued, 0);
+    assert.is(await waiting(dan), 0);
+    assert.is(await waiting(ghost), 0);
+    assert.is((await t.deps.db.query(`select 1 from email_outbox where to_address = $1`, [ghost.email])).length, 0);
+    await quiet();
+    assert.is(mailsTo(dan).length, before);
+    assert.is(mailsTo(ghost).length, 0);
+  } finally {
+    skew = 0;
+    sender = startNotificationSender(t.deps, { pollMs: 200 });
   }
 });
 

@@ -3,6 +3,8 @@ import type { Queryable } from '../db/driver.ts';
 /**
  * Offline notification emails waiting for their batch (table email_notifications, written by the
  * post statement in store/posts.ts). The sender is src/actions/notification-emails.ts.
+ * The table has no foreign keys (0018_posting_constraints.sql): a row can outlive its post or
+ * recipient; notificationPosts joins such posts away and the sender deletes every row it claimed.
  */
 
 /** Interval preference (seconds) → the wait before a batch is due, in SQL. "Immediately" (30) waits for nothing. */

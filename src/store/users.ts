@@ -167,9 +167,14 @@ export async function setPasswordHash(q: Queryable, id: string, hash: string, no
   await q.query('update users set password_hash = $2, last_password_update = $3, update_at = $3 where id = $1', [id, hash, now]);
 }
 
-/** Removes the account row; sessions, memberships, preferences and status go with it (FK cascade). */
+/**
+ * Removes the account row; sessions, memberships, preferences and status go with it (FK cascade),
+ * and its waiting notification emails here (email_notifications has no foreign keys:
+ * 0018_posting_constraints.sql).
+ */
 export async function deleteUserRow(q: Queryable, id: string): Promise<boolean> {
-  return (await q.query('delete from users where id = $1 returning id', [id])).length > 0;
+  const rows = await q.query('with n as (delete from email_notifications where user_id = $1) delete from users where id = $1 returning id', [id]);
+  return rows.length > 0;
 }
 
 /** Active system admins other than `exceptId` (guards against removing the last one). */
