@@ -5,7 +5,7 @@ import type { Queryable } from '../db/driver.ts';
 import type { Auth } from './tokens.ts';
 import { inTx, type Emit } from './tx.ts';
 import { accessChannel, accessTeam, assertActiveUser, checkId, checkInput, isChannelModerator, pageLimit, type ChannelMemberRow, type ChannelRow } from './access.ts';
-import { badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
+import { AppError, badRequest, conflict, forbidden, isUniqueViolation, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import * as store from '../store/channels.ts';
 import * as members from '../store/members.ts';
@@ -185,7 +185,15 @@ export async function getChannelByName(deps: Deps, auth: Auth, teamId: string, n
   await accessTeam(deps.db, auth, checkId(teamId, 'team_id'), 'member');
   const channel = typeof name === 'string' && name.length <= 64 ? await store.getChannelByName(deps.db, teamId, name) : undefined;
   if (!channel) throw notFound('channel_not_found', 'Channel not found');
-  return accessChannel(deps.db, auth, channel.id, { allowArchived: true });
+  try {
+    return await accessChannel(deps.db, auth, channel.id, { allowArchived: true });
+  } catch (e) {
+    // A name can be guessed where an id cannot: a private channel the caller may not read is
+    // answered as if it did not exist (Mattermost's getChannelByName does the same), so names
+    // cannot be probed. Public channels are readable by every team member (checked above).
+    if (e instanceof AppError && e.status === 403 && channel.type !== 'O') throw notFound('channel_not_found', 'Channel not found');
+    throw e;
+  }
 }
 
 /** One member of a channel the caller can read; 404 `member_not_found`. */

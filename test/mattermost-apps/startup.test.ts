@@ -73,7 +73,12 @@ test('GET /users/{id}/channel_members?page=-1: every membership', async () => {
 test('GET /teams/name/{team}/channels/name/{channel}: open by URL, archived only when asked', async () => {
   const ch = await B.getChannelByNameAndTeamName('acme', 'town-square');
   assert.is(ch.id, town.id);
-  assert.is(await status(B.getChannelByNameAndTeamName('acme', 'secret')), 403);
+  // A private channel Bob may not read answers exactly like a name that does not exist: names
+  // can be guessed, so they must not reveal private channels (Mattermost answers 404 too).
+  assert.is(await status(B.getChannelByNameAndTeamName('acme', 'secret')), 404);
+  assert.is(await status(B.getChannelByName(team.id, 'secret')), 404);
+  assert.is(await status(B.getChannelByNameAndTeamName('acme', 'no-such-channel')), 404);
+  assert.is((await A.getChannelByNameAndTeamName('acme', 'secret')).id, secret.id, 'its member still finds it');
   assert.is(await status(D.getChannelByNameAndTeamName('acme', 'town-square')), 403);
   assert.is(await status(A.getChannelByNameAndTeamName('nope', 'town-square')), 404);
   const old = await A.createChannel({ team_id: team.id, name: 'old-news', display_name: 'Old news', type: 'O' } as any);
