@@ -186,6 +186,8 @@ function createServices(deps: () => Deps): Services {
       hub?.close();
       await rateLimits?.close().catch(() => {});
       sessions?.close();
+      caches.settingsWatch?.();
+      caches.settingsWatch = undefined;
       caches.imageRenderer?.close();
       const files = caches.filesStorage;
       caches.filesStorage = undefined;

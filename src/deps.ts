@@ -75,6 +75,8 @@ export interface ProcessCaches {
   settings: { [G in keyof RuntimeSettings]?: { at: number; value: Promise<RuntimeSettings[G]> } };
   /** actions/settings.ts: the stored site name and open sign-up overrides (site_settings), at most 5 s old. */
   siteSettings?: { at: number; value: Promise<{ site_name?: string; open_signup?: boolean }> };
+  /** actions/settings-changes.ts: the bus subscription that drops the two above on an admin's change (its unsubscribe). */
+  settingsWatch?: () => void;
   /** actions/oidc-config.ts: the provider's discovery document, at most an hour old. */
   oidcDiscovery?: { at: number; config: Promise<import('openid-client').Configuration> };
   /** actions/oidc-flow.ts: the key that seals the SSO login-flow cookie. */

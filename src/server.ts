@@ -18,6 +18,7 @@ import { notFound } from './errors.ts';
 import { family, metricsSources } from './http/metrics.ts';
 import { pushMetrics } from './http/push-metrics.ts';
 import { metricsEndpoint } from './http/metrics-endpoint.ts';
+import { announceConfigChanges } from './http/config-changed.ts';
 
 /** Largest inbound WebSocket frame (`ws` defaults to 100 MiB). */
 export const WS_MAX_PAYLOAD = 8 * 1024;
@@ -45,6 +46,8 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
   // Hub and presence start now (presence listens to the hub from the first socket on).
   deps.services.startRealtime();
   registerHubMetrics(deps);
+  // An admin's settings change (on any process) reaches the sockets as config_changed.
+  const stopConfigChanges = announceConfigChanges(deps);
   // The WebSocket endpoints: raw `ws` servers over the realtime hub, taken from the node
   // server's 'upgrade' event before Hono sees the request (docs/realtime.md says why).
   const upgrades = new Map<string, UpgradeHandler>([
@@ -81,6 +84,7 @@ export function createServer(deps: Deps, opts: { web?: WebAssets } = {}): AppSer
       });
     },
     closeSockets() {
+      stopConfigChanges();
       deps.services.hub.close();
     },
   };

@@ -2,7 +2,9 @@
  * /api/v4/websocket across two `serve` processes sharing PostgreSQL and Redis, driven by
  * Mattermost's own client (skipped without RUSTCHAT_TEST_DATABASE_URL and RUSTCHAT_TEST_REDIS_URL):
  * the Mattermost serializer rides the same hub and bus as the native socket, so a post, an edit,
- * a reaction and typing made through one process reach the Mattermost sockets on the other.
+ * a reaction and typing made through one process reach the Mattermost sockets on the other; an
+ * admin's settings change made through one process is in force on the other at once (not after
+ * its 5 s settings cache) and reaches its Mattermost sockets as config_changed.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -106,6 +108,46 @@ test('events made through process A reach Mattermost sockets on process B', asyn
   const typing = await bobOnB.next((e) => e.event === 'typing');
   assert.is(typing.data.user_id, alice.id);
   for (const s of [bobOnB, aliceOnA]) s.events.forEach((e: any, i: number) => assert.is(e.seq, i));
+});
+
+test("a settings change made through A is in force on B at once, and B's Mattermost sockets get config_changed", async () => {
+  if (!enabled) return console.log('  skipped (needs RUSTCHAT_TEST_DATABASE_URL and RUSTCHAT_TEST_REDIS_URL)');
+  // alice (the first account: system admin), bob and #eng come from the test above.
+  const onA = client(A.url);
+  const onB = client(B.url);
+  await onA.login('alice', 'correct horse 1');
+  await onB.login('bob', 'correct horse 1');
+  const team = await onA.getTeamByName('acme');
+  const ch = await onA.getChannelByName(team.id, 'eng');
+  const hook = await onA.createIncomingWebhook({ channel_id: ch.id, display_name: 'ci' } as any);
+  const callHook = (base: string) => fetch(`${base}/hooks/${hook.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'build green' }) });
+  const admin = (base: string, path: string, body: unknown) =>
+    fetch(`${base}/api/v1/admin/${path}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${onA.getToken()}` }, body: JSON.stringify(body) });
+  const bobOnB = listen(B.url, onB.getToken());
+  await bobOnB.next((e) => e.event === 'hello');
+
+  // B's caches hold the settings in force (read within the last 5 s).
+  assert.is((await callHook(B.url)).status, 200);
+  assert.is((await onB.getClientConfig()).EnableIncomingWebhooks, 'true');
+  const t0 = Date.now();
+  assert.is((await admin(A.url, 'integration-settings', { enable_incoming_webhooks: false })).status, 200);
+  const changed = await bobOnB.next((e) => e.event === 'config_changed' && e.data.config.EnableIncomingWebhooks === 'false', 4000);
+  const refused = await callHook(B.url);
+  const took = Date.now() - t0;
+  assert.is(refused.status, 501);
+  assert.ok(took < 2000, `in force on B after ${took} ms (the cache alone would take up to 5 s)`);
+  assert.equal(changed.data.config, await onB.getClientConfig(), "B's client config as GET /config/client?format=old answers it");
+
+  assert.is((await onB.getClientConfig()).SiteName, 'RustChat');
+  assert.is((await admin(A.url, 'config', { site_name: 'Acme Chat' })).status, 200);
+  await bobOnB.next((e) => e.event === 'config_changed' && e.data.config.SiteName === 'Acme Chat', 4000);
+  assert.is((await onB.getClientConfig()).SiteName, 'Acme Chat');
+
+  await admin(A.url, 'integration-settings', { enable_incoming_webhooks: null });
+  await admin(A.url, 'config', { site_name: null });
+  await bobOnB.next((e) => e.event === 'config_changed' && e.data.config.SiteName === 'RustChat' && e.data.config.EnableIncomingWebhooks === 'true', 4000);
+  assert.is((await callHook(B.url)).status, 200);
+  bobOnB.events.forEach((e: any, i: number) => assert.is(e.seq, i));
 });
 
 test.run();

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mmSerializer, translateEvent } from '../src/http/v4/ws-serializer.ts';
+import { mmConfigChanged, mmSerializer, translateEvent } from '../src/http/v4/ws-serializer.ts';
 import { EVENT_NAMES } from '../src/contract/events.ts';
 import { A, B, C, sampleChannel, sampleData, sampleEvent as ev, samplePost, sampleReaction, sampleStatus, sampleUser, T } from './samples.ts';
 
@@ -35,14 +35,25 @@ test('frames: envelope with broadcast block and seq', () => {
 });
 
 test('every native event is either translated or deliberately dropped', () => {
-  // Mattermost has no emoji_deleted (its apps notice the image's 404).
-  const dropped = new Set(['unread_updated', 'emoji_deleted']);
+  // Mattermost has no emoji_deleted (its apps notice the image's 404); its config_changed is
+  // built apart (mmConfigChanged: the client config takes queries).
+  const dropped = new Set(['unread_updated', 'emoji_deleted', 'config_changed']);
   const data = sampleData();
   for (const name of EVENT_NAMES) {
     const t = translateEvent(ev(name, data[name]));
     if (dropped.has(name)) assert.is(t, null, name);
     else assert.ok(t && typeof t.event === 'string', name);
   }
+});
+
+test('config_changed: the client config as an object under "config", broadcast to everyone', () => {
+  const f = JSON.parse(mmConfigChanged({ SiteName: 'Acme', EnableIncomingWebhooks: 'false' }, 1).frame(4));
+  assert.equal(f, {
+    event: 'config_changed',
+    data: { config: { SiteName: 'Acme', EnableIncomingWebhooks: 'false' } },
+    broadcast: { omit_users: null, user_id: '', channel_id: '', team_id: '', connection_id: '', omit_connection_id: '' },
+    seq: 4,
+  });
 });
 
 test("emoji_added: the emoji in Mattermost's shape, as a JSON string", () => {

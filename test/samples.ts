@@ -149,6 +149,18 @@ export function sampleData(): EventMap {
     sidebar_category_order_updated: { team_id: T, order: [`favorites_${A}_${T}`, 'k'.repeat(26)] },
     emoji_added: { emoji: sampleEmoji() },
     emoji_deleted: { emoji: sampleEmoji({ delete_at: 3, update_at: 3 }) },
+    config_changed: {
+      site: {
+        site_name: 'RustChat',
+        version: '0.1.0',
+        open_signup: true,
+        setup_required: false,
+        email_notifications: true,
+        mfa: 'optional',
+        sso: null,
+        password_policy: { min_length: 8, require_lowercase: false, require_uppercase: false, require_number: false, require_symbol: false },
+      },
+    },
   };
 }
 

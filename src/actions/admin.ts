@@ -8,7 +8,8 @@ import { presentAudit, audit, type Actor } from './audit.ts';
 import { presentUser } from './users.ts';
 import { presentSession, revokeAllSessions } from './sessions.ts';
 import { createUser, resetPassword, setActive, setRole, type SystemRole } from './accounts.ts';
-import { forgetSiteSettings, readSiteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
+import { readSiteSettings, updateSiteSettings, type SettingsPatch } from './settings.ts';
+import { settingsChanged } from './settings-changes.ts';
 import { inTx } from './tx.ts';
 import { authSettingsForConsole, changeAuthSettings, type AuthSettingsPatch } from './auth-settings.ts';
 import { resetMfa } from './mfa.ts';
@@ -104,7 +105,7 @@ export async function adminPatchConfig(deps: Deps, auth: Auth, patch: SettingsPa
     await audit(tx, deps.now(), actorOf(auth, ip), 'settings_update', { target_type: 'site', details: { changes: patch } });
     return settings;
   });
-  forgetSiteSettings(deps);
+  settingsChanged(deps, 'site');
   return settings;
 }
 

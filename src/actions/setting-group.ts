@@ -6,6 +6,7 @@ import { badRequest } from '../errors.ts';
 import type { RuntimeSettings } from '../runtime-settings.ts';
 import { inTx } from './tx.ts';
 import { audit, type Actor } from './audit.ts';
+import { settingsChanged, watchSettingsCaches } from './settings-changes.ts';
 
 type Group = keyof RuntimeSettings;
 type Key<G extends Group> = keyof RuntimeSettings[G] & string;
@@ -26,9 +27,10 @@ export interface SettingGroupSpec<G extends Group> {
 
 export type SettingChanges = Record<string, { from: unknown; to: unknown }>;
 
-// Logins, every authenticated request and every hook call read a group on a cache miss; an
-// admin's change reaches this process at once and every other process within this bound. The
-// site settings (settings.ts) use the same bound.
+// Logins, every authenticated request and every hook call read a group on a cache miss. An
+// admin's change drops the cache on every process at once (settings-changes.ts, over the bus);
+// this bound is the fallback for a bus message lost in an outage. The site settings
+// (settings.ts) use the same bound.
 export const SETTINGS_CACHE_MS = 5000;
 
 /**
@@ -36,7 +38,7 @@ export const SETTINGS_CACHE_MS = 5000;
  * lists are in runtime-settings.ts). The file's value is the default; an override lives in
  * `site_settings` under the key's path and wins until reset (null). Validation is the
  * configuration's own (each key's type and range) plus the group's `check`; an override that no
- * longer validates is ignored. Effective values are cached per process for at most 5 s.
+ * longer validates is ignored. Effective values are cached per process until a change and for at most 5 s.
  */
 export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
   type S = RuntimeSettings[G];
@@ -66,7 +68,8 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
   }
 
   /**
-   * The effective values, cached per process for at most 5 s. Inside a transaction pass it as
+   * The effective values, cached per process until a change (any process's: the bus drops the
+   * cache) and for at most 5 s. Inside a transaction pass it as
    * `q`: a cache miss then reads through it (PGlite has one connection; the handle would deadlock).
    */
   async function current(deps: Deps, q: Queryable = deps.db): Promise<S> {
@@ -74,6 +77,7 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
     const now = deps.now();
     let entry = caches[group];
     if (!entry || now - entry.at >= SETTINGS_CACHE_MS) {
+      watchSettingsCaches(deps);
       const fresh = (entry = { at: now, value: read(deps, q) });
       caches[group] = fresh;
       fresh.value.catch(() => {
@@ -83,7 +87,7 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
     return entry.value;
   }
 
-  /** Drops this process's cached values (after an admin changed them). */
+  /** Drops this process's cached values (tests; a change drops them on every process). */
   function forget(deps: Deps): void {
     deps.services.caches.settings[group] = undefined;
   }
@@ -120,7 +124,8 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
 
   /**
    * An admin's change: `update` and its audit entry (settings_update, target_type = the group, with
-   * old and new values) in one transaction, then this process's cache is dropped.
+   * old and new values) in one transaction; after COMMIT every process drops its cache of the group
+   * and tells its sockets (settings-changes.ts).
    */
   async function change(deps: Deps, actor: Actor, patch: Partial<Record<string, unknown>>): Promise<SettingChanges> {
     const changes = await inTx(deps, async (tx) => {
@@ -128,7 +133,7 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
       await audit(tx, deps.now(), actor, 'settings_update', { target_type: group, details: { changes } });
       return changes;
     });
-    forget(deps);
+    settingsChanged(deps, group);
     return changes;
   }
 

@@ -8,6 +8,8 @@ import { authSettings } from './auth-settings.ts';
 import { emailSettings } from './email-settings.ts';
 import { ssoEnabled } from './oidc-config.ts';
 import { SETTINGS_CACHE_MS } from './setting-group.ts';
+import { watchSettingsCaches } from './settings-changes.ts';
+import type { SiteInfo } from '../contract/objects.ts';
 
 /**
  * Runtime site settings: kept in the `site_settings` table, editable by system admins, and
@@ -46,8 +48,8 @@ export async function readSiteSettings(deps: Deps, q: Queryable = deps.db): Prom
 }
 
 /**
- * The site settings in force, from the per-process cache (at most SETTINGS_CACHE_MS old, as the
- * runtime setting groups): the Mattermost client config, the login page, emails and sign-up read
+ * The site settings in force, from the per-process cache (dropped on every process by a change,
+ * settings-changes.ts, and at most SETTINGS_CACHE_MS old, as the runtime setting groups): the Mattermost client config, the login page, emails and sign-up read
  * them on every call. The cache holds only the stored overrides; the file's values are applied
  * on each read. Inside a transaction pass it as `q`: a cache miss then reads through it.
  */
@@ -56,6 +58,7 @@ export async function siteSettings(deps: Deps, q: Queryable = deps.db): Promise<
   const now = deps.now();
   let entry = caches.siteSettings;
   if (!entry || now - entry.at >= SETTINGS_CACHE_MS) {
+    watchSettingsCaches(deps);
     const fresh = (entry = { at: now, value: readStored(q) });
     caches.siteSettings = fresh;
     fresh.value.catch(() => {
@@ -65,10 +68,6 @@ export async function siteSettings(deps: Deps, q: Queryable = deps.db): Promise<
   return withDefaults(deps, await entry.value);
 }
 
-/** Drops this process's cached site settings (after an admin changed them; other processes follow within the bound). */
-export function forgetSiteSettings(deps: Deps): void {
-  deps.services.caches.siteSettings = undefined;
-}
 
 const SITE_NAME_MAX = 64;
 
@@ -103,7 +102,7 @@ export async function updateSiteSettings(deps: Deps, q: Queryable, patch: Settin
  * What the login page needs before anyone is signed in. `setup_required` is true while the server
  * has no account: the next registration becomes the system admin, even with sign-up closed.
  */
-export async function siteInfo(deps: Deps) {
+export async function siteInfo(deps: Deps): Promise<SiteInfo> {
   const s = await siteSettings(deps);
   const [{ n }] = await deps.db.query<{ n: number }>('select count(*)::int as n from (select 1 from users limit 1) x');
   const a = await authSettings(deps);

@@ -11,7 +11,7 @@
  *
  * Types only besides two small helpers: the web client imports this module.
  */
-import type { Channel, ChannelMember, ChannelType, CustomEmoji, Millis, Post, Preference, Reaction, SidebarCategory, Status, Team, TeamMember, ThreadWithPost, Unread, User } from './objects.ts';
+import type { Channel, ChannelMember, ChannelType, CustomEmoji, Millis, Post, Preference, Reaction, SidebarCategory, SiteInfo, Status, Team, TeamMember, ThreadWithPost, Unread, User } from './objects.ts';
 
 export interface PostedData {
   post: Post;
@@ -231,6 +231,12 @@ export interface EventMap {
   emoji_added: EmojiData;
   /** Native only (Mattermost has no such event; its apps notice a 404 for the image). */
   emoji_deleted: EmojiData;
+  /**
+   * An admin changed the site or runtime settings: the site info as `GET /api/v1/site/info`
+   * answers it now. Every socket of every process gets it (http/config-changed.ts, on the bus's
+   * `settings_changed`); Mattermost sockets get their own `config_changed` with the client config.
+   */
+  config_changed: { site: SiteInfo };
 }
 
 export type EventName = keyof EventMap;
@@ -304,11 +310,18 @@ const ALL: { [K in EventName]: true } = {
   sidebar_category_order_updated: true,
   emoji_added: true,
   emoji_deleted: true,
+  config_changed: true,
 };
 export const EVENT_NAMES = Object.keys(ALL) as EventName[];
 
 /** Whether a name (from the wire) is an event this version knows. */
 export const isEventName = (name: string): name is EventName => Object.prototype.hasOwnProperty.call(ALL, name);
+
+/**
+ * Settings an admin changes while the server runs: the site settings (actions/settings.ts) and
+ * the runtime groups `auth`, `integrations`, `email` (actions/setting-group.ts).
+ */
+export type SettingsGroup = 'site' | 'auth' | 'integrations' | 'email';
 
 /** Control messages between processes that are not delivered to clients. */
 export type ControlMessage =
@@ -321,7 +334,12 @@ export type ControlMessage =
   /** Local only: the remote bus came back after an outage, so messages may have been lost. */
   | { control: 'bus_reconnected' }
   /** A process says it is alive on this bus (realtime/peers.ts: finds servers sharing the database but not the bus). */
-  | { control: 'node_heartbeat'; node: string };
+  | { control: 'node_heartbeat'; node: string }
+  /**
+   * An admin's change of a settings group committed (actions/settings-changes.ts): every process,
+   * the one that made it too, drops its cache of the group, and sends `config_changed` to its sockets.
+   */
+  | { control: 'settings_changed'; group: SettingsGroup };
 
 export type BusMessage = AppEvent | ControlMessage;
 export const isControl = (m: BusMessage): m is ControlMessage => 'control' in m;

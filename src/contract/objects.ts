@@ -278,3 +278,20 @@ export interface SidebarCategories {
   categories: SidebarCategory[];
   order: string[];
 }
+
+/**
+ * What the login page and the web client show of the server's settings (`GET /api/v1/site/info`,
+ * and the native `config_changed` event after an admin changes them).
+ */
+export interface SiteInfo {
+  site_name: string;
+  version: string;
+  open_signup: boolean;
+  /** True while the server has no account: the next registration becomes the system admin. */
+  setup_required: boolean;
+  /** email.send_notifications: off, the web client hides the email notification preference. */
+  email_notifications: boolean;
+  mfa: 'off' | 'optional' | 'required';
+  sso: { button_text: string; login_url: string } | null;
+  password_policy: { min_length: number; require_lowercase: boolean; require_uppercase: boolean; require_number: boolean; require_symbol: boolean };
+}

@@ -218,6 +218,23 @@ export class Hub {
   }
 
   /**
+   * Delivers a frame to every connection of one protocol on this process, attached or awaiting
+   * resume (numbered and kept in its ring like any event). For events that are for everyone and
+   * that the caller encodes per protocol (`config_changed`, http/config-changed.ts); releases `p`.
+   */
+  broadcast(serializer: Serializer, p: Prepared) {
+    // detach() (a slow socket) keeps the connection in byId: the iteration is not disturbed.
+    for (const c of this.byId.values()) if (c.serializer === serializer) this.deliver(c, p);
+    p.release();
+  }
+
+  /** Whether this process has a connection (attached or awaiting resume) of this protocol. */
+  hasConnections(serializer: Serializer): boolean {
+    for (const c of this.byId.values()) if (c.serializer === serializer) return true;
+    return false;
+  }
+
+  /**
    * Replaces the users whose presence a connection watches (the caller bounds the list). Their
    * `status_change` events then reach it from every process: they cross the bus anyway, and each
    * process delivers to its own watchers.

@@ -475,6 +475,8 @@ export const reduce = {
   emoji_added: (s, d) => ({ ...s, customEmoji: put(s.customEmoji, d.emoji.name, d.emoji) }),
   // Only the emoji deleted: a newer one with the same name stays.
   emoji_deleted: (s, d) => (s.customEmoji[d.emoji.name]?.id === d.emoji.id ? { ...s, customEmoji: without(s.customEmoji, d.emoji.name) } : s),
+  // The site info is not chat state: the web client keeps it beside (web/src/state.ts siteInfo, set in session.ts).
+  config_changed: (s) => s,
 } satisfies Reducers;
 
 /**

@@ -3,7 +3,7 @@ import { batch } from '@preact/signals';
 import { get, getToken, post, setToken, setUnauthorizedHandler, ApiError } from './api.ts';
 import { loadEmojiData } from './emoji/index.tsx';
 import { loadMissingUsers, loadSiteInfo, markRead, refetchAll, refreshChannelsSoon } from './data.ts';
-import { bootState, connection, currentChannelId, currentTeamId, dispatch, resetState, setStatuses, state, type User } from './state.ts';
+import { bootState, connection, currentChannelId, currentTeamId, dispatch, resetState, setStatuses, siteInfo, state, type User } from './state.ts';
 import type { ClientEvent } from '../../src/contract/events.ts';
 import { ChatSocket } from './ws.ts';
 import { afterAuth, navigate } from './router.ts';
@@ -17,6 +17,8 @@ export const socket = new ChatSocket({
   token: getToken,
   onEvent(ev) {
     if (ev.event === 'status_change') presenceHeard(ev.data.user_id);
+    // An admin changed the site settings (site name, sign-up, email notifications, MFA, ...).
+    if (ev.event === 'config_changed') siteInfo.value = { ...ev.data.site };
     dispatch(ev);
     if (needsChannelRefresh(ev)) refreshChannelsSoon();
     readIfWatching(ev);

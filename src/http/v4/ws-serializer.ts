@@ -1,6 +1,6 @@
 import type { AppEvent, Broadcast, EventMap, EventName } from '../../contract/events.ts';
 import type { Post, Preference } from '../../contract/objects.ts';
-import type { HelloInfo, Serializer } from '../../realtime/serializer.ts';
+import type { HelloInfo, Prepared, Serializer } from '../../realtime/serializer.ts';
 import { SharedFrame } from '../../realtime/frame.ts';
 import {
   presentMmChannel,
@@ -132,6 +132,9 @@ export const mmTranslations = {
   sidebar_category_order_updated: (d) => ({ event: 'sidebar_category_order_updated', data: { order: d.order } }),
   emoji_added: (d) => ({ event: 'emoji_added', data: { emoji: s(presentMmEmoji(d.emoji)) } }),
   emoji_deleted: () => null,
+  // Mattermost's config_changed carries its client config, which takes queries to build: the
+  // Mattermost sockets get their own frame (mmConfigChanged, sent by http/config-changed.ts).
+  config_changed: () => null,
 } satisfies MmTranslations;
 
 /** Native event → Mattermost event name and data; null when Mattermost has no such event. */
@@ -151,6 +154,15 @@ export function mmBroadcast(b: Broadcast) {
     connection_id: '',
     omit_connection_id: '',
   };
+}
+
+/**
+ * Mattermost's `config_changed` (server/channels/app/platform/service.go: on every config change,
+ * to every connection, `{"config": ClientConfigWithComputed()}` — the same map as
+ * `GET /api/v4/config/client?format=old` for a signed-in user), broadcast block empty.
+ */
+export function mmConfigChanged(config: Record<string, string>, now: number): Prepared {
+  return new SharedFrame(`{"event":"config_changed","data":${s({ config })},"broadcast":${s(mmBroadcast({ user_ids: [] }))}`, now, false);
 }
 
 export const mmSerializer: Serializer = {
