@@ -297,13 +297,32 @@ function markdown(results) {
 }
 
 const loadBefore = loadavg()[0];
+/**
+ * The machine's speed at this moment: CPU milliseconds of a fixed JavaScript loop (lower is
+ * faster). This shared machine's speed drifts by ±10–15 % between minutes and more between days;
+ * absolute CPU-per-post figures from different runs compare only with this beside them.
+ */
+function calibrate() {
+  const t = process.cpuUsage();
+  let x = 0;
+  for (let i = 0; i < 1e8; i++) x += i % 7;
+  const m = new Map();
+  for (let i = 0; i < 5e5; i++) m.set(`k${i}`, i);
+  const d = process.cpuUsage(t);
+  const ms = (d.user + d.system) / 1000;
+  return x + m.size > 0 ? Math.round(ms) : 0;
+}
+const calibrationBefore = calibrate();
+log(`machine calibration: ${calibrationBefore} ms CPU for the fixed loop (lower is faster)`);
 const results = [];
 for (const kind of DBS) {
   log(`\n=== ${kind}: ${SECONDS} s per rate ===`);
   results.push(await benchOne(kind));
 }
 const table = markdown(results);
+const calibrationAfter = calibrate();
 log(`\n${table}`);
+log(`machine calibration: ${calibrationBefore} ms before, ${calibrationAfter} ms after (the fixed loop's CPU; lower is faster)`);
 
 if (WRITE) {
   let commit = 'unknown';
@@ -318,7 +337,9 @@ ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.versions.node}, Post
 The server ran ${BINARY ? 'as dist/rustchat' : 'from source (node + tsx)'} in its own process at log level warn, with a pool of
 20 connections on PostgreSQL; the load generator ran in this script's process on the same
 machine, which other work shared (1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at
-the end, on ${cpus().length} cores), so the numbers are upper bounds.
+the end, on ${cpus().length} cores), so the numbers are upper bounds. Machine calibration (CPU ms of a
+fixed JavaScript loop, lower is faster; compare absolute figures across runs only with it):
+${calibrationBefore} ms before, ${calibrationAfter} ms after.
 
 Method: post creation is an open loop — requests go out on a fixed schedule (${SECONDS} s per rate,
 spread over 8 channels with 10 members each, every message mentioning one member, each with a
