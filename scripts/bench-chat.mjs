@@ -207,7 +207,8 @@ async function benchOne(kind) {
         return r.status === 201 || `${r.status} ${r.text().slice(0, 120)}`;
       });
       res.create[rate].cpu = cpu(rate * SECONDS);
-      log(`create ${rate}/s: p50 ${res.create[rate].p50} ms, p99 ${res.create[rate].p99} ms, errors ${res.create[rate].errors}, achieved ${res.create[rate].achieved}/s, CPU ms/post ${JSON.stringify(res.create[rate].cpu)}`);
+      const bareDb = kind === 'postgres' ? res.bare[rate]?.cpu?.pg : res.bare[rate]?.cpu?.gen;
+      log(`create ${rate}/s: p50 ${res.create[rate].p50} ms, p99 ${res.create[rate].p99} ms, errors ${res.create[rate].errors}, achieved ${res.create[rate].achieved}/s, CPU ms/post ${JSON.stringify(res.create[rate].cpu)}${bareDb ? `, server ÷ bare database CPU ${r1(res.create[rate].cpu.server / bareDb)}` : ''}`);
     }
 
     if (!READS) return res;
@@ -275,8 +276,8 @@ function markdown(results) {
     if (r.error) out.push('', `Run failed: \`${r.error.split('\n')[0]}\``);
     out.push(
       '',
-      '| posts/s | achieved/s | p50 ms | p99 ms | errors | CPU ms/post: server · database · load generator | bare INSERT p50 ms | bare INSERT p99 ms | bare INSERT database CPU ms/row | p99 ratio server/bare |',
-      '|---|---|---|---|---|---|---|---|---|---|',
+      '| posts/s | achieved/s | p50 ms | p99 ms | errors | CPU ms/post: server · database · load generator | bare INSERT p50 ms | bare INSERT p99 ms | bare INSERT database CPU ms/row | p99 ratio server/bare | server CPU per post ÷ bare database CPU per row |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const rate of RATES) {
       const c = r.create[rate];
@@ -284,8 +285,12 @@ function markdown(results) {
       if (!c && !b) continue;
       const p99 = r.kind === 'postgres' && rate === 500 ? mark(c?.p99, TARGETS.create500) : (c?.p99 ?? '–');
       const cpu = c?.cpu ? (r.kind === 'postgres' ? `${c.cpu.server} · ${c.cpu.pg} · ${c.cpu.gen}` : `${c.cpu.server} (database inside) · ${c.cpu.gen}`) : '–';
-      const bareCpu = b?.cpu ? (r.kind === 'postgres' ? b.cpu.pg : '–') : '–';
-      out.push(`| ${rate} | ${c?.achieved ?? '–'} | ${c?.p50 ?? '–'} | ${p99} | ${c?.errors ?? '–'} | ${cpu} | ${b?.p50 ?? '–'} | ${b?.p99 ?? '–'} | ${bareCpu} | ${c && b ? r1(c.p99 / b.p99) : '–'} |`);
+      // The bare PGlite baseline runs inside this process (PGlite cannot be opened twice), so its
+      // database CPU is this process's: the same work in every run, a gauge of the machine's speed.
+      const bareDb = b?.cpu ? (r.kind === 'postgres' ? b.cpu.pg : b.cpu.gen) : undefined;
+      const bareCpu = bareDb === undefined ? '–' : r.kind === 'postgres' ? bareDb : `${bareDb} (PGlite in the load generator)`;
+      const ratio = c?.cpu && bareDb ? r1(c.cpu.server / bareDb) : '–';
+      out.push(`| ${rate} | ${c?.achieved ?? '–'} | ${c?.p50 ?? '–'} | ${p99} | ${c?.errors ?? '–'} | ${cpu} | ${b?.p50 ?? '–'} | ${b?.p99 ?? '–'} | ${bareCpu} | ${c && b ? r1(c.p99 / b.p99) : '–'} | ${ratio} |`);
     }
     const tgt = (v, max) => (r.kind === 'postgres' ? mark(v, max) : (v ?? '–'));
     out.push('');
@@ -297,32 +302,13 @@ function markdown(results) {
 }
 
 const loadBefore = loadavg()[0];
-/**
- * The machine's speed at this moment: CPU milliseconds of a fixed JavaScript loop (lower is
- * faster). This shared machine's speed drifts by ±10–15 % between minutes and more between days;
- * absolute CPU-per-post figures from different runs compare only with this beside them.
- */
-function calibrate() {
-  const t = process.cpuUsage();
-  let x = 0;
-  for (let i = 0; i < 1e8; i++) x += i % 7;
-  const m = new Map();
-  for (let i = 0; i < 5e5; i++) m.set(`k${i}`, i);
-  const d = process.cpuUsage(t);
-  const ms = (d.user + d.system) / 1000;
-  return x + m.size > 0 ? Math.round(ms) : 0;
-}
-const calibrationBefore = calibrate();
-log(`machine calibration: ${calibrationBefore} ms CPU for the fixed loop (lower is faster)`);
 const results = [];
 for (const kind of DBS) {
   log(`\n=== ${kind}: ${SECONDS} s per rate ===`);
   results.push(await benchOne(kind));
 }
 const table = markdown(results);
-const calibrationAfter = calibrate();
 log(`\n${table}`);
-log(`machine calibration: ${calibrationBefore} ms before, ${calibrationAfter} ms after (the fixed loop's CPU; lower is faster)`);
 
 if (WRITE) {
   let commit = 'unknown';
@@ -337,9 +323,10 @@ ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.versions.node}, Post
 The server ran ${BINARY ? 'as dist/rustchat' : 'from source (node + tsx)'} in its own process at log level warn, with a pool of
 20 connections on PostgreSQL; the load generator ran in this script's process on the same
 machine, which other work shared (1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at
-the end, on ${cpus().length} cores), so the numbers are upper bounds. Machine calibration (CPU ms of a
-fixed JavaScript loop, lower is faster; compare absolute figures across runs only with it):
-${calibrationBefore} ms before, ${calibrationAfter} ms after.
+the end, on ${cpus().length} cores), so the numbers are upper bounds. This shared machine's speed swings by up to ~40 % between
+minutes (the same executable measured 1.41 and 2.31 ms per embedded post at 200/s the same
+morning): compare absolute CPU figures of different runs by their ratio to the same run's bare
+baseline (last column), which moves with the machine.
 
 Method: post creation is an open loop — requests go out on a fixed schedule (${SECONDS} s per rate,
 spread over 8 channels with 10 members each, every message mentioning one member, each with a
