@@ -5,6 +5,7 @@
 // whose suites need nginx, helm and docker-compose and run once in CI, apart from `npm test`.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { webBuildIsCurrent } from './web-sources.mjs';
 import { join, relative } from 'node:path';
 import { cpus } from 'node:os';
 
@@ -140,22 +141,7 @@ function runFile(file) {
 // is missing or older than its sources: a suite that finds it missing would fail (binary.test.ts's
 // client-route fallback on a fresh `npm ci && npm test`), and browser suites building it each on
 // their own would delete one another's output mid-run (buildWeb starts by emptying the folder).
-function newest(dir) {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs);
-  }
-  return t;
-}
-function webIsCurrent() {
-  const index = join(root, 'dist/web/index.html');
-  if (!existsSync(index)) return false;
-  const sources = Math.max(newest(join(root, 'web/src')), statSync(join(root, 'web/index.html')).mtimeMs, statSync(join(root, 'src/realtime/reducer.ts')).mtimeMs);
-  return statSync(index).mtimeMs >= sources;
-}
-if (files.length && existsSync(join(root, 'web/src')) && !webIsCurrent()) {
+if (files.length && existsSync(join(root, 'web/src')) && !webBuildIsCurrent(root)) {
   const t = Date.now();
   const { buildWeb } = await import(join(root, 'scripts/build-web.mjs'));
   await buildWeb(join(root, 'dist/web'));

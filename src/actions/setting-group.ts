@@ -6,7 +6,7 @@ import { badRequest } from '../errors.ts';
 import type { RuntimeSettings } from '../runtime-settings.ts';
 import { inTx } from './tx.ts';
 import { audit, type Actor } from './audit.ts';
-import { settingsChanged, watchSettingsCaches } from './settings-changes.ts';
+import { forgetSettings, settingsChanged, watchSettingsCaches } from './settings-changes.ts';
 
 type Group = keyof RuntimeSettings;
 type Key<G extends Group> = keyof RuntimeSettings[G] & string;
@@ -88,9 +88,7 @@ export function settingGroup<G extends Group>(spec: SettingGroupSpec<G>) {
   }
 
   /** Drops this process's cached values (tests; a change drops them on every process). */
-  function forget(deps: Deps): void {
-    deps.services.caches.settings[group] = undefined;
-  }
+  const forget = (deps: Deps) => forgetSettings(deps, group);
 
   /**
    * Validates and stores a patch (null resets a key to the file's value) inside the caller's

@@ -13,7 +13,8 @@ import { isControl, type SettingsGroup } from '../contract/events.ts';
 /** Every group the bus may name (setting-group.ts passes its group: a runtime group SettingsGroup lacks does not compile). */
 export const SETTINGS_GROUPS: readonly SettingsGroup[] = ['site', 'auth', 'integrations', 'email'];
 
-function forget(deps: Deps, group: SettingsGroup): void {
+/** Drops this process's cache of a group (a change does it on every process through the bus). */
+export function forgetSettings(deps: Deps, group: SettingsGroup): void {
   const caches = deps.services.caches;
   if (group === 'site') caches.siteSettings = undefined;
   else caches.settings[group] = undefined;
@@ -21,7 +22,7 @@ function forget(deps: Deps, group: SettingsGroup): void {
 
 /** After an admin's change of `group` committed: drops this process's cache now and tells every process. */
 export function settingsChanged(deps: Deps, group: SettingsGroup): void {
-  forget(deps, group);
+  forgetSettings(deps, group);
   deps.bus.publish({ control: 'settings_changed', group });
 }
 
@@ -34,9 +35,9 @@ export function watchSettingsCaches(deps: Deps): void {
   const caches = deps.services.caches;
   caches.settingsWatch ??= deps.bus.subscribe((m) => {
     if (!isControl(m)) return;
-    if (m.control === 'settings_changed') forget(deps, m.group);
+    if (m.control === 'settings_changed') forgetSettings(deps, m.group);
     // Changes may have been lost with other messages during the outage: read every group again.
-    else if (m.control === 'bus_reconnected') for (const g of SETTINGS_GROUPS) forget(deps, g);
+    else if (m.control === 'bus_reconnected') for (const g of SETTINGS_GROUPS) forgetSettings(deps, g);
   });
 }
 
@@ -63,7 +64,7 @@ export function onSettingsChanged(deps: Deps, fn: () => Promise<void>): () => vo
   };
   return deps.bus.subscribe((m) => {
     if (!isControl(m) || m.control !== 'settings_changed') return;
-    forget(deps, m.group);
+    forgetSettings(deps, m.group);
     if (running) again = true;
     else void run();
   });

@@ -3,7 +3,7 @@
  * build is current, start a server process, and open browser contexts.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import * as assert from 'uvu/assert';
@@ -22,21 +22,12 @@ export function browserUnavailable(): string | undefined {
   return why;
 }
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const st = statSync(p);
-    t = Math.max(t, st.isDirectory() ? newest(p) : st.mtimeMs);
-  }
-  return t;
-}
-
 /**
- * Builds dist/web when it is missing or older than web/ (the source-mode server serves it).
- * CI builds everything first (`npm run build`), so this is a no-op there.
+ * When the web build is stale (scripts/web-sources.mjs, shared with the test runner, which
+ * builds it before the suites; this check serves a suite run alone and `npm run screenshots`).
  */
-const webSourcesTime = () => Math.max(newest(join(root, 'web/src')), statSync(join(root, 'web/index.html')).mtimeMs, statSync(join(root, 'src/realtime/reducer.ts')).mtimeMs);
+const webSources = (await import(join(root, 'scripts/web-sources.mjs'))) as { webSourcesTime(root: string): number; webBuildIsCurrent(root: string): boolean };
+const webSourcesTime = () => webSources.webSourcesTime(root);
 
 /**
  * Whether to run dist/rustchat: when it exists, RUSTCHAT_TEST_SOURCE is unset, and it is newer
@@ -48,9 +39,8 @@ export function useBinary(): boolean {
 }
 
 export async function ensureWebBuilt(): Promise<void> {
-  const index = join(root, 'dist/web/index.html');
   if (useBinary()) return; // the executable carries its own copy of the web client
-  if (existsSync(index) && statSync(index).mtimeMs >= webSourcesTime()) return;
+  if (webSources.webBuildIsCurrent(root)) return;
   const mod = (await import(join(root, 'scripts/build-web.mjs'))) as { buildWeb(out: string): Promise<unknown> };
   await mod.buildWeb(join(root, 'dist/web'));
 }
